@@ -1,0 +1,279 @@
+"""Plain dataclasses passed between pipeline stages.
+
+They validate on construction (an IP is canonical, a time carries a zone), so a
+stage can trust what it receives. No ORM objects cross a stage boundary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from typing import Literal
+
+Verdict = Literal["report", "spam", "non_incident", "automated"]
+VERDICTS: tuple[str, ...] = ("report", "spam", "non_incident", "automated")
+
+CATEGORIES: tuple[str, ...] = (
+    "scan",
+    "brute-force",
+    "intrusion-attempt",
+    "intrusion",
+    "dos",
+    "phishing",
+    "malware",
+    "vulnerable",
+    "spam",
+    "fraud",
+    "other",
+)
+
+MessageStatus = Literal["new", "processed", "quarantined", "failed"]
+PgpStatus = Literal["valid", "invalid", "unknown_key", "expired", "revoked", "none", "error"]
+Role = Literal["source", "target"]
+
+
+def canonical_ip(value: str) -> str:
+    """Return the canonical text of an address or network; raise ValueError if it is neither.
+
+    IPv4-mapped IPv6 addresses are reported as IPv4. Networks keep their prefix
+    (``192.0.2.0/24``); a /32 or /128 network is reported as the bare address.
+    """
+    if "/" in value:
+        net = ipaddress.ip_network(value, strict=False)
+        if net.num_addresses == 1:
+            return canonical_ip(str(net.network_address))
+        return net.compressed
+    addr = ipaddress.ip_address(value)
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return str(addr.ipv4_mapped)
+    return addr.compressed
+
+
+def utc_second(value: datetime) -> datetime:
+    """Normalise an aware datetime to UTC at second precision; refuse naive ones."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: every time must carry a zone")
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def format_utc(value: datetime | None) -> str | None:
+    """Render a time the way the JSON contract wants it: ``2026-11-19T01:20:30Z``."""
+    if value is None:
+        return None
+    return utc_second(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """The bytes of one message as a source delivered them, plus where they came from."""
+
+    raw: bytes
+    source: str
+    source_id: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """Decoded text of one MIME part (body or text-like attachment)."""
+
+    text: str
+    content_type: str
+    filename: str | None = None
+    origin: str = "body"  # "body", "attachment", "rfc822" (inside a forwarded message)
+    charset: str | None = None
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A decoded non-text (or structured) part: CSV, JSON, zip, gzip, message/rfc822 ..."""
+
+    payload: bytes
+    content_type: str
+    filename: str | None = None
+    depth: int = 0
+
+
+@dataclass
+class ParsedMessage:
+    """What the MIME stage knows about one message. ``email`` keeps the tree for PGP."""
+
+    raw: bytes
+    email: Message
+    headers: list[tuple[str, str]]
+    message_id: str | None
+    from_addr: str | None
+    from_header: str | None
+    from_count: int
+    subject: str
+    date: datetime | None
+    content_type: str
+    text_parts: list[TextPart] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    nested: list[ParsedMessage] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # parts skipped over a bound, with why
+
+    def header(self, name: str) -> str | None:
+        """First value of a top-level header (decoded), case-insensitive."""
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
+        return None
+
+    def header_all(self, name: str) -> list[str]:
+        lname = name.lower()
+        return [value for key, value in self.headers if key.lower() == lname]
+
+    @property
+    def body_text(self) -> str:
+        """The texts of all body parts (not attachments), joined."""
+        return "\n".join(p.text for p in self.text_parts if p.origin == "body")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One offending source (or a target) seen in a report."""
+
+    ip: str
+    time: datetime | None = None
+    category: str | None = None
+    port: int | None = None
+    evidence: str = ""
+    role: Role = "source"
+    time_original: str | None = None
+    confidence: float = 1.0
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        canon = canonical_ip(self.ip)
+        if canon != self.ip:
+            raise ValueError(f"non-canonical IP {self.ip!r} (canonical: {canon!r})")
+        if self.time is not None and utc_second(self.time) != self.time:
+            raise ValueError(f"time {self.time!r} must be UTC at second precision")
+        if self.time is not None and self.time.tzinfo is not UTC:
+            object.__setattr__(self, "time", utc_second(self.time))
+        if self.category is not None and self.category not in CATEGORIES:
+            raise ValueError(f"unknown category {self.category!r}")
+        if self.port is not None and not 0 <= self.port <= 65535:
+            raise ValueError(f"port {self.port} out of range")
+        if self.role not in ("source", "target"):
+            raise ValueError(f"role must be source or target, not {self.role!r}")
+
+
+@dataclass
+class Extraction:
+    """What the extract stage found in one message."""
+
+    format: str = "freeform"
+    category: str | None = None
+    observations: list[Observation] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    language: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.category is not None and self.category not in CATEGORIES:
+            raise ValueError(f"unknown category {self.category!r}")
+
+
+@dataclass
+class PgpSignature:
+    status: PgpStatus
+    fingerprint: str | None = None
+    user_ids: list[str] = field(default_factory=list)
+    signer_matches_from: bool | None = None
+    detail: str | None = None
+
+
+@dataclass
+class PgpResult:
+    """Outcome of PGP verification/decryption for one message."""
+
+    status: PgpStatus = "none"
+    fingerprint: str | None = None
+    signer_matches_from: bool | None = None
+    encrypted: bool = False
+    decrypted: bool = False
+    partially_signed: bool = False
+    user_ids: list[str] = field(default_factory=list)
+    signatures: list[PgpSignature] = field(default_factory=list)
+    unsigned_text: list[str] = field(default_factory=list)
+    detail: str | None = None
+    trusted_reporter: str | None = None  # reporter bound to the key by `keys trust`
+
+    def contract(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "fingerprint": self.fingerprint,
+            "signer_matches_from": self.signer_matches_from,
+            "encrypted": self.encrypted,
+        }
+
+
+@dataclass
+class TriageResult:
+    verdict: Verdict = "report"
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    category: str | None = None  # set when triage itself knows (e.g. fraud)
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {self.verdict!r}")
+
+
+@dataclass
+class Analysis:
+    """Everything the pipeline learned from one message before touching the database."""
+
+    parsed: ParsedMessage
+    pgp: PgpResult
+    extraction: Extraction
+    triage: TriageResult
+    language: str
+
+    @property
+    def verdict(self) -> str:
+        return self.triage.verdict
+
+    @property
+    def category(self) -> str | None:
+        return self.triage.category or self.extraction.category
+
+    def contract(self) -> dict[str, object]:
+        """The `abusebox parse --json` object (see DESIGN.md)."""
+        sources = [o for o in self.extraction.observations if o.role == "source"]
+        if self.verdict != "report":
+            sources = []
+        return {
+            "message_id": self.parsed.message_id,
+            "from": self.parsed.from_addr,
+            "subject": self.parsed.subject,
+            "date": format_utc(self.parsed.date),
+            "language": self.language,
+            "format": self.extraction.format,
+            "pgp": self.pgp.contract(),
+            "verdict": self.verdict,
+            "spam": {"score": round(self.triage.score, 3), "reasons": list(self.triage.reasons)},
+            "category": self.category,
+            "observations": [
+                {
+                    "ip": o.ip,
+                    "time": format_utc(o.time),
+                    "category": o.category,
+                    "port": o.port,
+                    "evidence": o.evidence,
+                }
+                for o in sources
+            ],
+            "targets": list(self.extraction.targets),
+        }
