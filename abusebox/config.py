@@ -44,6 +44,8 @@ class LimitSettings:
     max_archive_entries: int = 1000
     max_compression_ratio: int = 200
     message_timeout_seconds: float = 60.0
+    worker_processes: int = 0  # analysis processes; 0 = one per CPU
+    worker_memory_mb: int = 2048  # address-space cap per analysis process; 0 = none
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,5 @@
+import sys
+
+from abusebox.cli import main
+
+sys.exit(main())

@@ -1,0 +1,55 @@
+"""`abusebox init` and `abusebox db upgrade|current`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from abusebox.cli.common import err, open_db, schema_head
+from abusebox.config import DEFAULT_CONFIG_NAME, load_settings
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    init = sub.add_parser("init", parents=[common], help="write a starter config and create the database")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config file")
+    init.set_defaults(func=cmd_init, creates_config=True)
+
+    db = sub.add_parser("db", parents=[common], help="database schema (Alembic migrations)")
+    dbsub = db.add_subparsers(dest="db_command", required=True, metavar="SUBCOMMAND")
+    up = dbsub.add_parser("upgrade", parents=[common], help="create or upgrade the schema to the latest")
+    up.set_defaults(func=cmd_upgrade)
+    cur = dbsub.add_parser("current", parents=[common], help="print the schema revision")
+    cur.set_defaults(func=cmd_current)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = Path(args.config or DEFAULT_CONFIG_NAME)
+    if path.exists() and not args.force:
+        print(f"{path}: exists, kept (use --force to overwrite)")
+    else:
+        if not EXAMPLE_CONFIG.exists():
+            err(f"starter config {EXAMPLE_CONFIG} not found (install abusebox from its source tree)")
+            return 1
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+        print(f"{path}: written")
+    settings = load_settings(path)
+    db = open_db(settings, require_schema=False)
+    db.upgrade()
+    print(f"database {settings.database_url()}: schema at {db.current_revision()}")
+    return 0
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    db = open_db(args.settings, require_schema=False)
+    db.upgrade()
+    print(f"database {args.settings.database_url()}: schema at {db.current_revision()}")
+    return 0
+
+
+def cmd_current(args: argparse.Namespace) -> int:
+    db = open_db(args.settings, require_schema=False)
+    print(f"current {db.current_revision()}, head {schema_head()}")
+    return 0

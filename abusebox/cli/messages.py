@@ -1,0 +1,97 @@
+"""`abusebox messages list|show`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from abusebox.cli.common import err, open_db
+from abusebox.cli.output import print_json, table
+from abusebox.models import VERDICTS
+from abusebox.store import messages as message_store
+
+STATUSES = ("new", "processed", "quarantined", "failed")
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    m = sub.add_parser("messages", parents=[common], help="stored messages and their status")
+    msub = m.add_subparsers(dest="messages_command", required=True, metavar="SUBCOMMAND")
+    ls = msub.add_parser("list", parents=[common], help="list messages, newest first")
+    ls.add_argument("--status", choices=STATUSES)
+    ls.add_argument("--verdict", choices=VERDICTS)
+    ls.add_argument("--limit", type=int, default=100)
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_list)
+    show = msub.add_parser("show", parents=[common], help="one message: status, verdict, reasons")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--raw", action="store_true", help="write the raw bytes (the evidence) to stdout")
+    show.set_defaults(func=cmd_show)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    db = open_db(args.settings)
+    rows = message_store.list_messages(db, status=args.status, verdict=args.verdict, limit=args.limit)
+    if args.json:
+        print_json([r.as_json() for r in rows])
+        return 0
+    print(
+        table(
+            [
+                (
+                    r.pk,
+                    r.received_at.strftime("%Y-%m-%d %H:%M"),
+                    r.status,
+                    r.verdict or "-",
+                    r.category or "-",
+                    r.from_addr or "-",
+                    r.subject or "",
+                    r.status_reason if r.status != "processed" else "",
+                )
+                for r in rows
+            ],
+            ("ID", "RECEIVED", "STATUS", "VERDICT", "CATEGORY", "FROM", "SUBJECT", "REASON"),
+            max_width=40,
+        )
+    )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    db = open_db(args.settings)
+    summary = message_store.get_message(db, args.id)
+    if summary is None:
+        err(f"no message {args.id}")
+        return 1
+    if args.raw:
+        sys.stdout.buffer.write(message_store.get_raw(db, args.id))
+        return 0
+    data = summary.as_json()
+    data["events"] = message_store.message_events(db, args.id)
+    data["reasons"] = message_store.report_reasons(db, args.id)
+    if args.json:
+        print_json(data)
+        return 0
+    for key in (
+        "id",
+        "status",
+        "status_reason",
+        "failed_stage",
+        "verdict",
+        "category",
+        "format",
+        "pgp_status",
+        "from",
+        "subject",
+        "received_at",
+        "source",
+        "source_id",
+        "sha256",
+        "size",
+    ):
+        print(f"{key + ':':<15} {data[key] if data[key] is not None else '-'}")
+    for reason in data["reasons"]:
+        print(f"  - {reason}")
+    for event in data["events"]:
+        print(f"  {event['at']}  {event['actor']}: {event['action']} {event['detail'] or ''}")
+    return 0

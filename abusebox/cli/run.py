@@ -1,0 +1,21 @@
+"""`abusebox run`: the long-running worker."""
+
+from __future__ import annotations
+
+import argparse
+
+from abusebox.cli.common import open_db
+from abusebox.service import Worker
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("run", parents=[common], help="run the worker: poll every source until stopped")
+    p.set_defaults(func=cmd_run, long_running=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    db = open_db(args.settings)
+    worker = Worker(args.settings, db)
+    worker.install_signal_handlers()
+    worker.run_forever()
+    return 0

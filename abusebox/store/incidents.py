@@ -1,0 +1,245 @@
+"""Incidents and their work log (incident_events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from abusebox.models import format_utc
+from abusebox.store.db import Database
+from abusebox.store.schema import (
+    IncidentEventRow,
+    IncidentRow,
+    MessageRow,
+    ObservationRow,
+    ReportRow,
+    utcnow,
+)
+
+CLOSED_STATES = ("resolved", "rejected")
+
+
+def find_groupable(
+    session: Session, group_key: str, category: str | None, since: datetime
+) -> IncidentRow | None:
+    """The incident an observation joins: same key and category, seen within the window."""
+    query = (
+        select(IncidentRow)
+        .where(
+            IncidentRow.group_key == group_key,
+            IncidentRow.category.is_(None) if category is None else IncidentRow.category == category,
+            IncidentRow.merged_into_pk.is_(None),
+            IncidentRow.state != "rejected",
+            IncidentRow.last_seen >= since,
+        )
+        .order_by(IncidentRow.last_seen.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def create_incident(
+    session: Session, *, group_key: str, key_kind: str, category: str | None, seen_at: datetime
+) -> IncidentRow:
+    row = IncidentRow(
+        group_key=group_key,
+        key_kind=key_kind,
+        category=category,
+        state="new",
+        first_seen=seen_at,
+        last_seen=seen_at,
+        last_activity_at=utcnow(),
+        report_count=0,
+        observation_count=0,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def attach(session: Session, incident: IncidentRow, observation_pks: list[int], seen: list[datetime]) -> None:
+    session.execute(
+        update(ObservationRow).where(ObservationRow.id.in_(observation_pks)).values(incident_pk=incident.id)
+    )
+    if seen:
+        first, last = min(seen), max(seen)
+        if incident.first_seen is None or first < incident.first_seen:
+            incident.first_seen = first
+        if incident.last_seen is None or last > incident.last_seen:
+            incident.last_seen = last
+    incident.last_activity_at = utcnow()
+
+
+def recount(session: Session, incident_pk: int) -> None:
+    """Recompute counts and first/last seen from the observations (after replay/split/merge)."""
+    session.flush()
+    obs_count, report_count, first, last = session.execute(
+        select(
+            func.count(ObservationRow.id),
+            func.count(func.distinct(ObservationRow.report_pk)),
+            func.min(ObservationRow.time),
+            func.max(ObservationRow.time),
+        ).where(ObservationRow.incident_pk == incident_pk)
+    ).one()
+    values: dict[str, Any] = {"observation_count": obs_count, "report_count": report_count}
+    if first is not None:
+        values["first_seen"] = first
+        values["last_seen"] = last
+    session.execute(update(IncidentRow).where(IncidentRow.id == incident_pk).values(**values))
+
+
+def add_event(
+    session: Session, incident_pk: int, actor: str, action: str, detail: dict[str, Any] | None = None
+) -> None:
+    session.add(IncidentEventRow(incident_pk=incident_pk, actor=actor, action=action, detail=detail or {}))
+
+
+@dataclass
+class IncidentSummary:
+    pk: int
+    group_key: str
+    category: str | None
+    state: str
+    priority: str
+    assignee: str | None
+    owner: str | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+    report_count: int
+    observation_count: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.pk,
+            "key": self.group_key,
+            "category": self.category,
+            "state": self.state,
+            "priority": self.priority,
+            "assignee": self.assignee,
+            "owner": self.owner,
+            "first_seen": format_utc(self.first_seen),
+            "last_seen": format_utc(self.last_seen),
+            "reports": self.report_count,
+            "observations": self.observation_count,
+        }
+
+
+@dataclass
+class IncidentDetail(IncidentSummary):
+    sources: list[str] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    reporters: list[str] = field(default_factory=list)
+    observations: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    record: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        data = super().as_json()
+        data.update(
+            sources=self.sources,
+            targets=self.targets,
+            reporters=self.reporters,
+            observations=self.observations,
+            events=self.events,
+            record=self.record,
+        )
+        return data
+
+
+def _summary(row: IncidentRow) -> IncidentSummary:
+    return IncidentSummary(
+        row.id,
+        row.group_key,
+        row.category,
+        row.state,
+        row.priority,
+        row.assignee,
+        row.owner,
+        row.first_seen,
+        row.last_seen,
+        row.report_count,
+        row.observation_count,
+    )
+
+
+def list_incidents(
+    db: Database,
+    *,
+    state: str | None = None,
+    category: str | None = None,
+    owner: str | None = None,
+    limit: int = 200,
+) -> list[IncidentSummary]:
+    query = (
+        select(IncidentRow)
+        .where(IncidentRow.merged_into_pk.is_(None))
+        .order_by(IncidentRow.last_seen.desc(), IncidentRow.id.desc())
+        .limit(limit)
+    )
+    if state:
+        query = query.where(IncidentRow.state == state)
+    if category:
+        query = query.where(IncidentRow.category == category)
+    if owner:
+        query = query.where(IncidentRow.owner == owner)
+    with db.session() as session:
+        return [_summary(row) for row in session.scalars(query)]
+
+
+def get_incident(db: Database, pk: int) -> IncidentDetail | None:
+    with db.session() as session:
+        row = session.get(IncidentRow, pk)
+        if row is None:
+            return None
+        base = _summary(row)
+        obs = session.execute(
+            select(ObservationRow, MessageRow.from_addr, MessageRow.id)
+            .join(ReportRow, ReportRow.id == ObservationRow.report_pk)
+            .join(MessageRow, MessageRow.id == ReportRow.message_pk)
+            .where(ObservationRow.incident_pk == pk)
+            .order_by(ObservationRow.time, ObservationRow.id)
+        ).all()
+        report_pks = {o.report_pk for o, _f, _m in obs}
+        targets = sorted(
+            set(
+                session.scalars(
+                    select(ObservationRow.ip).where(
+                        ObservationRow.report_pk.in_(report_pks), ObservationRow.role == "target"
+                    )
+                )
+            )
+        )
+        detail = IncidentDetail(
+            **base.__dict__,
+            sources=sorted({o.ip for o, _f, _m in obs if o.role == "source"}),
+            targets=targets,
+            reporters=sorted({f for _o, f, _m in obs if f}),
+            observations=[
+                {
+                    "id": o.id,
+                    "ip": o.ip,
+                    "time": format_utc(o.time),
+                    "category": o.category,
+                    "port": o.port,
+                    "evidence": o.evidence,
+                    "message_id": mid,
+                }
+                for o, _f, mid in obs
+            ],
+            events=[
+                {"at": format_utc(e.at), "actor": e.actor, "action": e.action, "detail": e.detail}
+                for e in row.events
+            ],
+            record={
+                "cause": row.cause,
+                "recovery": row.recovery,
+                "prevention": row.prevention,
+                "lessons": row.lessons,
+                "resolution": row.resolution,
+            },
+        )
+        return detail

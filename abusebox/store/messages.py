@@ -1,0 +1,261 @@
+"""Messages: the immutable raw evidence, its status ledger and message events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from abusebox.models import RawMessage
+from abusebox.store.db import Database
+from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, utcnow
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    pk: int
+    sha256: str
+    is_new: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class MessageSummary:
+    pk: int
+    sha256: str
+    size: int
+    source: str
+    source_id: str
+    received_at: datetime
+    from_addr: str | None
+    subject: str | None
+    status: str
+    status_reason: str | None
+    failed_stage: str | None
+    verdict: str | None
+    category: str | None
+    format: str | None
+    pgp_status: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.pk,
+            "sha256": self.sha256,
+            "size": self.size,
+            "source": self.source,
+            "source_id": self.source_id,
+            "received_at": self.received_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "from": self.from_addr,
+            "subject": self.subject,
+            "status": self.status,
+            "status_reason": self.status_reason,
+            "failed_stage": self.failed_stage,
+            "verdict": self.verdict,
+            "category": self.category,
+            "format": self.format,
+            "pgp_status": self.pgp_status,
+        }
+
+
+def store_raw(db: Database, message: RawMessage, headers: dict[str, Any] | None = None) -> StoredMessage:
+    """Commit the raw bytes in their own transaction, before anything else can fail.
+
+    Duplicate detection is by sha256 of the bytes, never by Message-ID.
+    """
+    sha = message.sha256
+    with db.session() as session:
+        existing = session.execute(
+            select(MessageRow.id, MessageRow.status).where(MessageRow.sha256 == sha)
+        ).first()
+        if existing:
+            return StoredMessage(existing.id, sha, False, existing.status)
+    h = headers or {}
+    row = MessageRow(
+        sha256=sha,
+        raw=message.raw,
+        size=len(message.raw),
+        source=message.source,
+        source_id=message.source_id,
+        received_at=utcnow(),
+        message_id_header=h.get("message_id"),
+        from_addr=h.get("from_addr"),
+        subject=h.get("subject"),
+        date=h.get("date"),
+        status="new",
+    )
+    try:
+        with db.session() as session:
+            session.add(row)
+            session.flush()
+            return StoredMessage(row.id, sha, True, "new")
+    except IntegrityError:  # another process stored the same bytes in between
+        with db.session() as session:
+            found = session.execute(
+                select(MessageRow.id, MessageRow.status).where(MessageRow.sha256 == sha)
+            ).one()
+            return StoredMessage(found.id, sha, False, found.status)
+
+
+def find_by_sha(db: Database, sha: str) -> StoredMessage | None:
+    with db.session() as session:
+        row = session.execute(
+            select(MessageRow.id, MessageRow.status).where(MessageRow.sha256 == sha)
+        ).first()
+        return StoredMessage(row.id, sha, False, row.status) if row else None
+
+
+def get_raw(db: Database, pk: int) -> bytes:
+    with db.session() as session:
+        raw = session.execute(select(MessageRow.raw).where(MessageRow.id == pk)).scalar_one_or_none()
+        if raw is None:
+            raise KeyError(pk)
+        return raw
+
+
+def update_headers(session: Session, pk: int, headers: dict[str, Any]) -> None:
+    """Record the decoded header facts once analysis has them (raw bytes stay untouched)."""
+    session.execute(update(MessageRow).where(MessageRow.id == pk).values(**headers))
+
+
+def mark(
+    session: Session,
+    pk: int,
+    status: str,
+    *,
+    reason: str | None = None,
+    stage: str | None = None,
+    traceback: str | None = None,
+) -> None:
+    session.execute(
+        update(MessageRow)
+        .where(MessageRow.id == pk)
+        .values(
+            status=status,
+            status_reason=reason,
+            failed_stage=stage,
+            traceback=traceback,
+            attempts=MessageRow.attempts + 1,
+            processed_at=utcnow(),
+        )
+    )
+
+
+def add_event(session: Session, pk: int, actor: str, action: str, detail: dict[str, Any]) -> None:
+    session.add(MessageEventRow(message_pk=pk, actor=actor, action=action, detail=detail))
+
+
+def message_events(db: Database, pk: int) -> list[dict[str, Any]]:
+    with db.session() as session:
+        rows = session.scalars(
+            select(MessageEventRow).where(MessageEventRow.message_pk == pk).order_by(MessageEventRow.id)
+        )
+        return [
+            {
+                "at": r.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "actor": r.actor,
+                "action": r.action,
+                "detail": r.detail,
+            }
+            for r in rows
+        ]
+
+
+def list_messages(
+    db: Database,
+    *,
+    status: str | None = None,
+    verdict: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[MessageSummary]:
+    query = (
+        select(
+            MessageRow.id,
+            MessageRow.sha256,
+            MessageRow.size,
+            MessageRow.source,
+            MessageRow.source_id,
+            MessageRow.received_at,
+            MessageRow.from_addr,
+            MessageRow.subject,
+            MessageRow.status,
+            MessageRow.status_reason,
+            MessageRow.failed_stage,
+            ReportRow.verdict,
+            ReportRow.category,
+            ReportRow.format,
+            ReportRow.pgp_status,
+        )
+        .outerjoin(ReportRow, ReportRow.message_pk == MessageRow.id)
+        .order_by(MessageRow.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if status:
+        query = query.where(MessageRow.status == status)
+    if verdict:
+        query = query.where(ReportRow.verdict == verdict)
+    with db.session() as session:
+        return [MessageSummary(*row) for row in session.execute(query)]
+
+
+def get_message(db: Database, pk: int) -> MessageSummary | None:
+    with db.session() as session:
+        row = session.get(MessageRow, pk)
+        if row is None:
+            return None
+        report = row.report
+        return MessageSummary(
+            row.id,
+            row.sha256,
+            row.size,
+            row.source,
+            row.source_id,
+            row.received_at,
+            row.from_addr,
+            row.subject,
+            row.status,
+            row.status_reason,
+            row.failed_stage,
+            report.verdict if report else None,
+            report.category if report else None,
+            report.format if report else None,
+            report.pgp_status if report else None,
+        )
+
+
+def message_ids(db: Database, *, status: str | None = None) -> list[int]:
+    query = select(MessageRow.id).order_by(MessageRow.id)
+    if status:
+        query = query.where(MessageRow.status == status)
+    with db.session() as session:
+        return list(session.scalars(query))
+
+
+def known_source_ids(db: Database, source: str) -> set[str]:
+    """Source ids of messages already finished (a Maildir poll skips those files cheaply)."""
+    with db.session() as session:
+        return set(
+            session.scalars(
+                select(MessageRow.source_id).where(MessageRow.source == source, MessageRow.status != "new")
+            )
+        )
+
+
+def status_counts(db: Database) -> dict[str, int]:
+    with db.session() as session:
+        rows = session.execute(select(MessageRow.status, func.count()).group_by(MessageRow.status))
+        return {status: count for status, count in rows}
+
+
+def report_reasons(db: Database, pk: int) -> list[str]:
+    """Why triage decided what it did (and what extraction skipped), for display."""
+    with db.session() as session:
+        row = session.execute(
+            select(ReportRow.reasons, ReportRow.extraction_reasons).where(ReportRow.message_pk == pk)
+        ).first()
+        return [*row.reasons, *row.extraction_reasons] if row else []

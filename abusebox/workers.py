@@ -1,0 +1,189 @@
+"""Analysis in worker processes with an enforced per-message time limit.
+
+A signal-based timeout cannot interrupt a regex stuck in C code, and one message
+must never stall or kill the worker: so each analysis runs in a child process that
+is killed and replaced when its message runs over the limit (or exhausts memory).
+The pool also gives the pipeline its parallelism (parsing bounds throughput).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import resource
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from email.message import Message
+from multiprocessing.connection import Connection, wait
+from typing import Generic, TypeVar
+
+from abusebox.analyze import StageError, analyze
+from abusebox.config import Settings
+from abusebox.errors import LimitExceeded
+from abusebox.models import Analysis
+
+log = logging.getLogger(__name__)
+K = TypeVar("K")
+
+
+@dataclass
+class AnalysisFailure:
+    """Why a message could not be analysed; the pipeline quarantines with this."""
+
+    stage: str
+    reason: str
+    traceback: str | None = None
+
+
+@dataclass
+class AnalysisOutcome(Generic[K]):
+    key: K
+    analysis: Analysis | None
+    failure: AnalysisFailure | None
+
+
+def slim(analysis: Analysis) -> Analysis:
+    """Drop the MIME tree and texts before sending a result between processes."""
+    parsed = replace(analysis.parsed, raw=b"", email=Message(), text_parts=[], attachments=[], nested=[])
+    return replace(analysis, parsed=parsed)
+
+
+def analyze_safely(raw: bytes, settings: Settings) -> Analysis | AnalysisFailure:
+    """Analyse in this process, turning every error into an AnalysisFailure."""
+    try:
+        return analyze(raw, settings)
+    except LimitExceeded as exc:
+        return AnalysisFailure("limits", str(exc))
+    except StageError as exc:
+        tb = "".join(traceback.format_exception(exc.cause))
+        return AnalysisFailure(exc.stage, str(exc), tb)
+    except MemoryError:
+        return AnalysisFailure("limits", "memory limit exceeded during analysis")
+
+
+def _worker_main(conn: Connection, settings: Settings, memory_bytes: int) -> None:
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        result = analyze_safely(task, settings)
+        conn.send(slim(result) if isinstance(result, Analysis) else result)
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.BaseContext, settings: Settings, memory_bytes: int) -> None:
+        parent, child = ctx.Pipe()
+        self.conn = parent
+        self.process = ctx.Process(target=_worker_main, args=(child, settings, memory_bytes), daemon=True)
+        self.process.start()
+        child.close()
+        self.key: object = None
+        self.deadline = 0.0
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self.conn.send(None)
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class AnalyzerPool:
+    """Analyse many messages on N processes; each message gets at most `timeout` seconds."""
+
+    def __init__(self, settings: Settings, processes: int | None = None) -> None:
+        self.settings = settings
+        self.timeout = settings.limits.message_timeout_seconds
+        self.processes = max(1, processes or settings.limits.worker_processes or os.cpu_count() or 1)
+        self.memory_bytes = settings.limits.worker_memory_mb * 1024 * 1024
+        self._ctx = mp.get_context("fork")
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> AnalyzerPool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self._ctx, self.settings, self.memory_bytes)
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
+
+    def run(self, items: Iterable[tuple[K, bytes]]) -> Iterator[AnalysisOutcome[K]]:
+        """Yield one outcome per (key, raw) item, in completion order."""
+        pending = iter(items)
+        exhausted = False
+        while len(self._workers) < self.processes:
+            self._workers.append(self._spawn())
+        idle = list(self._workers)
+        busy: dict[Connection, _Worker] = {}
+        while True:
+            while idle and not exhausted:
+                try:
+                    key, raw = next(pending)
+                except StopIteration:
+                    exhausted = True
+                    break
+                worker = idle.pop()
+                worker.key = key
+                worker.deadline = time.monotonic() + self.timeout
+                try:
+                    worker.conn.send(raw)
+                except (BrokenPipeError, OSError):
+                    yield self._replace(worker, AnalysisFailure("worker", "analysis process died"), idle)
+                    continue
+                busy[worker.conn] = worker
+            if not busy:
+                return
+            now = time.monotonic()
+            next_deadline = min(w.deadline for w in busy.values())
+            ready = wait(list(busy), timeout=max(0.0, next_deadline - now))
+            for conn in ready:
+                worker = busy.pop(conn)  # type: ignore[arg-type]
+                try:
+                    result = worker.conn.recv()
+                except (EOFError, OSError):
+                    reason = f"analysis process died (exit code {worker.process.exitcode})"
+                    yield self._replace(worker, AnalysisFailure("worker", reason), idle)
+                    continue
+                idle.append(worker)
+                if isinstance(result, Analysis):
+                    yield AnalysisOutcome(worker.key, result, None)  # type: ignore[arg-type]
+                else:
+                    yield AnalysisOutcome(worker.key, None, result)  # type: ignore[arg-type]
+            now = time.monotonic()
+            for conn, worker in list(busy.items()):
+                if worker.deadline <= now:
+                    del busy[conn]
+                    reason = f"time limit of {self.timeout:g} s exceeded during analysis"
+                    yield self._replace(worker, AnalysisFailure("limits", reason), idle, kill=True)
+
+    def _replace(
+        self, worker: _Worker, failure: AnalysisFailure, idle: list[_Worker], kill: bool = True
+    ) -> AnalysisOutcome[K]:
+        key = worker.key
+        worker.stop(kill=kill)
+        self._workers.remove(worker)
+        fresh = self._spawn()
+        self._workers.append(fresh)
+        idle.append(fresh)
+        log.warning("replaced analysis worker: %s", failure.reason)
+        return AnalysisOutcome(key, None, failure)  # type: ignore[arg-type]
