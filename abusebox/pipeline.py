@@ -10,12 +10,14 @@ ledger recognises every message already processed or quarantined.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from abusebox.config import Settings
 from abusebox.errors import SourceError, TransientError
@@ -26,11 +28,13 @@ from abusebox.store import reports as report_store
 from abusebox.store.db import Database
 from abusebox.store.incidents import recount
 from abusebox.store.schema import utcnow
-from abusebox.workers import AnalysisFailure, AnalyzerPool
+from abusebox.workers import AnalysisFailure, AnalysisOutcome, AnalyzerPool
 
 log = logging.getLogger(__name__)
 
 Outcome = Literal["processed", "duplicate", "quarantined", "unreadable"]
+COMMIT_BATCH = 100  # messages per transaction
+COMMIT_SECONDS = 0.5  # ... or this long since the batch began, whichever comes first
 
 
 @dataclass(frozen=True)
@@ -101,81 +105,112 @@ class Pipeline:
                     continue
                 yield (stored.pk, item.source_id), item.raw
 
-        for outcome in self.pool.run(to_analyse()):
-            yield from _drain(side)
-            pk, label = outcome.key
-            yield self._finish(pk, label, outcome.analysis, outcome.failure, actor="pipeline")
-        yield from _drain(side)
+        yield from self._committed(self.pool.run(to_analyse()), side)
 
     def replay(self, pks: Iterable[int], actor: str = "replay") -> Iterator[IngestResult]:
         """Run stored messages again from their raw bytes."""
 
         def load() -> Iterator[tuple[tuple[int, str], bytes]]:
             for pk in pks:
+                with self.db.session() as session:
+                    message_store.add_event(session, pk, actor, "replayed", {})
                 yield (pk, f"message {pk}"), message_store.get_raw(self.db, pk)
 
-        for outcome in self.pool.run(load()):
-            pk, label = outcome.key
+        yield from self._committed(self.pool.run(load()), [])
+
+    def _committed(
+        self, outcomes: Iterator[AnalysisOutcome[tuple[int, str]]], side: list[IngestResult]
+    ) -> Iterator[IngestResult]:
+        """Commit analysis outcomes in batches; yield each result only once committed."""
+        batch: list[AnalysisOutcome[tuple[int, str]]] = []
+        started = time.monotonic()
+        for outcome in outcomes:
+            yield from _drain(side)
+            if not batch:
+                started = time.monotonic()
+            batch.append(outcome)
+            if len(batch) >= COMMIT_BATCH or time.monotonic() - started > COMMIT_SECONDS:
+                yield from self._commit_batch(batch)
+                batch = []
+        if batch:
+            yield from self._commit_batch(batch)
+        yield from _drain(side)
+
+    def _commit_batch(self, batch: list[AnalysisOutcome[tuple[int, str]]]) -> list[IngestResult]:
+        """One transaction per batch, one SAVEPOINT per message: a failing message is
+        quarantined with its traceback without undoing the others."""
+        results: list[IngestResult] = []
+        try:
             with self.db.session() as session:
-                message_store.add_event(session, pk, actor, "replayed", {})
-            yield self._finish(pk, label, outcome.analysis, outcome.failure, actor=actor)
+                for outcome in batch:
+                    pk, label = outcome.key
+                    results.append(self._finish(session, pk, label, outcome.analysis, outcome.failure))
+        except OperationalError as exc:
+            # The database is unreachable or locked: not the messages' fault. They stay
+            # `new`, so the next run (or poll) picks them up again.
+            raise TransientError(f"database error while committing: {exc}") from exc
+        return results
 
     def _finish(
-        self, pk: int, label: str, analysis: Analysis | None, failure: AnalysisFailure | None, actor: str
+        self,
+        session: Session,
+        pk: int,
+        label: str,
+        analysis: Analysis | None,
+        failure: AnalysisFailure | None,
     ) -> IngestResult:
         if analysis is None:
             assert failure is not None
-            self._quarantine(pk, failure)
+            self._quarantine(session, pk, failure)
             return IngestResult("quarantined", pk, label, f"{failure.stage}: {failure.reason}")
+        savepoint = session.begin_nested()
         try:
-            incidents = self._commit(pk, analysis)
-        except OperationalError as exc:
-            # The database is unreachable or locked: not the message's fault. Leave it
-            # `new` so the next run (or poll) picks it up again.
-            raise TransientError(f"database error while committing message {pk}: {exc}") from exc
+            incidents = self._commit(session, pk, analysis)
+            savepoint.commit()
+        except OperationalError:
+            raise
         except Exception as exc:  # the per-message boundary: record with traceback, go on
+            savepoint.rollback()
             failure = AnalysisFailure("store", f"{type(exc).__name__}: {exc}", traceback.format_exc())
-            self._quarantine(pk, failure)
+            self._quarantine(session, pk, failure)
             return IngestResult("quarantined", pk, label, f"store: {exc}")
         return IngestResult("processed", pk, label, None, analysis.verdict, tuple(incidents))
 
-    def _commit(self, pk: int, analysis: Analysis) -> list[int]:
+    def _commit(self, session: Session, pk: int, analysis: Analysis) -> list[int]:
         parsed = analysis.parsed
-        with self.db.session() as session:
-            message_store.update_headers(
-                session,
-                pk,
-                {
-                    "message_id_header": parsed.message_id,
-                    "from_addr": parsed.from_addr,
-                    "subject": parsed.subject[:2000],
-                    "date": parsed.date,
-                },
+        message_store.update_headers(
+            session,
+            pk,
+            {
+                "message_id_header": parsed.message_id,
+                "from_addr": parsed.from_addr,
+                "subject": parsed.subject[:2000],
+                "date": parsed.date,
+            },
+        )
+        report_pk, affected = report_store.replace_report(session, pk, analysis)
+        incidents: list[int] = []
+        if analysis.verdict == "report":
+            stored = report_store.add_observations(
+                session, report_pk, analysis.extraction.observations, parsed.date or utcnow()
             )
-            report_pk, affected = report_store.replace_report(session, pk, analysis)
-            incidents: list[int] = []
-            if analysis.verdict == "report":
-                stored = report_store.add_observations(
-                    session, report_pk, analysis.extraction.observations, parsed.date or utcnow()
-                )
-                incidents = group_report(session, stored, self.settings.grouping, analysis.category)
-            for incident_pk in affected:
-                recount(session, incident_pk)
-            message_store.mark(session, pk, "processed", reason=f"verdict {analysis.verdict}")
+            incidents = group_report(session, stored, self.settings.grouping, analysis.category)
+        for incident_pk in affected:
+            recount(session, incident_pk)
+        message_store.mark(session, pk, "processed", reason=f"verdict {analysis.verdict}")
         return incidents
 
-    def _quarantine(self, pk: int, failure: AnalysisFailure) -> None:
+    def _quarantine(self, session: Session, pk: int, failure: AnalysisFailure) -> None:
         log.warning("message %s quarantined at %s: %s", pk, failure.stage, failure.reason)
-        with self.db.session() as session:
-            message_store.mark(
-                session,
-                pk,
-                "quarantined",
-                reason=failure.reason,
-                stage=failure.stage,
-                traceback=failure.traceback,
-            )
-            message_store.add_event(session, pk, "pipeline", "quarantined", {"stage": failure.stage})
+        message_store.mark(
+            session,
+            pk,
+            "quarantined",
+            reason=failure.reason,
+            stage=failure.stage,
+            traceback=failure.traceback,
+        )
+        message_store.add_event(session, pk, "pipeline", "quarantined", {"stage": failure.stage})
 
 
 def _drain(side: list[IngestResult]) -> Iterator[IngestResult]:

@@ -38,7 +38,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 # Tried in order when a part names no charset or a charset Python does not know.
-_GUESSES = ("utf-8", "iso2022_jp_ext", "cp932", "euc_jp")
+_GUESSES = ("utf-8", "iso2022_jp_ext", "cp932", "euc_jp", "cp1252")
 
 
 def _codecs_for(label: str | None) -> list[str]:

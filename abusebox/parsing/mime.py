@@ -67,6 +67,8 @@ def decode_header_value(value: str | None) -> str:
         else:
             out.append(chunk)
     text = "".join(out)
+    if not text.strip():
+        text = value  # an encoded word that decodes to nothing: keep what was sent
     # folded headers keep CRLF + whitespace: unfold
     return re.sub(r"\r?\n[ \t]+", " ", text).strip()
 
