@@ -65,3 +65,10 @@ def test_maildir_keys_ignore_flag_changes(tmp_path: Path) -> None:
     ids = [i.source_id for i in items if isinstance(i, RawMessage)]
     assert ids == ["md/1.abc", "md/2.def"]
     assert sum(isinstance(i, SourceError) for i in items) == 1
+
+
+def test_maildir_without_new_and_tmp_is_still_a_maildir(tmp_path: Path) -> None:
+    md = tmp_path / "md"
+    (md / "cur").mkdir(parents=True)
+    (md / "cur" / "1.abc:2,").write_bytes(MAIL % (1, 1))
+    assert [i.source_id for i in iter_path(md, "box") if isinstance(i, RawMessage)] == ["md/1.abc"]

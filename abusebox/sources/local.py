@@ -19,7 +19,8 @@ _HEADER_LINE = b":"
 
 
 def is_maildir(path: Path) -> bool:
-    return path.is_dir() and (path / "cur").is_dir() and (path / "new").is_dir()
+    # Lenient: a copied or checked-out Maildir often lacks its empty tmp/ (or new/).
+    return path.is_dir() and ((path / "cur").is_dir() or (path / "new").is_dir())
 
 
 def looks_like_mail(head: bytes) -> bool:
@@ -90,6 +91,8 @@ def maildir_key(path: Path) -> str:
 def iter_maildir(path: Path, source: str, skip: set[str] | None = None) -> Iterator[RawMessage | SourceError]:
     for sub in ("new", "cur"):
         folder = path / sub
+        if not folder.is_dir():
+            continue
         for name in sorted(os.listdir(folder)):
             if name.startswith("."):
                 continue
