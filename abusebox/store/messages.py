@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from abusebox.models import RawMessage
@@ -61,43 +60,53 @@ class MessageSummary:
         }
 
 
+def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> int | None:
+    """INSERT ... ON CONFLICT (sha256) DO NOTHING RETURNING id: one round trip per message."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = (
+        insert(MessageRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+        .returning(MessageRow.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
 def store_raw(db: Database, message: RawMessage, headers: dict[str, Any] | None = None) -> StoredMessage:
     """Commit the raw bytes in their own transaction, before anything else can fail.
 
-    Duplicate detection is by sha256 of the bytes, never by Message-ID.
+    Duplicate detection is by sha256 of the bytes, never by Message-ID; two processes
+    storing the same bytes at once both get the one row.
     """
     sha = message.sha256
-    with db.session() as session:
-        existing = session.execute(
-            select(MessageRow.id, MessageRow.status).where(MessageRow.sha256 == sha)
-        ).first()
-        if existing:
-            return StoredMessage(existing.id, sha, False, existing.status)
     h = headers or {}
-    row = MessageRow(
-        sha256=sha,
-        raw=message.raw,
-        size=len(message.raw),
-        source=message.source,
-        source_id=message.source_id,
-        received_at=utcnow(),
-        message_id_header=h.get("message_id"),
-        from_addr=h.get("from_addr"),
-        subject=h.get("subject"),
-        date=h.get("date"),
-        status="new",
-    )
-    try:
-        with db.session() as session:
-            session.add(row)
-            session.flush()
-            return StoredMessage(row.id, sha, True, "new")
-    except IntegrityError:  # another process stored the same bytes in between
-        with db.session() as session:
-            found = session.execute(
-                select(MessageRow.id, MessageRow.status).where(MessageRow.sha256 == sha)
-            ).one()
-            return StoredMessage(found.id, sha, False, found.status)
+    values = {
+        "sha256": sha,
+        "raw": message.raw,
+        "size": len(message.raw),
+        "source": message.source,
+        "source_id": message.source_id,
+        "received_at": utcnow(),
+        "message_id_header": h.get("message_id"),
+        "from_addr": h.get("from_addr"),
+        "subject": h.get("subject"),
+        "date": h.get("date"),
+        "status": "new",
+        "attempts": 0,
+        "archived": False,
+    }
+    with db.session() as session:
+        pk = _insert_ignoring_duplicates(session, values)
+        if pk is not None:
+            return StoredMessage(pk, sha, True, "new")
+        found = session.execute(
+            select(MessageRow.id, MessageRow.status).where(MessageRow.sha256 == sha)
+        ).one()
+        return StoredMessage(found.id, sha, False, found.status)
 
 
 def find_by_sha(db: Database, sha: str) -> StoredMessage | None:
