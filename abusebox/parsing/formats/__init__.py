@@ -26,6 +26,24 @@ class FormatParser(Protocol):
 
 _REGISTRY: dict[str, FormatParser] = {}
 
+# Dispatch order: formats recognised by sender or structure first, generic attachment
+# readers after them, then forwarded-message unwrapping and HTML-only bodies. A parser
+# not listed here runs after the listed ones, in registration order.
+ORDER: tuple[str, ...] = (
+    "arf",
+    "spamcop",
+    "blocklistde",
+    "xarf",
+    "fail2ban",
+    "jpcert",
+    "shadowserver",
+    "json",
+    "csv",
+    "feed",
+    "forwarded",
+    "html",
+)
+
 
 def register(parser: FormatParser) -> FormatParser:
     if parser.name in _REGISTRY:
@@ -35,7 +53,9 @@ def register(parser: FormatParser) -> FormatParser:
 
 
 def registered() -> list[FormatParser]:
-    return list(_REGISTRY.values())
+    """Parsers in dispatch order."""
+    rank = {name: i for i, name in enumerate(ORDER)}
+    return sorted(_REGISTRY.values(), key=lambda p: rank.get(p.name, len(ORDER)))
 
 
 def parse_known_format(
@@ -47,7 +67,7 @@ def parse_known_format(
     free-text result is returned with those reasons so that they are not lost.
     """
     ctx = ctx or FormatContext(limits or LimitSettings())
-    for parser in _REGISTRY.values():
+    for parser in registered():
         result = parser.parse(parsed, ctx)
         if result is not None:
             result.reasons[:0] = ctx.reasons
@@ -61,7 +81,22 @@ def parse_known_format(
     return None
 
 
-# Registration order is dispatch order.
-from abusebox.parsing.formats import shadowserver  # noqa: E402
+# The format modules register themselves on import.
+from abusebox.parsing.formats import (  # noqa: E402
+    shadowserver,
+    jsonfeed,
+    csvfeed,
+    feeds,
+)
 
-__all__ = ["FormatContext", "FormatParser", "parse_known_format", "register", "registered", "shadowserver"]
+__all__ = [
+    "FormatContext",
+    "FormatParser",
+    "csvfeed",
+    "feeds",
+    "jsonfeed",
+    "parse_known_format",
+    "register",
+    "registered",
+    "shadowserver",
+]

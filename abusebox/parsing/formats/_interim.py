@@ -1,4 +1,4 @@
-"""Interim stand-ins for abusebox.extract.{ips,times,categories} until that branch lands."""
+"""Interim stand-ins for abusebox.extract.{times,categories} until that branch lands."""
 
 from __future__ import annotations
 
@@ -98,4 +98,22 @@ def category_from_text(text: str) -> str | None:
     ):
         if any(w in low for w in words):
             return cat
+    return None
+
+
+_ISO_IN = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:?\d{2})?")
+_SYSLOG = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{1,2})\s+(\d{2}:\d{2}:\d{2})")
+
+
+def find_times_in_line(line: str, reference: datetime | None) -> datetime | None:
+    tz = reference.tzinfo if reference else UTC
+    m = _ISO_IN.search(line)
+    if m:
+        return parse_time(m.group(), default_tz=tz)
+    m = _SYSLOG.search(line)
+    if m and reference:
+        when = parse_time(f"{m.group(1)} {m.group(2)} {reference.year} {m.group(3)}", default_tz=tz)
+        if when and when > reference.astimezone(UTC):
+            when = when.replace(year=when.year - 1)
+        return when
     return None

@@ -116,7 +116,13 @@ class ShadowserverParser:
         read_any = False
         for data in candidates:
             table = open_table(data.name, data.text, ctx.limits, extraction.reasons)
-            if table is None or table.index(*SOURCE_COLUMNS) is None or table.index(*TIME_COLUMNS) is None:
+            if table is None:
+                continue
+            if table.index(*SOURCE_COLUMNS) is None or table.index(*TIME_COLUMNS) is None:
+                # e.g. the old botnet-ddos report: only C&C and DDoS-target columns,
+                # neither of which is a host the recipient is responsible for.
+                extraction.reasons.append(f"shadowserver {data.name}: no reported-host column, no sources")
+                read_any = True
                 continue
             rtype = report_type(data.name, parsed.subject)
             category = category_for(rtype)
@@ -126,7 +132,8 @@ class ShadowserverParser:
         if not read_any:
             return None
         extraction.targets = list(targets)
-        extraction.category = categories[0] if len(set(categories)) == 1 else _most_common(extraction)
+        if categories:
+            extraction.category = categories[0] if len(set(categories)) == 1 else _most_common(extraction)
         return extraction
 
 

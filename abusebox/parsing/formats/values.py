@@ -10,7 +10,7 @@ import ipaddress
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
-from abusebox.parsing.formats._interim import parse_ip
+from abusebox.extract.ips import parse_ip
 from abusebox.parsing.formats._interim import parse_time
 
 EVIDENCE_MAX = 500
