@@ -92,7 +92,9 @@ def _expand(
         )
         return
     try:
-        members = list(_zip_members(label, data, budget) if is_zip(data) else _gzip_member(label, data, budget))
+        members = list(
+            _zip_members(label, data, budget) if is_zip(data) else _gzip_member(label, data, budget)
+        )
     except ArchiveRejected as exc:
         budget.reasons.append(str(exc))
         return
@@ -124,7 +126,14 @@ def _zip_members(label: str, data: bytes, budget: DecodeBudget) -> Iterator[tupl
             except ArchiveRejected as exc:
                 budget.reasons.append(str(exc))
                 continue
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, EOFError, OSError) as exc:
+            except (
+                zipfile.BadZipFile,
+                NotImplementedError,
+                RuntimeError,
+                zlib.error,
+                EOFError,
+                OSError,
+            ) as exc:
                 budget.reasons.append(f"archive member {member}: unreadable ({exc}), skipped")
                 continue
             members.append((member, payload))
@@ -160,7 +169,7 @@ def _gzip_member(label: str, data: bytes, budget: DecodeBudget) -> Iterator[tupl
     yield inner, b"".join(chunks)
 
 
-def _bounded_read(member: str, read, compressed: int, budget: DecodeBudget) -> bytes:  # noqa: ANN001
+def _bounded_read(member: str, read, compressed: int, budget: DecodeBudget) -> bytes:
     chunks: list[bytes] = []
     produced = 0
     while True:

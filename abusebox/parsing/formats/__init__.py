@@ -73,7 +73,7 @@ def parse_known_format(
             result.reasons[:0] = ctx.reasons
             return result
     if ctx.reasons:
-        from abusebox.extract.freeform import extract_freeform  # noqa: PLC0415 - import cycle
+        from abusebox.extract.freeform import extract_freeform
 
         fallback = extract_freeform(parsed)
         fallback.reasons[:0] = ctx.reasons
@@ -83,20 +83,36 @@ def parse_known_format(
 
 # The format modules register themselves on import.
 from abusebox.parsing.formats import (  # noqa: E402
-    shadowserver,
-    jsonfeed,
+    arf,
+    blocklistde,
     csvfeed,
+    fail2ban,
     feeds,
+    forwarded,
+    htmlbody,
+    jpcert,
+    jsonfeed,
+    shadowserver,
+    spamcop,
+    xarf,
 )
 
 __all__ = [
     "FormatContext",
     "FormatParser",
+    "arf",
+    "blocklistde",
     "csvfeed",
+    "fail2ban",
     "feeds",
+    "forwarded",
+    "htmlbody",
+    "jpcert",
     "jsonfeed",
     "parse_known_format",
     "register",
     "registered",
     "shadowserver",
+    "spamcop",
+    "xarf",
 ]

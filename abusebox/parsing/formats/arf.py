@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from abusebox.extract.times import parse_time
 from abusebox.models import Extraction, Observation, ParsedMessage, TextPart
 from abusebox.parsing.formats import register
-from abusebox.parsing.formats._interim import parse_time
 from abusebox.parsing.formats.context import FormatContext
+from abusebox.parsing.formats.fallback import body_observations
 from abusebox.parsing.formats.fields import first, key_values
 from abusebox.parsing.formats.values import evidence, field_ip
+from abusebox.parsing.formats.xarf import extract_xarf
 from abusebox.parsing.mime import parse_date
 
 FEEDBACK_CATEGORIES: dict[str, str] = {
@@ -65,6 +67,11 @@ class ArfParser:
             return None
         pairs = key_values(part.text)
         feedback_type = (first(pairs, "feedback-type") or "").lower()
+        if feedback_type == "xarf":
+            # Netcraft wraps an XARF JSON attachment in an ARF envelope: the JSON is the report.
+            wrapped = extract_xarf(parsed, ctx, "xarf")
+            if wrapped is not None:
+                return wrapped
         category = FEEDBACK_CATEGORIES.get(feedback_type, "other")
         extraction = Extraction(format=self.name, category=category)
         stamp = first(pairs, "arrival-date", "received-date")
@@ -81,12 +88,19 @@ class ArfParser:
             if ip is None or ip in seen:
                 continue
             seen.add(ip)
-            line = f"Feedback-Type: {feedback_type}; Source-IP: {value}" + (f"; Arrival-Date: {stamp}" if stamp else "")
+            line = f"Feedback-Type: {feedback_type}; Source-IP: {value}" + (
+                f"; Arrival-Date: {stamp}" if stamp else ""
+            )
             extraction.observations.append(
                 Observation(ip, when, category, None, evidence(line), time_original=stamp, reason=reason)
             )
         if not seen:
-            extraction.reasons.append("ARF report without a usable Source-IP; relays of the original are not sources")
+            extraction.observations = body_observations(
+                parsed, category, f"{reason}; address from the report text"
+            )
+            extraction.reasons.append(
+                "ARF report without a usable Source-IP; relays of the original are not sources"
+            )
         return extraction
 
 

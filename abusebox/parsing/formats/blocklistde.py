@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from datetime import UTC
 
+from abusebox.extract.times import parse_time
 from abusebox.models import Extraction, Observation, ParsedMessage
 from abusebox.parsing.formats import register
-from abusebox.parsing.formats._interim import parse_time
 from abusebox.parsing.formats.context import FormatContext
 from abusebox.parsing.formats.values import evidence, field_ip
 from abusebox.parsing.formats.xarf import extract_xarf, xarf_category

@@ -7,7 +7,7 @@ its values actually are addresses (zone-h's ``attacker`` is a nickname).
 
 from __future__ import annotations
 
-from abusebox.parsing.formats._interim import category_from_text
+from abusebox.extract.categories import category_from_text
 
 SOURCE_KEYS = (
     "src_ip",

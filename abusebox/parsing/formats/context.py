@@ -57,7 +57,11 @@ class FormatContext:
                 continue
             for member in expand(att.filename, att.payload, self.budget()):
                 text, _codec = decode_bytes(member.data, None)
-                out.append(DataFile(member.name.rsplit("/", 1)[-1], text, "application/octet-stream", member.container))
+                out.append(
+                    DataFile(
+                        member.name.rsplit("/", 1)[-1], text, "application/octet-stream", member.container
+                    )
+                )
         return out
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, tzinfo
 
+from abusebox.extract.times import stated_zone
 from abusebox.models import Extraction, Observation, ParsedMessage
 from abusebox.parsing.formats import register
-from abusebox.parsing.formats._interim import stated_zone
 from abusebox.parsing.formats.columns import (
     CATEGORY_KEYS,
     PORT_KEYS,

@@ -22,7 +22,9 @@ from abusebox.parsing.formats.context import DataFile, FormatContext
 from abusebox.parsing.formats.values import evidence, field_ip, field_time
 
 _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?")
-_LIST_TIME = re.compile(r"^[#;]\s*(?:Last-Modified|Generated|Data file written at|Updated)\s*:?\s*(.+)$", re.I | re.M)
+_LIST_TIME = re.compile(
+    r"^[#;]\s*(?:Last-Modified|Generated|Data file written at|Updated)\s*:?\s*(.+)$", re.I | re.M
+)
 _DESTADDR = re.compile(r"\bdestaddr\s+(\S+)")
 _WORD = re.compile(r"[a-z0-9]+")
 _MIN_SHARE = 0.8  # share of data lines that must parse for a file to count as a feed
@@ -113,8 +115,12 @@ class FeedParser:
             if not lines:
                 continue
             if len(lines) > limit:
-                extraction.reasons.append(f"feed {data.name}: more than {limit} lines; rest skipped (max_table_rows)")
-            reader = read_pipes if sum("|" in ln for ln in lines[:50]) * 2 > min(len(lines), 50) else read_list
+                extraction.reasons.append(
+                    f"feed {data.name}: more than {limit} lines; rest skipped (max_table_rows)"
+                )
+            reader = (
+                read_pipes if sum("|" in ln for ln in lines[:50]) * 2 > min(len(lines), 50) else read_list
+            )
             if reader(data, lines, parsed, extraction, limit):
                 matched = True
         if not matched:

@@ -75,13 +75,18 @@ def read_records(
     targets = dict.fromkeys(out.targets)
     found = 0
     for record in records[:limit]:
-        ip = next((i for i in (field_ip(_text(record.get(k))) for k in SOURCE_KEYS if k in record) if i), None)
+        ip = next(
+            (i for i in (field_ip(_text(record.get(k))) for k in SOURCE_KEYS if k in record) if i), None
+        )
         if ip is None:
             continue
         stamp = next((_text(record[k]) for k in TIME_KEYS if _text(record.get(k))), "")
-        port = next((p for p in (field_port(_port_text(record.get(k))) for k in PORT_KEYS if k in record) if p), None)
+        port = next(
+            (p for p in (field_port(_port_text(record.get(k))) for k in PORT_KEYS if k in record) if p), None
+        )
         category = next(
-            (c for c in (category_of_value(_text(record.get(k))) for k in CATEGORY_KEYS if k in record) if c), None
+            (c for c in (category_of_value(_text(record.get(k))) for k in CATEGORY_KEYS if k in record) if c),
+            None,
         )
         compact = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
         out.observations.append(
@@ -124,7 +129,9 @@ class JsonParser:
                 extraction.reasons.append(
                     f"json {data.name}: more than {ctx.limits.max_table_rows} records; rest skipped"
                 )
-            if read_records(records, zone, default, extraction, f"json {data.name}", ctx.limits.max_table_rows):
+            if read_records(
+                records, zone, default, extraction, f"json {data.name}", ctx.limits.max_table_rows
+            ):
                 matched = True
         if not matched:
             return None

@@ -145,7 +145,9 @@ def _looks_like_report(data: DataFile, from_shadowserver: bool) -> bool:
         return True
     # Another sender relaying a Shadowserver file (national CERTs, AbuseHub): trust the name.
     match = _FILE_TYPE.match(name)
-    return bool(match and re.match(r"(event[46]_|scan6?_|botnet_|sinkhole|blocklist|phish_url)", match.group(1)))
+    return bool(
+        match and re.match(r"(event[46]_|scan6?_|botnet_|sinkhole|blocklist|phish_url)", match.group(1))
+    )
 
 
 def _read_rows(
@@ -170,7 +172,9 @@ def _read_rows(
         if key in seen:
             continue
         seen.add(key)
-        out.append(Observation(ip, when, category, port, row_text(row, delimiter), "source", stamp, 1.0, reason))
+        out.append(
+            Observation(ip, when, category, port, row_text(row, delimiter), "source", stamp, 1.0, reason)
+        )
         if dst_i is not None:
             dst = field_ip(cell(row, dst_i))
             if dst is not None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from datetime import UTC
 
+from abusebox.extract.times import parse_time
 from abusebox.models import Extraction, Observation, ParsedMessage
 from abusebox.parsing.formats import register
-from abusebox.parsing.formats._interim import parse_time
 from abusebox.parsing.formats.context import FormatContext
 from abusebox.parsing.formats.values import evidence, field_ip
 
@@ -23,9 +23,8 @@ _OFFENDING = "[ Offending message ]"
 
 def is_spamcop(parsed: ParsedMessage) -> bool:
     sender = parsed.from_addr or ""
-    return (
-        parsed.header("X-SpamCop-sourceip") is not None
-        or sender.endswith("spamcop.net")
+    return parsed.header("X-SpamCop-sourceip") is not None or (
+        sender.endswith("spamcop.net")
         and bool(_SUBJECT.search(parsed.subject) or "[ SpamCop" in parsed.body_text[:2000])
     )
 

@@ -86,7 +86,9 @@ def open_table(label: str, text: str, limits: LimitSettings, reasons: list[str])
     return Table(label, header, columns, delimiter, _bounded_rows(label, reader, limits, reasons))
 
 
-def _bounded_rows(label: str, reader: Iterator[list[str]], limits: LimitSettings, reasons: list[str]) -> Iterator[list[str]]:
+def _bounded_rows(
+    label: str, reader: Iterator[list[str]], limits: LimitSettings, reasons: list[str]
+) -> Iterator[list[str]]:
     count = 0
     while True:
         try:
@@ -100,7 +102,9 @@ def _bounded_rows(label: str, reader: Iterator[list[str]], limits: LimitSettings
             continue
         count += 1
         if count > limits.max_table_rows:
-            reasons.append(f"table {label}: more than {limits.max_table_rows} rows; rest skipped (max_table_rows)")
+            reasons.append(
+                f"table {label}: more than {limits.max_table_rows} rows; rest skipped (max_table_rows)"
+            )
             return
         yield row
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
 from abusebox.extract.ips import parse_ip
-from abusebox.parsing.formats._interim import parse_time
+from abusebox.extract.times import parse_time
 
 EVIDENCE_MAX = 500
 

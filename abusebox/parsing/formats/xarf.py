@@ -13,10 +13,11 @@ import re
 from datetime import UTC
 from typing import Any
 
+from abusebox.extract.categories import category_from_text
 from abusebox.models import Extraction, Observation, ParsedMessage, TextPart
 from abusebox.parsing.formats import register
-from abusebox.parsing.formats._interim import category_from_text
 from abusebox.parsing.formats.context import FormatContext
+from abusebox.parsing.formats.fallback import body_observations
 from abusebox.parsing.formats.fields import first, key_values
 from abusebox.parsing.formats.values import evidence, field_ip, field_port, field_time
 
@@ -105,7 +106,7 @@ def parse_v02(part: TextPart, extraction: Extraction) -> str | None:
             field_port(first(pairs, "port")),
             evidence("; ".join(lines)),
             time_original=stamp,
-            reason=f"X-ARF {first(pairs, 'version') or '0.2'} report ({first(pairs, 'report-type') or 'no type'})",
+            reason=f"X-ARF {first(pairs, 'version') or '0.2'} {first(pairs, 'report-type') or 'report'}",
         )
     )
     for key in ("destination", "destination-ip", "target"):
@@ -183,6 +184,12 @@ def extract_xarf(parsed: ParsedMessage, ctx: FormatContext, name: str) -> Extrac
         return None
     known = {c for c in categories if c}
     extraction.category = known.pop() if len(known) == 1 else None
+    if not extraction.observations:
+        extraction.observations = body_observations(
+            parsed,
+            extraction.category,
+            "X-ARF report without an address Source; address from the report text",
+        )
     return extraction
 
 
