@@ -17,7 +17,13 @@ EVIDENCE_MAX = 500
 
 
 def field_ip(value: str | None) -> str | None:
-    """Canonical address or network in one field, or None (dropped ranges included)."""
+    """Canonical address or network in one labelled field, or None.
+
+    Loopback, link-local and unspecified addresses are dropped (they name no host on a
+    network). Unlike free text, a multicast address in a column the feed labels as the
+    source is kept: it is the reporter's explicit statement (often anonymised data) and
+    dropping it would silently lose the row.
+    """
     if not value:
         return None
     text = value.strip().strip('"')
@@ -27,7 +33,7 @@ def field_ip(value: str | None) -> str | None:
         addr = ipaddress.ip_address(text)
     except ValueError:
         return parse_ip(text)
-    if addr.is_loopback or addr.is_multicast or addr.is_link_local or addr.is_unspecified:
+    if addr.is_loopback or addr.is_link_local or addr.is_unspecified:
         return None
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         return str(addr.ipv4_mapped)
