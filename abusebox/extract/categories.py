@@ -136,7 +136,7 @@ def category_from_rsit(type_or_taxonomy: str) -> str | None:
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+    return re.compile(pattern, re.IGNORECASE | re.ASCII)  # ASCII: \b works next to kana
 
 
 # (pattern, category, weight). English words are bounded; Japanese has no word boundaries.
