@@ -25,6 +25,7 @@ def mail_with_attachment(
     maintype: str = "application",
     subtype: str = "octet-stream",
     date: datetime | None = None,
+    extra: list[tuple[bytes, str]] | None = None,
 ) -> bytes:
     msg = EmailMessage()
     msg["From"] = sender
@@ -34,4 +35,6 @@ def mail_with_attachment(
     msg["Message-ID"] = f"<{abs(hash((filename, len(payload))))}@example.net>"
     msg.set_content(body)
     msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
+    for data, name in extra or []:
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     return msg.as_bytes()

@@ -57,7 +57,6 @@ OBVIOUS_SOURCES: dict[str, str] = {
     "sisimai/arf-19.eml": "203.0.113.2",
     "sisimai/arf-22.eml": "192.0.2.222",
     "sisimai/arf-25.eml": "10.0.0.1",
-    "abuseio/cleanmx/Cleanmx_Example_2.eml": "172.16.10.13",
     "abuseio/cyscon/Cyscon_Example_1.eml": "172.16.10.13",
 }
 

@@ -67,6 +67,8 @@ def parse_known_format(
     free-text result is returned with those reasons so that they are not lost.
     """
     ctx = ctx or FormatContext(limits or LimitSettings())
+    # Parts the MIME stage skipped over a bound: say so in whatever result we give.
+    ctx.reasons.extend(r for r in parsed.skipped if r not in ctx.reasons)
     for parser in registered():
         result = parser.parse(parsed, ctx)
         if result is not None:

@@ -54,6 +54,9 @@ class FormatContext:
                 out.append(DataFile(part.filename or "unnamed", part.text, part.content_type))
         for att in parsed.attachments:
             if not (is_zip(att.payload) or is_gzip(att.payload)):
+                if _looks_textual(att.payload):  # .jsonl, .psv ... sent as octet-stream
+                    text, _codec = decode_bytes(att.payload, None)
+                    out.append(DataFile(att.filename or "unnamed", text, att.content_type))
                 continue
             for member in expand(att.filename, att.payload, self.budget()):
                 text, _codec = decode_bytes(member.data, None)
@@ -67,3 +70,10 @@ class FormatContext:
 
 def _is_data_type(content_type: str) -> bool:
     return content_type in ("text/csv", "application/csv", "application/x-csv", "application/json")
+
+
+def _looks_textual(data: bytes) -> bool:
+    head = data[:8192]
+    return (
+        bool(head) and b"\0" not in head and not head.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8"))
+    )

@@ -56,6 +56,8 @@ class Fail2BanParser:
             extraction.observations.append(
                 Observation(ip, when, category, None, evidence(line), reason=reason)
             )
+        timed = [o for o in extraction.observations if o.time is not None]
+        extraction.observations = timed or extraction.observations[:1]
         if not extraction.observations:
             extraction.observations.append(
                 Observation(ip, None, category, None, evidence(stated.group(0)), reason=reason)

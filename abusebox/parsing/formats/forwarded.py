@@ -3,7 +3,7 @@
 What matters is the report inside: its own From/Date (zones, syslog years) and its
 format (a forwarded blocklist.de or JPCERT/CC mail is still that format). The
 forwarder's headers are not the report's. Addresses the forwarder states in their own
-words above the forwarded block are kept too (after the inner report's).
+words above the forwarded block are used only when the inner report names no source.
 """
 
 from __future__ import annotations
@@ -118,10 +118,10 @@ class ForwardedParser:
         result.reasons.append(
             f"forwarded by {outer.from_addr or 'unknown sender'}; the inner report was read"
         )
-        if outer_text.strip():
-            own = extract_freeform(_outer_only(outer, outer_text))
-            known = {(o.ip, o.time) for o in result.observations}
-            result.observations.extend(o for o in own.observations if (o.ip, o.time) not in known)
+        if outer_text.strip() and not any(o.role == "source" for o in result.observations):
+            # Only when the forwarded report names no source: then the forwarder's own
+            # words (e.g. "complaint about message from <ip>") are the report.
+            result.observations.extend(extract_freeform(_outer_only(outer, outer_text)).observations)
         return result
 
 
