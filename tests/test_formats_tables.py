@@ -144,7 +144,8 @@ def test_fifty_megabyte_csv_is_processed_fully_within_bounds() -> None:
     header = '"timestamp","ip","port","banner"\n'
     pad = "b" * 2000
     rows = [
-        f'"2026-11-19 06:{i // 60 % 60:02d}:{i % 60:02d}","10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}",22,"{i}{pad}"\n'
+        f'"2026-11-19 06:{i // 60 % 60:02d}:{i % 60:02d}",'
+        f'"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}",22,"{i}{pad}"\n'
         for i in range(25_000)
     ]
     data = (header + "".join(rows)).encode()
