@@ -47,7 +47,7 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag in _BLOCK or tag == "tr":
+        elif tag in _BLOCK:
             self.out.append("\n")
 
     def handle_data(self, data: str) -> None:

@@ -34,8 +34,14 @@ _PGP_SIGNATURE = re.compile(r"^-----BEGIN PGP SIGNATURE-----.*?-----END PGP SIGN
 
 
 def is_jpcert(parsed: ParsedMessage) -> bool:
+    """From JPCERT/CC, or carrying its ticket tag ([JPCERT#12345678]) in the message itself.
+
+    A message that merely attaches a notice is a forward: forwarded.py reads the notice.
+    """
     sender = parsed.from_addr or ""
-    return sender.endswith("jpcert.or.jp") or "JPCERT" in parsed.subject.upper()
+    if sender.endswith("jpcert.or.jp"):
+        return True
+    return not parsed.nested and bool(re.search(r"\[JPCERT#\d+", parsed.subject, re.I))
 
 
 def strip_clearsign(text: str) -> str:
