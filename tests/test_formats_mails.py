@@ -152,7 +152,8 @@ def test_blocklistde_plain_body_without_report_part() -> None:
     msg["Subject"] = "abuse report about 192.0.2.220"
     msg["Date"] = "Thu, 19 Nov 2026 07:25:31 +0100"
     msg.set_content(
-        "Hello Abuse-Team,\n\nyour Server/Customer with the IP: *192.0.2.220* has attacked one of our servers.\n"
+        "Hello Abuse-Team,\n\n"
+        "your Server/Customer with the IP: *192.0.2.220* has attacked one of our servers.\n"
         "The attackers used the method/service: *ssh*  on: *Thu, 19 Nov 2026 07:19:02 +0100*.\n"
         "Received: from mail.blocklist.de [109.239.50.114]\n"
     )
@@ -168,7 +169,8 @@ def test_spamcop_source_is_the_sourceip_not_the_quoted_relays() -> None:
         "[ SpamCop V5.4.0 ]\nThis message is brief for your comfort.\n\n"
         "Email from 192.0.2.230 / Thu, 19 Nov 2026 10:11:12 -0500\n"
         "https://www.spamcop.net/sc?id=z0000000000z\n\n[ Offending message ]\n"
-        "Received: from unknown (HELO mail) (198.51.100.88)\n  by mx.example.com; 19 Nov 2026 15:11:12 -0000\n"
+        "Received: from unknown (HELO mail) (198.51.100.88)\n"
+        "  by mx.example.com; 19 Nov 2026 15:11:12 -0000\n"
         "Received: from [203.0.113.99] by relay.example.net\nSubject: cheap\n\nbuy\n"
     )
     msg = EmailMessage()
@@ -214,7 +216,10 @@ def test_jpcert_table_notice() -> None:
 
 
 def test_strip_clearsign_undoes_dash_escaping() -> None:
-    text = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nbody\n- ---\n-----BEGIN PGP SIGNATURE-----\nx\n-----END PGP SIGNATURE-----\n"
+    text = (
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nbody\n- ---\n"
+        "-----BEGIN PGP SIGNATURE-----\nx\n-----END PGP SIGNATURE-----\n"
+    )
     assert strip_clearsign(text).strip() == "body\n---"
 
 
@@ -228,7 +233,8 @@ def test_html_only_body_is_read_as_text_without_script_or_style() -> None:
 
 
 def test_html_to_text_tables_and_entities() -> None:
-    html = "<table><tr><td>a</td><td> b &amp; c </td></tr><tr><td>1</td><td>2</td></tr></table><script>x=1</script>"
+    html = "<table><tr><td>a</td><td> b &amp; c </td></tr><tr><td>1</td><td>2</td></tr></table>"
+    html += "<script>x=1</script>"
     assert html_to_text(html) == "a\tb & c\n1\t2"
     assert html_to_text("<p>unclosed <b>tag <script>alert(1)") == "unclosed tag"
 
