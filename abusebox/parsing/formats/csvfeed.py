@@ -99,7 +99,7 @@ class CsvParser:
         if not files:
             return None
         extraction = Extraction(format=self.name)
-        zone = feed_zone(parsed)
+        zone: tzinfo | None = None
         default_category = sender_category(parsed.from_addr)
         matched = False
         for data in files:
@@ -108,6 +108,7 @@ class CsvParser:
             table = open_table(data.name, data.text, ctx.limits, extraction.reasons)
             if table is None:
                 continue
+            zone = zone or feed_zone(parsed)
             if read_table(table, zone, default_category, extraction, f"csv {data.name}"):
                 matched = True
         if not matched:

@@ -118,13 +118,14 @@ class JsonParser:
 
     def parse(self, parsed: ParsedMessage, ctx: FormatContext) -> Extraction | None:
         extraction = Extraction(format=self.name)
-        zone = feed_zone(parsed)
+        zone: tzinfo | None = None
         default = sender_category(parsed.from_addr)
         matched = False
         for data in ctx.files(parsed):
             records = load_records(data.text)
             if not records:
                 continue
+            zone = zone or feed_zone(parsed)
             if len(records) > ctx.limits.max_table_rows:
                 extraction.reasons.append(
                     f"json {data.name}: more than {ctx.limits.max_table_rows} records; rest skipped"
