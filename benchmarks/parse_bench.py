@@ -57,9 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     count = len(mails) * args.rounds
     size = sum(len(raw) for _n, raw in mails) / len(mails)
-    print(
-        f"{len(mails)} messages (mean {size / 1024:.1f} KB) x {args.rounds} rounds: {count / elapsed:.0f} msgs/s"
-    )
+    rate = count / elapsed
+    print(f"{len(mails)} messages (mean {size / 1024:.1f} KB) x {args.rounds} rounds: {rate:.0f} msgs/s")
     print("formats:", dict(formats.most_common()))
     return 0
 
