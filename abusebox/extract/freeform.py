@@ -53,11 +53,12 @@ class _Context:
     category: str | None
 
 
-def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess]) -> int | None:
+def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare: bool = True) -> int | None:
+    """The attacked port stated on ``line``; ``bare=False`` ignores a plain "port N"."""
     source_ends = [h.end for h, r in zip(hits, roles, strict=True) if r.role == "source"]
     for m in _SERVICE_PORT.finditer(line):
         value = next(g for g in m.groups() if g is not None)
-        if m.group(6) is not None and any(0 <= m.start() - end <= 2 for end in source_ends):
+        if m.group(6) is not None and (not bare or any(0 <= m.start() - end <= 2 for end in source_ends)):
             continue  # "from 203.0.113.9 port 54321": the source's own port
         if 0 < int(value) <= 65535:
             return int(value)
@@ -151,6 +152,12 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     if not with_hits:
         return extraction
     times = _Times(lines, ctx)
+    # Prose lines without addresses, per paragraph: they may name the attacked service.
+    with_addresses = {i for i, _line, _hits in with_hits}
+    paragraphs: dict[int, str] = {}
+    for i, line in enumerate(lines):
+        if i not in with_addresses and len(paragraphs.get(line.paragraph, "")) < 4000:
+            paragraphs[line.paragraph] = paragraphs.get(line.paragraph, "") + "\n" + line.text
     guesses = [(i, line, hits, _roles(line.text, hits)) for i, line, hits in with_hits]
     targets = {
         h.ip
@@ -163,6 +170,8 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         when, original = times.for_line(index, line)
         category = line_category(line.text) or ctx.category
         port = _service_port(line.text, hits, roles)
+        if port is None:  # prose: "... から\n弊社サーバに対してSSHの総当たり攻撃" spans lines
+            port = _service_port(paragraphs.get(line.paragraph, ""), [], [], bare=False)
         evidence = line.text.strip()[:MAX_EVIDENCE]
         for hit, guess in zip(hits, roles, strict=True):
             if not guess.cued and hit.ip in targets:

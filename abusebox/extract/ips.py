@@ -113,7 +113,7 @@ _IPV6 = re.compile(
     re.ASCII,
 )
 _VERSION_WORD = re.compile(
-    r"(?:version|ver\.?|release|build|firmware|rev\.?|バージョン)\s*[:=]?\s*$", re.IGNORECASE
+    r"(?<![A-Za-z])(?:version|ver\.?|release|build|firmware|rev\.?|バージョン)\s*[:=]?\s*$", re.IGNORECASE
 )
 
 

@@ -66,6 +66,10 @@ _CUE_TARGET = re.compile(
     r"|弊社|当社|弊学|当学|弊組織|当組織|当方|弊方|宛先|被害|攻撃先|対象",
     re.IGNORECASE | re.ASCII,
 )
+# The reporter's own machines: never a source, even in "弊社サーバ X から確認" (checked from X).
+_OWN = re.compile(
+    r"\b(?:our|my)\b|弊社|当社|弊学|当学|弊組織|当組織|当方|弊方|自社", re.IGNORECASE | re.ASCII
+)
 _SYSLOG_HOST = re.compile(
     r"^\s*(?:<\d{1,3}>)?(?:[A-Z][a-z]{2}\s{1,2}\d{1,2}\s\d{2}:\d{2}:\d{2}"
     r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s+$"
@@ -94,6 +98,9 @@ def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) 
         return RoleGuess("source", 0.95, "left of '>' in a packet line")
     if _TCPDUMP_BEFORE.search(before):
         return RoleGuess("target", 0.95, "right of '>' in a packet line")
+    own = _nearest(_OWN, before)
+    if own >= 0 and own >= _nearest(_CUE_SOURCE, before):
+        return RoleGuess("target", 0.9, "the reporter's own machine")
     if _AFTER_SOURCE.match(after):
         return RoleGuess("source", 0.95, "followed by から/より")
     if _AFTER_TARGET.match(after):

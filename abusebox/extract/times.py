@@ -37,18 +37,21 @@ _MON = (
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
     r"|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\.?)(?![A-Za-z])"
 )
-_DOW = r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?\s{1,3})?"
+_DOW = r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?[ \t]{1,3})?"
 _HMS = (
     r"(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?:[.,][0-9]{1,9})?)?"
-    r"(?:\s?(?P<ap>[AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
+    r"(?:[ \t]?(?P<ap>[AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
 )
 _JHMS = (
-    r"(?P<jap>午前|午後)?\s?(?P<JH>[0-9]{1,2})\s?時\s?"
-    r"(?:(?P<JM>[0-9]{1,2})\s?分\s?(?:(?P<JS>[0-9]{1,2})\s?秒)?|半)?"
+    r"(?P<jap>午前|午後)?[ \t]?(?P<JH>[0-9]{1,2})[ \t]?時[ \t]?"
+    r"(?:(?P<JM>[0-9]{1,2})[ \t]?分[ \t]?(?:(?P<JS>[0-9]{1,2})[ \t]?秒)?|半)?"
 )
-_ZONE = rf"(?:\s{{0,2}}(?P<zone>{ZONE_PATTERN})(?:\s?\([A-Z]{{2,5}}\))?)?"
+_ZONE = rf"(?:[ \t]{{0,2}}(?P<zone>{ZONE_PATTERN})(?:[ \t]?\([A-Z]{{2,5}}\))?)?"
+# Separators are spaces and tabs, never a line break: a date on one line and a time on
+# the next are combined by the caller, deliberately (see freeform.py).
 _TIME_AFTER_DATE = (
-    rf"(?:(?:T|\s{{1,3}}|,\s{{0,2}}|\s{{1,2}}at\s{{1,2}})(?:(?P<ap0>午前|午後)\s?)?{_HMS}{_ZONE})?"
+    r"(?:(?:T|[ \t]{1,3}|,[ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2})(?:(?P<ap0>午前|午後)[ \t]?)?"
+    rf"{_HMS}{_ZONE})?"
 )
 
 _PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -71,23 +74,24 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
     # Day first with a month name: RFC 2822 "Thu, 19 Nov 2026 10:20:30 +0900", "19-Nov-2026 10:20"
     re.compile(
-        rf"{_DOW}(?<![0-9])(?P<d>[0-9]{{1,2}})[\s-]{{1,3}}{_MON}[\s-]{{1,3}}(?P<y>(?:19|20)[0-9]{{2}})"
+        rf"{_DOW}(?<![0-9])(?P<d>[0-9]{{1,2}})[ \t-]{{1,3}}{_MON}[ \t-]{{1,3}}(?P<y>(?:19|20)[0-9]{{2}})"
         rf"(?![0-9]){_TIME_AFTER_DATE}"
     ),
     # Month first: syslog "Nov 19 03:14:15", ctime "Thu Nov 19 03:14:15 JST 2026", "November 19, 2026"
     re.compile(
-        rf"{_DOW}{_MON}\s{{1,3}}(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?(?![0-9])"
-        r"(?:,?\s{1,3}(?P<y>(?:19|20)[0-9]{2})(?![0-9:]))?"
-        rf"{_TIME_AFTER_DATE}(?:\s(?P<y2>(?:19|20)[0-9]{{2}})(?![0-9]))?"
+        rf"{_DOW}{_MON}[ \t]{{1,3}}(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?(?![0-9])"
+        r"(?:,?[ \t]{1,3}(?P<y>(?:19|20)[0-9]{2})(?![0-9:]))?"
+        rf"{_TIME_AFTER_DATE}(?:[ \t](?P<y2>(?:19|20)[0-9]{{2}})(?![0-9]))?"
     ),
     # Japanese: 2026年11月19日(木) 22時05分30秒, 令和8年11月19日 午後3時, 11月19日 22:05
     re.compile(
-        r"(?:(?:(?P<y>[0-9]{4})|(?P<era>令和|平成)\s?(?P<ey>[0-9]{1,2}|元))\s?年\s?)?"
-        r"(?<![0-9])(?P<m>[0-9]{1,2})\s?月\s?(?P<d>[0-9]{1,2})\s?日(?:\s?[(（][月火水木金土日](?:曜日?)?[)）])?"
-        rf"(?:\s{{0,2}}(?:(?:(?P<ap0>午前|午後)\s?)?{_HMS}|{_JHMS}){_ZONE})?"
+        r"(?:(?:(?P<y>[0-9]{4})|(?P<era>令和|平成)[ \t]?(?P<ey>[0-9]{1,2}|元))[ \t]?年[ \t]?)?"
+        r"(?<![0-9])(?P<m>[0-9]{1,2})[ \t]?月[ \t]?(?P<d>[0-9]{1,2})[ \t]?日"
+        r"(?:[ \t]?[(（][月火水木金土日](?:曜日?)?[)）])?"
+        rf"(?:[ \t]{{0,2}}(?:(?:(?P<ap0>午前|午後)[ \t]?)?{_HMS}|{_JHMS}){_ZONE})?"
     ),
     # Time of day alone: 22:05:30, 午後3時20分, 10:20 PM JST
-    re.compile(rf"(?<![0-9:.])(?:(?:(?P<ap0>午前|午後)\s?)?{_HMS}|{_JHMS})(?![0-9:]){_ZONE}"),
+    re.compile(rf"(?<![0-9:.])(?:(?:(?P<ap0>午前|午後)[ \t]?)?{_HMS}|{_JHMS})(?![0-9:]){_ZONE}"),
 )
 _EPOCH = re.compile(r"([0-9]{10})(?:\.[0-9]{1,9})?|([0-9]{13})")
 _ERA_BASE = {"令和": 2018, "平成": 1988}
