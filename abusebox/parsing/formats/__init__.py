@@ -52,10 +52,15 @@ def register(parser: FormatParser) -> FormatParser:
     return parser
 
 
+_ORDERED: list[FormatParser] = []
+
+
 def registered() -> list[FormatParser]:
-    """Parsers in dispatch order."""
-    rank = {name: i for i, name in enumerate(ORDER)}
-    return sorted(_REGISTRY.values(), key=lambda p: rank.get(p.name, len(ORDER)))
+    """Parsers in dispatch order (sorted once per registration, not per message)."""
+    if len(_ORDERED) != len(_REGISTRY):
+        rank = {name: i for i, name in enumerate(ORDER)}
+        _ORDERED[:] = sorted(_REGISTRY.values(), key=lambda p: rank.get(p.name, len(ORDER)))
+    return list(_ORDERED)
 
 
 def parse_known_format(

@@ -149,7 +149,8 @@ def parse_json(doc: dict[str, Any], extraction: Extraction) -> str | None:
         extraction.reasons.append(f"XARF JSON report: source {source!r} is not an address")
         return category
     stamp_text = str(stamp) if stamp else None
-    summary = {k: v for k, v in doc.items() if not isinstance(v, dict | list)}
+    flat = {**doc, **doc.get("Report", {})} if isinstance(doc.get("Report"), dict) else doc
+    summary = {k: v for k, v in flat.items() if not isinstance(v, dict | list)}
     extraction.observations.append(
         Observation(
             ip,
