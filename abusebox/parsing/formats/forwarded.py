@@ -91,7 +91,8 @@ class ForwardedParser:
     name = "forwarded"
 
     def parse(self, parsed: ParsedMessage, ctx: FormatContext) -> Extraction | None:
-        if ctx.depth >= MAX_FORWARD_DEPTH:
+        if ctx.depth >= MAX_FORWARD_DEPTH or parsed.content_type == "multipart/report":
+            # A bounce or read receipt returns *our* message: it is not a forwarded report.
             return None
         if parsed.nested:
             inner = parsed.nested[0]
