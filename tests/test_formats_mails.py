@@ -272,15 +272,15 @@ def test_attached_message_of_a_known_format_keeps_that_format() -> None:
 
 def test_a_bounce_is_not_read_as_a_forwarded_report() -> None:
     raw = (
-        "From: MAILER-DAEMON@mx.example.net\r\nTo: abuse@example.jp\r\nSubject: Undelivered\r\n"
-        "Date: Thu, 19 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b2"\r\n\r\n'
-        "--b2\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
-        "--b2\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n"
-        "Final-Recipient: rfc822; x@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        "--b2\r\nContent-Type: message/rfc822\r\n\r\nFrom: abuse@example.jp\r\nSubject: ack\r\n\r\n"
-        "Your report about 192.0.2.240 was received.\r\n--b2--\r\n"
-    ).encode()
+        b"From: MAILER-DAEMON@mx.example.net\r\nTo: abuse@example.jp\r\nSubject: Undelivered\r\n"
+        b"Date: Thu, 19 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b2"\r\n\r\n'
+        b"--b2\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
+        b"--b2\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n"
+        b"Final-Recipient: rfc822; x@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        b"--b2\r\nContent-Type: message/rfc822\r\n\r\nFrom: abuse@example.jp\r\nSubject: ack\r\n\r\n"
+        b"Your report about 192.0.2.240 was received.\r\n--b2--\r\n"
+    )
     assert run(raw).format != "forwarded"
 
 
