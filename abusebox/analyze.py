@@ -9,7 +9,6 @@ from __future__ import annotations
 from abusebox.config import Settings
 from abusebox.extract import extract
 from abusebox.models import Analysis
-from abusebox.parsing.formats import parse_known_format
 from abusebox.parsing.language import detect_language
 from abusebox.parsing.mime import parse_message
 from abusebox.pgp import check_pgp
@@ -20,8 +19,7 @@ def analyze(raw: bytes, settings: Settings) -> Analysis:
     parsed = parse_message(raw, settings.limits)
     pgp, decrypted = check_pgp(parsed, settings.pgp)
     content = decrypted or parsed
-    # Formats first with the configured limits (archive bounds); extract() is the fallback.
-    extraction = parse_known_format(content, settings.limits) or extract(content)
+    extraction = extract(content)
     verdict = triage(content, pgp, extraction, settings.triage)
     language = extraction.language or detect_language(content)
     return Analysis(parsed=parsed, pgp=pgp, extraction=extraction, triage=verdict, language=language)

@@ -15,14 +15,22 @@ from formats_mail import mail_with_attachment
 
 from abusebox.analyze import analyze
 from abusebox.config import LimitSettings, Settings
+from abusebox.extract.freeform import extract_freeform
 from abusebox.models import Extraction
+from abusebox.parsing.formats import parse_known_format
 from abusebox.parsing.formats.shadowserver import category_for, report_type
+from abusebox.parsing.mime import parse_message
 
 SHADOW = "autoreports@shadowserver.org"
 
 
 def run(raw: bytes, settings: Settings | None = None) -> Extraction:
-    return analyze(raw, settings or Settings()).extraction
+    if settings is None:
+        return analyze(raw, Settings()).extraction
+    # Custom limits: the MIME and format stages with those limits, as analyze() runs them
+    # once extract() passes settings.limits on (see parse_known_format).
+    parsed = parse_message(raw, settings.limits)
+    return parse_known_format(parsed, settings.limits) or extract_freeform(parsed)
 
 
 def zipped(name: str, data: bytes) -> bytes:
