@@ -1,58 +1,209 @@
-"""Baseline free-text extractor: addresses and nearby timestamps in text parts."""
+"""The free-text extractor: reports people write and plain log excerpts.
+
+For each evidence line (see lines.py) every address is given a role (roles.py), a
+time, a category and the attacked port. Observations hold one entry per (ip, time)
+for sources and one per address for targets; targets are also listed in
+``Extraction.targets``. Times: a time on the line; else a time of day on the line with
+the last date stated before it; else the one time stated in the same paragraph; else
+the one time stated in the part. Zone: on the value, else the zone the report states,
+else the Date header's offset.
+"""
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 
-from dateutil import parser as dateparser
+from abusebox.extract.categories import category_from_text, line_category
+from abusebox.extract.ips import IpHit, find_ips
+from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
+from abusebox.extract.roles import RoleGuess, guess_role
+from abusebox.extract.times import TimeParts, combine, detect_day_first, find_time_parts, stated_zone
+from abusebox.models import Extraction, Observation, ParsedMessage
+from abusebox.parsing.language import language_of
 
-from abusebox.models import Extraction, Observation, ParsedMessage, canonical_ip
+MAX_EVIDENCE = 500
 
-_CANDIDATE = re.compile(r"[0-9A-Fa-f:.]{7,45}")
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:?\d{2})?")
+# The port we record is the port of the service that was attacked or exposed (DPT=,
+# "port 22/tcp", "宛先ポート 22", the target's ip:port, sshd -> 22). The source's own
+# port (sshd "from A port 54321", A:54321) is ephemeral and says nothing: not recorded.
+_SERVICE_PORT = re.compile(
+    r"\b(?:DPT|dport|dst_?port|dest_?port|destination[ _]port|service[ _]port|target[ _]port)"
+    r"\s?[=:]\s?(\d{1,5})\b"
+    r"|\b(\d{1,5})\s?/\s?(?:tcp|udp)\b"
+    r"|(?:宛先|攻撃先|対象)ポート(?:番号)?\s?[:：]?\s?(\d{1,5})|(\d{1,5})\s?番ポート"
+    r"|ポート(?:番号)?\s?[:：]?\s?(\d{1,5})"
+    r"|\bport\s?(\d{1,5})\b",
+    re.IGNORECASE | re.ASCII,
+)
+_SERVICE_WORDS = (
+    (re.compile(r"\bssh[d2]?\b", re.I | re.ASCII), 22),
+    (re.compile(r"\btelnet\b", re.I | re.ASCII), 23),
+    (re.compile(r"\bRDP\b|リモートデスクトップ", re.I | re.ASCII), 3389),
+)
+_DPT = re.compile(r"\bDPT=\d")
 
 
-def _addresses(line: str) -> list[str]:
-    found: list[str] = []
-    for match in _CANDIDATE.finditer(line):
-        token = match.group().strip(".:")
-        try:
-            addr = ipaddress.ip_address(token)
-        except ValueError:
-            continue
-        if addr.is_loopback or addr.is_unspecified or addr.is_multicast or addr.is_link_local:
-            continue
-        canon = canonical_ip(token)
-        if canon not in found:
-            found.append(canon)
-    return found
+@dataclass
+class _Context:
+    reference: datetime | None
+    zone: tzinfo | None
+    day_first: bool | None
+    category: str | None
+
+
+def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare: bool = True) -> int | None:
+    """The attacked port stated on ``line``; ``bare=False`` ignores a plain "port N"."""
+    source_ends = [h.end for h, r in zip(hits, roles, strict=True) if r.role == "source"]
+    for m in _SERVICE_PORT.finditer(line):
+        value = next(g for g in m.groups() if g is not None)
+        if m.group(6) is not None and (not bare or any(0 <= m.start() - end <= 2 for end in source_ends)):
+            continue  # "from 203.0.113.9 port 54321": the source's own port
+        if 0 < int(value) <= 65535:
+            return int(value)
+    for hit, role in zip(hits, roles, strict=True):
+        if role.role == "target" and hit.port is not None:
+            return hit.port
+    for pattern, port in _SERVICE_WORDS:
+        if pattern.search(line):
+            return port
+    return None
+
+
+class _Times:
+    """Times per line, with the paragraph and part fallbacks."""
+
+    def __init__(self, lines: list[EvidenceLine], ctx: _Context) -> None:
+        self.ctx = ctx
+        self.parts: list[list[TimeParts]] = [find_time_parts(line.text) for line in lines]
+        self.last_date: list[TimeParts | None] = []
+        by_paragraph: dict[int, set[tuple[datetime, str]]] = {}
+        by_part: dict[int, set[tuple[datetime, str]]] = {}
+        last: TimeParts | None = None
+        last_part = -1
+        for line, found in zip(lines, self.parts, strict=True):
+            if line.part != last_part:
+                last = None  # a date stated in another part does not carry over
+            self.last_date.append(last)
+            for parts in found:
+                if parts.has_date:
+                    last, last_part = parts, line.part
+                if parts.has_date and parts.has_time:
+                    value = self._combine(parts)
+                    if value is not None:
+                        by_paragraph.setdefault(line.paragraph, set()).add((value, parts.original))
+                        by_part.setdefault(line.part, set()).add((value, parts.original))
+        self.by_paragraph = by_paragraph
+        self.by_part = by_part
+
+    def _combine(self, parts: TimeParts, date: TimeParts | None = None) -> datetime | None:
+        ctx = self.ctx
+        return combine(
+            parts, date=date, default_tz=ctx.zone, reference=ctx.reference, day_first=ctx.day_first
+        )
+
+    def for_line(self, index: int, line: EvidenceLine) -> tuple[datetime | None, str | None]:
+        found = self.parts[index]
+        for parts in found:
+            if parts.has_date and parts.has_time:
+                value = self._combine(parts)
+                if value is not None:
+                    return value, parts.original
+        date = next((p for p in found if p.has_date and not p.has_time), None) or self.last_date[index]
+        if date is not None:
+            for parts in found:
+                if parts.has_time and not parts.has_date:
+                    value = self._combine(parts, date)
+                    if value is not None:
+                        return value, f"{date.original} {parts.original}"
+        for pool in (self.by_paragraph.get(line.paragraph), self.by_part.get(line.part)):
+            if pool and len({value for value, _o in pool}) == 1:
+                value, original = min(pool)
+                return value, original
+        return None, None
+
+
+def _report_category(parsed: ParsedMessage, text: str) -> str | None:
+    category = category_from_text(text, subject=parsed.subject)
+    if category in (None, "intrusion-attempt") and len(_DPT.findall(text)) >= 3:
+        return "scan"  # firewall logs of many connection attempts: a scan
+    return category
 
 
 def extract_freeform(parsed: ParsedMessage) -> Extraction:
-    observations: list[Observation] = []
-    seen: set[tuple[str, object]] = set()
-    for part in parsed.text_parts:
-        if part.origin == "rfc822":
-            continue
-        for line in part.text.splitlines():
-            ips = _addresses(line)
-            if not ips:
+    parts = evidence_parts(parsed)
+    lines = list(evidence_lines(parts))
+    text = "\n".join(line.text for line in lines)
+    reference = parsed.date
+    ctx = _Context(
+        reference=reference,
+        zone=stated_zone(parsed.subject + "\n" + text),
+        day_first=detect_day_first(text),
+        category=_report_category(parsed, text),
+    )
+    extraction = Extraction(
+        format="freeform", category=ctx.category, language=language_of(parsed.subject, text)
+    )
+    if len(lines) >= MAX_LINES:
+        extraction.reasons.append(f"read only the first {MAX_LINES} lines")
+    with_hits = [(i, line, find_ips(line.text)) for i, line in enumerate(lines)]
+    with_hits = [(i, line, hits) for i, line, hits in with_hits if hits]
+    if not with_hits:
+        return extraction
+    times = _Times(lines, ctx)
+    # Prose lines without addresses, per paragraph: they may name the attacked service.
+    with_addresses = {i for i, _line, _hits in with_hits}
+    paragraphs: dict[int, str] = {}
+    for i, line in enumerate(lines):
+        if i not in with_addresses and len(paragraphs.get(line.paragraph, "")) < 4000:
+            paragraphs[line.paragraph] = paragraphs.get(line.paragraph, "") + "\n" + line.text
+    guesses = [(i, line, hits, _roles(line.text, hits)) for i, line, hits in with_hits]
+    targets = {
+        h.ip
+        for _i, _l, hits, roles in guesses
+        for h, r in zip(hits, roles, strict=True)
+        if r.role == "target" and r.cued
+    }
+    seen: set[tuple[str, datetime | None, str]] = set()
+    for index, line, hits, roles in guesses:
+        when, original = times.for_line(index, line)
+        category = line_category(line.text) or ctx.category
+        port = _service_port(line.text, hits, roles)
+        if port is None:  # prose: "... から\n弊社サーバに対してSSHの総当たり攻撃" spans lines
+            port = _service_port(paragraphs.get(line.paragraph, ""), [], [], bare=False)
+        evidence = line.text.strip()[:MAX_EVIDENCE]
+        for hit, guess in zip(hits, roles, strict=True):
+            if not guess.cued and hit.ip in targets:
+                guess = RoleGuess("target", 0.8, "named as a target elsewhere in the report")
+            key = (hit.ip, when if guess.role == "source" else None, guess.role)
+            if key in seen:
                 continue
-            when = None
-            iso = _ISO.search(line)
-            if iso:
-                try:
-                    when = dateparser.isoparse(iso.group().replace(" ", "T"))
-                    if when.tzinfo is None:
-                        when = when.replace(tzinfo=parsed.date.tzinfo if parsed.date else UTC)
-                    when = when.astimezone(UTC).replace(microsecond=0)
-                except ValueError:
-                    when = None
-            for ip in ips:
-                if (ip, when) in seen:
-                    continue
-                seen.add((ip, when))
-                observations.append(Observation(ip=ip, time=when, evidence=line.strip()[:500]))
-    return Extraction(format="freeform", observations=observations)
+            seen.add(key)
+            confidence = round(guess.confidence * (0.8 if line.quoted else 1.0), 3)
+            extraction.observations.append(
+                Observation(
+                    ip=hit.ip,
+                    time=when if guess.role == "source" else None,
+                    category=category,
+                    port=port if guess.role == "source" else None,
+                    evidence=evidence,
+                    role=guess.role,
+                    time_original=original if guess.role == "source" else None,
+                    confidence=confidence,
+                    reason=guess.reason,
+                )
+            )
+            if guess.role == "target" and hit.ip not in extraction.targets:
+                extraction.targets.append(hit.ip)
+    return extraction
+
+
+def _roles(line: str, hits: list[IpHit]) -> list[RoleGuess]:
+    roles: list[RoleGuess] = []
+    for hit in hits:
+        # A range yields several hits with one span: neighbours are the hits outside it.
+        prev_end = max((h.end for h in hits if h.end <= hit.start), default=0)
+        next_start = min((h.start for h in hits if h.start >= hit.end), default=len(line))
+        roles.append(guess_role(line, hit.start, hit.end, prev_end, next_start))
+    return roles

@@ -1,4 +1,9 @@
-"""Guess the language of a message from its script (Japanese is the case that matters)."""
+"""Guess the language of a message from its script (Japanese is the case that matters).
+
+A Japanese report usually quotes English log lines, and an English report may carry
+a Japanese footer: the language is the one whose script dominates the prose, counted
+as Japanese characters against Latin words (a word being roughly what a kanji pair says).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,26 @@ from abusebox.models import ParsedMessage
 _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_SAMPLE = 20_000
+
+
+def language_of(subject: str, body: str) -> str:
+    """``ja``, ``ko``, ``zh`` or ``en`` for a subject and body text."""
+    text = subject + "\n" + body[:_SAMPLE]
+    kana = len(_KANA.findall(text))
+    cjk = len(_CJK.findall(text))
+    hangul = len(_HANGUL.findall(text))
+    latin = len(_LATIN_WORD.findall(text))
+    subject_ja = bool(_KANA.search(subject))
+    if kana and (subject_ja or (kana + cjk) >= latin):
+        return "ja"
+    if hangul and hangul >= latin:
+        return "ko"
+    if cjk > 5 and not kana and cjk >= latin:
+        return "zh"
+    return "en"
 
 
 def detect_language(parsed: ParsedMessage) -> str:
-    text = parsed.subject + "\n" + parsed.body_text[:20000]
-    if _KANA.search(text):
-        return "ja"
-    if _HANGUL.search(text):
-        return "ko"
-    if len(_CJK.findall(text)) > 5:
-        return "zh"
-    return "en"
+    return language_of(parsed.subject, parsed.body_text)

@@ -1,0 +1,281 @@
+"""Category of a report (or one log line) from English and Japanese vocabulary, and RSIT mapping.
+
+Each vocabulary entry adds a weight to its category; where a word stands scales it
+(the subject and the first lines count more, quoted text and signatures less).
+Ties go to the more specific category (brute-force over intrusion-attempt over other),
+so the result is deterministic. The categories are DESIGN.md's vocabulary exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+# category -> (RSIT classification taxonomy, type). See docs/taxonomy.md for the reasons.
+RSIT: dict[str, tuple[str, str]] = {
+    "scan": ("information-gathering", "scanner"),
+    "brute-force": ("intrusion-attempts", "brute-force"),
+    "intrusion-attempt": ("intrusion-attempts", "ids-alert"),
+    "intrusion": ("intrusions", "system-compromise"),
+    "dos": ("availability", "ddos"),
+    "phishing": ("fraud", "phishing"),
+    "malware": ("malicious-code", "infected-system"),
+    "vulnerable": ("vulnerable", "vulnerable-system"),
+    "spam": ("abusive-content", "spam"),
+    "fraud": ("fraud", "masquerade"),
+    "other": ("other", "other"),
+}
+
+# Specific before generic: the order breaks ties.
+_PRECEDENCE = (
+    "phishing",
+    "brute-force",
+    "dos",
+    "malware",
+    "intrusion",
+    "vulnerable",
+    "scan",
+    "spam",
+    "fraud",
+    "intrusion-attempt",
+    "other",
+)
+
+
+def taxonomy(category: str | None) -> str | None:
+    """``"intrusion-attempts/brute-force"`` for ``"brute-force"``; None for None or unknown."""
+    if category is None or category not in RSIT:
+        return None
+    tax, kind = RSIT[category]
+    return f"{tax}/{kind}"
+
+
+_RSIT_TYPES: dict[str, str] = {
+    "scanner": "scan",
+    "scanning": "scan",
+    "sniffing": "scan",
+    "brute-force": "brute-force",
+    "login-attempts": "brute-force",
+    "ids-alert": "intrusion-attempt",
+    "exploit": "intrusion-attempt",
+    "privileged-account-compromise": "intrusion",
+    "unprivileged-account-compromise": "intrusion",
+    "application-compromise": "intrusion",
+    "system-compromise": "intrusion",
+    "compromised": "intrusion",
+    "defacement": "intrusion",
+    "burglary": "intrusion",
+    "unauthorised-information-access": "intrusion",
+    "unauthorised-information-modification": "intrusion",
+    "dos": "dos",
+    "ddos": "dos",
+    "sabotage": "dos",
+    "infected-system": "malware",
+    "c2-server": "malware",
+    "c2server": "malware",
+    "malware-distribution": "malware",
+    "malware-configuration": "malware",
+    "malware-dga-domain": "malware",
+    "malware": "malware",
+    "botnet-drone": "malware",
+    "infected": "malware",
+    "ransomware": "malware",
+    "dropzone": "malware",
+    "spam": "spam",
+    "phishing": "phishing",
+    "masquerade": "fraud",
+    "unauthorized-use-of-resources": "fraud",
+    "unauthorised-use-of-resources": "fraud",
+    "weak-crypto": "vulnerable",
+    "ddos-amplifier": "vulnerable",
+    "potentially-unwanted-accessible": "vulnerable",
+    "information-disclosure": "vulnerable",
+    "vulnerable-system": "vulnerable",
+    "vulnerable-service": "vulnerable",
+    "vulnerable-client": "vulnerable",
+    "blacklist": "other",
+    "copyright": "other",
+    "harmful-speech": "other",
+    "violence": "other",
+    "outage": "other",
+    "social-engineering": "other",
+    "tor": "other",
+    "proxy": "other",
+    "test": "other",
+    "unknown": "other",
+    "undetermined": "other",
+    "other": "other",
+}
+_RSIT_TAXONOMIES: dict[str, str] = {
+    "information-gathering": "scan",
+    "intrusion-attempts": "intrusion-attempt",
+    "intrusions": "intrusion",
+    "availability": "dos",
+    "malicious-code": "malware",
+    "abusive-content": "spam",
+    "vulnerable": "vulnerable",
+    "fraud": "fraud",
+    "information-content-security": "intrusion",
+    "other": "other",
+    "test": "other",
+}
+
+
+def category_from_rsit(type_or_taxonomy: str) -> str | None:
+    """Our category for an RSIT/IntelMQ classification type or taxonomy (or ``taxonomy/type``)."""
+    value = type_or_taxonomy.strip().lower().replace("_", "-").replace(" ", "-")
+    if not value:
+        return None
+    if "/" in value:
+        tax, _, kind = value.partition("/")
+        specific = _RSIT_TYPES.get(kind)
+        if specific and specific != "other":
+            return specific
+        return _RSIT_TAXONOMIES.get(tax) or specific
+    return _RSIT_TYPES.get(value) or _RSIT_TAXONOMIES.get(value)
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE | re.ASCII)  # ASCII: \b works next to kana
+
+
+# (pattern, category, weight). English words are bounded; Japanese has no word boundaries.
+_VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
+    (
+        _rx(r"brute[\s-]?forc\w*|dictionary attack|password (?:spray|guess)\w*|credential stuffing"),
+        "brute-force",
+        3.0,
+    ),
+    (
+        _rx(r"failed password|invalid user|authentication failures?|login attempts?|failed logins?"),
+        "brute-force",
+        2.0,
+    ),
+    (
+        _rx(r"\bfail2ban\b|\bsshd\b.{0,40}(?:fail|invalid)|too many (?:authentication|login)"),
+        "brute-force",
+        2.0,
+    ),
+    (
+        _rx(
+            r"総当たり|総当り|ブルートフォース|パスワードリスト攻撃|辞書攻撃|ログイン試行|認証失敗|不正ログイン試行"
+        ),
+        "brute-force",
+        3.0,
+    ),
+    (
+        _rx(
+            r"port[\s-]?scan\w*|\bscann(?:ing|er|ed)\b|\bscans?\b|\bnmap\b|\bmasscan\b|\bzmap\b|probing|\bprobes?\b"
+        ),
+        "scan",
+        2.0,
+    ),
+    (_rx(r"\bSYN\b|\bDPT=\d+"), "scan", 0.5),
+    (_rx(r"ポートスキャン|スキャン|探索行為|偵察"), "scan", 2.0),
+    (_rx(r"\bD?DoS\b|denial[\s-]of[\s-]service|\bflood(?:ing)?\b|\bamplification attack"), "dos", 3.0),
+    (_rx(r"サービス妨害|サービス不能|DoS攻撃|DDoS攻撃|大量のトラフィック"), "dos", 3.0),
+    (_rx(r"phish\w*|credential harvest\w*|fake login page"), "phishing", 3.0),
+    (_rx(r"フィッシング"), "phishing", 3.0),
+    (
+        _rx(
+            r"malware|\bvirus\b|trojan|ransomware|\bbotnet\b|\bbot\b|\bC2\b|\bC&C\b|command[\s-]and[\s-]control|sinkhole|infected|drone"
+        ),
+        "malware",
+        2.5,
+    ),
+    (
+        _rx(r"マルウェア|ウイルス|ウィルス|ボット|感染|ランサムウェア|不正プログラム|シンクホール"),
+        "malware",
+        2.5,
+    ),
+    (
+        _rx(
+            r"vulnerab\w*|open (?:dns )?resolver|open ntp"
+            r"|\bopen (?:memcached|redis|snmp|ssdp|mdns|portmapper|proxy)\b"
+            r"|monlist|amplifi\w*|exposed|accessible"
+        ),
+        "vulnerable",
+        2.0,
+    ),
+    (_rx(r"脆弱|公開されている|アクセス可能な状態|オープンリゾルバ|踏み台|設定不備"), "vulnerable", 2.0),
+    (_rx(r"\bspam\w*|unsolicited (?:bulk |commercial )?e-?mail|\bUBE\b|\bUCE\b"), "spam", 2.0),
+    (_rx(r"迷惑メール|スパム"), "spam", 2.0),
+    (_rx(r"\bfraud\w*|\bscam\w*|advance[\s-]fee|fake shop"), "fraud", 2.0),
+    (_rx(r"詐欺|架空請求|偽サイト|偽ショッピング"), "fraud", 2.0),
+    (
+        _rx(
+            r"compromised|intrusion\b(?! attempt)|defac\w*|web ?shell|backdoor|hacked"
+            r"|unauthori[sz]ed access|breach"
+        ),
+        "intrusion",
+        2.5,
+    ),
+    (
+        _rx(r"不正アクセス|侵入(?!試行|の試み)|改ざん|改竄|乗っ取|踏み台化|ウェブシェル|バックドア"),
+        "intrusion",
+        2.5,
+    ),
+    (
+        _rx(
+            r"exploit\w*|intrusion attempts?|attack(?:s|ed|ing)?\b"
+            r"|\bCVE-\d{4}-\d+|sql injection|\bSQLi\b|\bXSS\b|path traversal|\bRCE\b|\bids\b|\bips alert"
+        ),
+        "intrusion-attempt",
+        1.0,
+    ),
+    (_rx(r"攻撃|侵入試行|侵入の試み|エクスプロイト|不正な通信|インジェクション"), "intrusion-attempt", 1.0),
+)
+_QUOTED = re.compile(r"^\s*(?:>|\|)")
+_SIGNATURE = re.compile(r"^(?:-- ?|_{5,}|-{5,}|={5,})\s*$")
+_MAX_HITS_PER_ENTRY = 3  # one repeated word in a 10,000-line log must not outweigh everything
+
+
+def category_scores(text: str, *, weight: float = 1.0) -> dict[str, float]:
+    """Weighted vocabulary score per category for ``text``.
+
+    The first lines count double, quoted lines and anything after a signature
+    delimiter a quarter; each vocabulary entry counts at most three times.
+    """
+    scores: dict[str, float] = defaultdict(float)
+    counts: dict[int, int] = defaultdict(int)
+    in_signature = False
+    for number, line in enumerate(text[:200_000].splitlines()):
+        if _SIGNATURE.match(line):
+            in_signature = True
+        if not line.strip():
+            continue
+        factor = weight * (2.0 if number < 5 else 1.0)
+        if in_signature or _QUOTED.match(line):
+            factor *= 0.25
+        for index, (pattern, category, points) in enumerate(_VOCABULARY):
+            if counts[index] >= _MAX_HITS_PER_ENTRY:
+                continue
+            if pattern.search(line):
+                counts[index] += 1
+                scores[category] += points * factor
+    return dict(scores)
+
+
+def best_category(scores: dict[str, float]) -> str | None:
+    """The category with the highest score; ties by specificity; None when nothing scored."""
+    if not scores:
+        return None
+    return max(scores, key=lambda c: (scores[c], -_PRECEDENCE.index(c)))
+
+
+def category_from_text(text: str, *, subject: str = "") -> str | None:
+    """The category a text is about (the subject, when given, weighs three times)."""
+    scores = category_scores(text)
+    if subject:
+        for category, points in category_scores(subject, weight=1.5).items():
+            scores[category] = scores.get(category, 0.0) + points
+    return best_category(scores)
+
+
+def line_category(line: str) -> str | None:
+    """The category one log or report line shows by itself (``Failed password`` -> brute-force)."""
+    scores: dict[str, float] = {}
+    for pattern, category, points in _VOCABULARY:
+        if pattern.search(line):
+            scores[category] = scores.get(category, 0.0) + points
+    return best_category(scores)

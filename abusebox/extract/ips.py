@@ -1,0 +1,260 @@
+"""Find IPv4/IPv6 addresses and networks in text, canonicalised, with spans in the original.
+
+Loose candidate regexes find address-shaped runs; ``ipaddress`` decides (DESIGN.md:
+~2.5x faster than a strict regex, same results). Every pattern is linear: runs of
+digits/dots or hex/colons are consumed whole by one match, lookbehinds refuse to start
+inside a run, and every repetition is bounded, so no input can make them backtrack.
+
+Text is first normalised so that full-width forms (``１９２．０．２．１``) and defanged forms
+(``192.0.2[.]1``, ``2001:db8[:]:1``) match too; spans are mapped back to the original.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from abusebox.models import canonical_ip
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# A range wider than this many CIDR blocks is reported as its one covering network.
+MAX_RANGE_BLOCKS = 4
+
+
+@dataclass(frozen=True)
+class IpHit:
+    """One address (or network) found in a text; ``start``/``end`` index the original text."""
+
+    ip: str
+    start: int
+    end: int
+    port: int | None = None
+    is_network: bool = False
+
+
+# --- normalisation -------------------------------------------------------------------
+
+_FULLWIDTH = re.compile(r"[\uff01-\uff5e]")
+_FW_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # NFKC of U+FF01..FF5E, 1:1
+_DEFANG = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\[::\]", re.IGNORECASE)
+_DEFANG_MAP = {"[:]": ":", "[::]": "::"}
+
+
+class _Normalised:
+    """Normalised text plus the map from its positions back to the original text."""
+
+    def __init__(self, text: str) -> None:
+        # Full-width forms map one character to one character: indices do not move.
+        if _FULLWIDTH.search(text):
+            text = text.translate(_FW_TABLE)
+        # Defanging shortens the text; keep (norm_start, orig_start, norm_len, orig_len) segments.
+        self._norm_starts: list[int] = []
+        self._segments: list[tuple[int, int, int, int]] = []
+        if not _DEFANG.search(text):
+            self.text = text
+            return
+        pieces: list[str] = []
+        npos = opos = 0
+        for m in _DEFANG.finditer(text):
+            if m.start() > opos:
+                self._add(npos, opos, m.start() - opos, m.start() - opos)
+                pieces.append(text[opos : m.start()])
+                npos += m.start() - opos
+            repl = _DEFANG_MAP.get(m.group(), ".")
+            self._add(npos, m.start(), len(repl), m.end() - m.start())
+            pieces.append(repl)
+            npos += len(repl)
+            opos = m.end()
+        self._add(npos, opos, len(text) - opos, len(text) - opos)
+        pieces.append(text[opos:])
+        self.text = "".join(pieces)
+
+    def _add(self, nstart: int, ostart: int, nlen: int, olen: int) -> None:
+        self._norm_starts.append(nstart)
+        self._segments.append((nstart, ostart, nlen, olen))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        if not self._segments:
+            return start, end
+        return self._map(start, is_end=False), self._map(end - 1, is_end=True)
+
+    def _map(self, pos: int, *, is_end: bool) -> int:
+        i = max(0, bisect.bisect_right(self._norm_starts, pos) - 1)
+        nstart, ostart, nlen, olen = self._segments[i]
+        if nlen == olen:  # identity segment
+            return ostart + (pos - nstart) + (1 if is_end else 0)
+        return ostart + olen if is_end else ostart
+
+
+# --- candidate patterns ----------------------------------------------------------------
+
+_V4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+# Not after a word char or a dot (version strings, OIDs); not after a single "/" (Chrome/1.2.3.4)
+# but fine after "//" (URLs); not followed by a word char or ".digit" (OIDs, dotted serials).
+_IPV4 = re.compile(
+    rf"(?<![\w.])(?<![^/]/)(?P<a>{_V4})"
+    rf"(?:(?P<range>\s{{0,3}}[-~\u301c]\s{{0,3}}(?P<b>{_V4})|-(?P<last>\d{{1,3}}))(?!\w|\.\d)"
+    r"|/(?P<prefix>\d{1,2})(?![\w./])"
+    r"|[:#](?P<port>\d{1,5})(?!\w|\.\d|:\d)"
+    r"|\.(?P<tport>\d{1,5})(?= > |: (?:Flags|UDP|tcp)\b)"  # tcpdump: 192.0.2.1.54321 > 198.51.100.10.22:
+    r"|(?!\w|\.\d))",
+    re.ASCII,
+)
+_IPV6 = re.compile(
+    r"(?:(?<![\w:.])|(?<=[G-Zg-z]:)|(?<=[G-Zg-z][0-9A-Fa-f]:)|(?<=[G-Zg-z][0-9A-Fa-f]{2}:))"
+    r"(?=[0-9A-Fa-f]{0,4}:)"
+    r"(?P<a>[0-9A-Fa-f:]{2,45}(?:\.\d{1,3}){0,3})"
+    r"(?:/(?P<prefix>\d{1,3})(?![\w./])|(?<=[0-9A-Fa-f.])\](?::(?P<port>\d{1,5}))?)?"
+    r"(?!\w|:\w|\.\d)",
+    re.ASCII,
+)
+_VERSION_WORD = re.compile(
+    r"(?<![A-Za-z])(?:version|ver\.?|release|build|firmware|rev\.?|バージョン)\s*[:=]?\s*$", re.IGNORECASE
+)
+
+
+def _dropped(value: IPAddress | IPNetwork) -> bool:
+    """Addresses that are never an offender: loopback, unspecified, multicast, link-local.
+
+    Also dropped: 0.0.0.0/8 ("this network", seen in version strings) and 240.0.0.0/4
+    (reserved, includes 255.255.255.255 and netmasks such as 255.255.255.0).
+    """
+    addr = (
+        value.network_address if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network) else value
+    )
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    if addr.is_loopback or addr.is_unspecified or addr.is_multicast or addr.is_link_local:
+        return True
+    if isinstance(addr, ipaddress.IPv4Address):
+        first = int(addr) >> 24
+        return first == 0 or first >= 240
+    return False
+
+
+def _address(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def range_networks(first: IPAddress, last: IPAddress) -> list[str]:
+    """The CIDR blocks of an inclusive range; one covering network when there would be many."""
+    if first.version != last.version or int(last) < int(first):
+        return []
+    blocks = list(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+    if len(blocks) > MAX_RANGE_BLOCKS:
+        prefix = first.max_prefixlen - (int(first) ^ int(last)).bit_length()
+        blocks = [ipaddress.ip_network(f"{first}/{prefix}", strict=False)]
+    return [canonical_ip(b.compressed) for b in blocks if not _dropped(b)]
+
+
+def _ipv4_hits(norm: _Normalised) -> list[IpHit]:
+    text = norm.text
+    hits: list[IpHit] = []
+    for m in _IPV4.finditer(text):
+        first = _address(m.group("a"))
+        if first is None:
+            continue  # 010.1.1.1 and 300.1.1.1: not addresses
+        if _VERSION_WORD.search(text, max(0, m.start() - 16), m.start()):
+            continue
+        start, end = norm.span(m.start(), m.end())
+        if m.group("b") or m.group("last"):
+            last = _address(m.group("b") or f"{m.group('a').rsplit('.', 1)[0]}.{m.group('last')}")
+            nets = range_networks(first, last) if last is not None else []
+            hits.extend(IpHit(n, start, end, None, "/" in n) for n in nets)
+            continue
+        if m.group("prefix"):
+            try:
+                net = ipaddress.ip_network(f"{first}/{m.group('prefix')}", strict=False)
+            except ValueError:
+                continue
+            if not _dropped(net):
+                ip = canonical_ip(net.compressed)
+                hits.append(IpHit(ip, start, end, None, "/" in ip))
+            continue
+        if _dropped(first):
+            continue
+        port_text = m.group("port") or m.group("tport")
+        port = int(port_text) if port_text and int(port_text) <= 65535 else None
+        hits.append(IpHit(canonical_ip(str(first)), start, end, port, False))
+    return hits
+
+
+def _ipv6_hits(norm: _Normalised) -> list[IpHit]:
+    text = norm.text
+    hits: list[IpHit] = []
+    for m in _IPV6.finditer(text):
+        token = m.group("a")
+        if token.endswith(":") and not token.endswith("::"):
+            token = token[:-1]  # "... from 2001:db8::1: message"
+        addr = _address(token)
+        if addr is None or not isinstance(addr, ipaddress.IPv6Address):
+            continue
+        start, end = norm.span(m.start(), m.end())
+        if m.group("prefix"):
+            try:
+                net = ipaddress.ip_network(f"{addr}/{m.group('prefix')}", strict=False)
+            except ValueError:
+                continue
+            if not _dropped(net):
+                ip = canonical_ip(net.compressed)
+                hits.append(IpHit(ip, start, end, None, "/" in ip))
+            continue
+        if _dropped(addr):
+            continue
+        port = int(m.group("port")) if m.group("port") and int(m.group("port")) <= 65535 else None
+        hits.append(IpHit(canonical_ip(str(addr)), start, end, port, False))
+    return hits
+
+
+def find_ips(text: str) -> list[IpHit]:
+    """All addresses and networks in ``text``, in order of appearance, without overlaps."""
+    norm = _Normalised(text)
+    hits = _ipv4_hits(norm)
+    if ":" in norm.text:
+        hits.extend(_ipv6_hits(norm))
+        hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+        kept: list[IpHit] = []
+        limit = -1
+        for hit in hits:
+            # A range yields several hits with one span; an IPv4 inside ::ffff:a.b.c.d overlaps.
+            if hit.start >= limit or (kept and (hit.start, hit.end) == (kept[-1].start, kept[-1].end)):
+                kept.append(hit)
+                limit = max(limit, hit.end)
+        hits = kept
+    return hits
+
+
+_SURROUND = " \t\r\n\"'<>[](){}.,;"
+
+
+def parse_ip(value: str) -> str | None:
+    """One field value (a feed column) -> canonical address or network, else None.
+
+    Accepts surrounding whitespace/quotes/brackets, defanged and full-width forms and
+    ``ip:port``; refuses values with anything else around the address.
+    """
+    text = value.strip()
+    if not text or len(text) > 200:
+        return None
+    hits = find_ips(text)
+    if not hits:
+        return None
+    first, last = hits[0], hits[-1]
+    if any((h.start, h.end) != (first.start, first.end) for h in hits):
+        return None
+    if text[: first.start].strip(_SURROUND) or text[last.end :].strip(_SURROUND):
+        return None
+    if len(hits) == 1:
+        return first.ip
+    # A range of several blocks: the one network covering them.
+    nets = [ipaddress.ip_network(h.ip, strict=False) for h in hits]
+    lo, hi = nets[0].network_address, nets[-1].broadcast_address
+    prefix = lo.max_prefixlen - (int(lo) ^ int(hi)).bit_length()
+    return canonical_ip(f"{lo}/{prefix}")

@@ -1,0 +1,138 @@
+"""Which lines of a message are evidence: skip header blocks, PGP armor, signatures, boilerplate.
+
+A forwarded mail's header block (Received relays, Message-ID ...) names relays, never
+the offender; PGP armor and signature blocks are not evidence; reply headers ("On ...
+wrote:") and legal footers neither. Quoted lines (``> ...``) are kept, unquoted.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from abusebox.models import ParsedMessage, TextPart
+
+MAX_LINES = 200_000  # per message; a bound for hostile input, reported when reached
+MAX_LINE_CHARS = 20_000
+
+_SKIP_TYPES = {
+    "text/rfc822-headers",
+    "application/pgp-signature",
+    "application/pgp-encrypted",
+    "message/delivery-status",
+    "message/disposition-notification",
+}
+_HEADER = re.compile(
+    r"^(?:Received|Return-Path|Message-I[Dd]|DKIM-Signature|ARC-[A-Za-z-]+|Authentication-Results"
+    r"|Received-SPF|X-[A-Za-z0-9-]+|Delivered-To|MIME-Version|Content-[A-Za-z-]+|In-Reply-To|References"
+    r"|List-[A-Za-z-]+|Precedence|Thread-[A-Za-z]+|Envelope-To|Sender|Reply-To|Errors-To)\s?:",
+    re.IGNORECASE,
+)
+_ADDRESS_HEADER = re.compile(r"^(?:From|To|Cc|Date|Subject|Sent)\s?:", re.IGNORECASE)
+_FORWARDED_FROM = re.compile(r"^(?:From|差出人|送信者)\s?[:：].{0,200}@")
+_PGP_BEGIN = re.compile(r"^-----BEGIN PGP (?:SIGNATURE|MESSAGE|PUBLIC KEY BLOCK|PRIVATE KEY BLOCK)-----")
+_PGP_END = re.compile(r"^-----END PGP [A-Z ]+-----")
+_PGP_SIGNED = re.compile(r"^-----BEGIN PGP SIGNED MESSAGE-----|^Hash: [A-Z0-9]+$")
+_REPLY_HEADER = re.compile(
+    r"^(?:On .{5,200} wrote:|.{1,200}(?:さんは書きました|wrote)\s?[:：]"
+    r"|-{2,} ?(?:Original Message|元のメッセージ) ?-{2,})$",
+    re.IGNORECASE,
+)
+_SIGNATURE = re.compile(r"^-- ?$")
+_BOILERPLATE = re.compile(
+    r"^\W{0,4}(?:CONFIDENTIALITY NOTICE|DISCLAIMER|This (?:e-?mail|message)(?: and any attachments?)?"
+    r" (?:is|are|may be) (?:confidential|intended)"
+    r"|本メール(?:は|には).{0,20}(?:機密|秘密)|このメールは.{0,20}(?:機密|宛先))",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(r"^(?:\s?>)+\s?")
+_TAG = re.compile(r"<[^<>]{0,2000}>")
+_SCRIPT = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d|/table)\b[^<>]{0,200}>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    """One line worth reading, with where it stands (paragraphs bound which times apply)."""
+
+    text: str
+    part: int
+    paragraph: int
+    quoted: bool
+
+
+def html_to_text(markup: str) -> str:
+    """Crude but bounded HTML to text: block tags become line breaks, other tags vanish."""
+    pieces: list[str] = []
+    pos = 0
+    lower = markup.lower()
+    for m in _SCRIPT.finditer(markup):
+        if m.start() < pos:
+            continue
+        pieces.append(markup[pos : m.start()])
+        close = lower.find(f"</{m.group(1).lower()}", m.end())
+        pos = len(markup) if close < 0 else close
+    pieces.append(markup[pos:])
+    text = _BLOCK_TAG.sub("\n", "".join(pieces))
+    text = _TAG.sub(" ", text)
+    return html.unescape(text)
+
+
+def evidence_parts(parsed: ParsedMessage) -> list[TextPart]:
+    """Text parts to read: body, text attachments and forwarded bodies; HTML only when alone."""
+    parts = [p for p in parsed.text_parts if p.content_type not in _SKIP_TYPES]
+    has_plain = any(p.content_type == "text/plain" and p.origin == "body" for p in parts)
+    chosen: list[TextPart] = []
+    for part in parts:
+        if part.content_type == "text/html":
+            if has_plain and part.origin == "body":
+                continue
+            part = TextPart(html_to_text(part.text), "text/plain", part.filename, part.origin, part.charset)
+        chosen.append(part)
+    return chosen
+
+
+def evidence_lines(parts: list[TextPart]) -> Iterator[EvidenceLine]:
+    """The lines of ``parts`` that may hold evidence, in order, at most MAX_LINES."""
+    count = 0
+    paragraph = 0
+    for index, part in enumerate(parts):
+        in_pgp = in_headers = False
+        for raw in part.text.splitlines():
+            count += 1
+            if count > MAX_LINES:
+                return
+            line = raw[:MAX_LINE_CHARS]
+            quoted = bool(_QUOTE.match(line))
+            if quoted:
+                line = _QUOTE.sub("", line, count=1)
+            if line.startswith("- -"):
+                line = line[2:]  # PGP dash-escaping
+            stripped = line.strip()
+            if not stripped:
+                paragraph += 1
+                in_headers = False
+                continue
+            if in_pgp:
+                in_pgp = not _PGP_END.match(stripped)
+                continue
+            if _PGP_BEGIN.match(stripped):
+                in_pgp = True
+                continue
+            if _SIGNATURE.match(line) or _BOILERPLATE.match(stripped):
+                break  # the rest of this part is signature or legal footer
+            if _PGP_SIGNED.match(stripped) or _REPLY_HEADER.match(stripped):
+                continue
+            starts_block = _FORWARDED_FROM.match(line)
+            if (
+                starts_block
+                or _HEADER.match(line)
+                or (in_headers and (line[:1] in " \t" or _ADDRESS_HEADER.match(line)))
+            ):
+                in_headers = True
+                continue
+            in_headers = False
+            yield EvidenceLine(line, index, paragraph, quoted)
+        paragraph += 1

@@ -1,0 +1,122 @@
+"""Is an address on a line the offending source or a victim (target)? Decided by cue words.
+
+Cues, strongest first: log keys (``SRC=``, ``DST=``, ``rhost=``, Windows "Source Network
+Address:"), Japanese postpositions right after the address (``から`` source, ``に対して``
+/ ``へ`` target), the nearest English/Japanese cue word before it ("from", "by",
+"your host" -> source; "to", "our server", "弊社", "宛先" -> target), the syslog host
+field (the reporter's own machine). Without a cue the address is taken as a source
+with a low confidence, and the reason says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from abusebox.models import Role
+
+_BEFORE_WINDOW = 60
+_AFTER_WINDOW = 24
+
+
+@dataclass(frozen=True)
+class RoleGuess:
+    role: Role
+    confidence: float
+    reason: str
+    cued: bool = True
+
+
+_KEY_SOURCE = re.compile(
+    r"(?:\b(?:src|source|srcip|src_?ip|source_?ip|source_?address|client|client_?ip|client_?addr"
+    r"|remote_?(?:addr|ip|host)?|rhost|attacker(?:_?ip)?|offender|offending_?ip|origin|saddr|ip_?src"
+    r"|source network address|client address|calling station id|送信元(?:IP)?(?:アドレス)?"
+    r"|攻撃元(?:IP)?(?:アドレス)?|発信元(?:IP)?(?:アドレス)?|接続元(?:IP)?(?:アドレス)?))"
+    r"\s{0,3}[=:：]\s{0,3}[\"'\[(<]?$",
+    re.IGNORECASE | re.ASCII,
+)
+_KEY_TARGET = re.compile(
+    r"(?:\b(?:dst|dest|destination|dstip|dst_?ip|dest_?ip|destination_?(?:ip|address)|target(?:_?ip)?"
+    r"|victim(?:_?ip)?|daddr|ip_?dst|destination address|local_?(?:addr|ip)|server_?(?:addr|ip)"
+    r"|宛先(?:IP)?(?:アドレス)?|攻撃先(?:IP)?(?:アドレス)?|被害(?:IP)?(?:アドレス)?|対象(?:IP)?(?:アドレス)?))"
+    r"\s{0,3}[=:：]\s{0,3}[\"'\[(<]?$",
+    re.IGNORECASE | re.ASCII,
+)
+_AFTER_SOURCE = re.compile(r"^[\s)\]）」』>]{0,3}(?:から|より|が(?:弊|当)|による)")
+_AFTER_TARGET = re.compile(
+    r"^[\s)\]）」』>]{0,3}(?:に対して|に対する|への|へ|宛|向け|に向けて|を(?:攻撃|標的))"
+)
+_AFTER_EN_SOURCE = re.compile(
+    r"^[\s)\]]{0,3}(?:has been |was |is |have been )?(?:attack\w*|scann\w*|brute[\s-]?forc\w*|prob\w*"
+    r"|sending|sent|tried|attempt\w*|hitting|hammering|connect\w* to|flood\w*)\b(?!\s+by\b)",
+    re.IGNORECASE | re.ASCII,
+)
+_AFTER_EN_TARGET = re.compile(
+    r"^[\s)\]]{0,3}(?:has been|was|is|were) (?:being )?"
+    r"(?:attacked|scanned|targeted|hit|flooded|compromised by)",
+    re.IGNORECASE | re.ASCII,
+)
+_CUE_SOURCE = re.compile(
+    r"\b(?:from|by|source|src|attacker|attacking|offending|originating|origin|your|client|remote"
+    r"|ban|banned|block|blocked)\b|送信元|攻撃元|発信元|接続元|アクセス元|貴組織|貴社|御社|貴学|貴殿",
+    re.IGNORECASE | re.ASCII,
+)
+_CUE_TARGET = re.compile(
+    r"\b(?:to|against|towards|our|my|victim|target(?:ed|ing)?|destination|dst|on|into)\b"
+    r"|弊社|当社|弊学|当学|弊組織|当組織|当方|弊方|宛先|被害|攻撃先|対象",
+    re.IGNORECASE | re.ASCII,
+)
+# The reporter's own machines: never a source, even in "弊社サーバ X から確認" (checked from X).
+_OWN = re.compile(
+    r"\b(?:our|my)\b|弊社|当社|弊学|当学|弊組織|当組織|当方|弊方|自社", re.IGNORECASE | re.ASCII
+)
+_SYSLOG_HOST = re.compile(
+    r"^\s*(?:<\d{1,3}>)?(?:[A-Z][a-z]{2}\s{1,2}\d{1,2}\s\d{2}:\d{2}:\d{2}"
+    r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s+$"
+)
+_TCPDUMP_AFTER = re.compile(r"^\s?>\s")
+_TCPDUMP_BEFORE = re.compile(r"\s>\s$")
+
+
+def _nearest(pattern: re.Pattern[str], text: str) -> int:
+    """End position of the last match of ``pattern`` in ``text``, or -1."""
+    end = -1
+    for m in pattern.finditer(text):
+        end = m.end()
+    return end
+
+
+def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) -> RoleGuess:
+    """Role of the address at ``line[start:end]``; the neighbours bound the context windows."""
+    before = line[max(prev_end, start - _BEFORE_WINDOW) : start]
+    after = line[end : min(next_start, end + _AFTER_WINDOW)]
+    if _KEY_SOURCE.search(before):
+        return RoleGuess("source", 1.0, "log key names the source")
+    if _KEY_TARGET.search(before):
+        return RoleGuess("target", 1.0, "log key names the destination")
+    if _TCPDUMP_AFTER.match(after):
+        return RoleGuess("source", 0.95, "left of '>' in a packet line")
+    if _TCPDUMP_BEFORE.search(before):
+        return RoleGuess("target", 0.95, "right of '>' in a packet line")
+    own = _nearest(_OWN, before)
+    if own >= 0 and own >= _nearest(_CUE_SOURCE, before):
+        return RoleGuess("target", 0.9, "the reporter's own machine")
+    if _AFTER_SOURCE.match(after):
+        return RoleGuess("source", 0.95, "followed by から/より")
+    if _AFTER_TARGET.match(after):
+        return RoleGuess("target", 0.95, "followed by に対して/へ")
+    if prev_end == 0 and _SYSLOG_HOST.match(line[:start]):
+        return RoleGuess("target", 0.9, "syslog host field (the reporting machine)")
+    if _AFTER_EN_TARGET.match(after):
+        return RoleGuess("target", 0.85, "followed by 'was attacked'")
+    if _AFTER_EN_SOURCE.match(after):
+        return RoleGuess("source", 0.85, "followed by an attack verb")
+    src = _nearest(_CUE_SOURCE, before)
+    dst = _nearest(_CUE_TARGET, before)
+    if src >= 0 or dst >= 0:
+        if src >= dst:
+            word = _CUE_SOURCE.findall(before)[-1]
+            return RoleGuess("source", 0.85, f"after the cue {word.strip()!r}")
+        word = _CUE_TARGET.findall(before)[-1]
+        return RoleGuess("target", 0.85, f"after the cue {word.strip()!r}")
+    return RoleGuess("source", 0.6, "no role cue on the line", cued=False)

@@ -1,0 +1,356 @@
+"""Find and parse times as reports write them, returning aware UTC datetimes (second precision).
+
+One set of patterns serves both ``parse_time`` (a feed column) and ``find_times`` (log
+lines and prose). A match yields *parts* (date and/or time of day, maybe a zone); a
+value without a zone takes ``default_tz``, else the reference's (Date header's) offset,
+else UTC. Years missing from syslog lines are the ones that put the time at or before
+the reference. Day/month order is never guessed: ``03/04/2026`` needs ``day_first``
+(or other unambiguous dates in the same text, see ``detect_day_first``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from abusebox.extract.zones import ZONE_PATTERN, parse_zone, stated_zone
+
+__all__ = [
+    "TimeHit",
+    "TimeParts",
+    "combine",
+    "detect_day_first",
+    "find_time_parts",
+    "find_times",
+    "parse_time",
+    "stated_zone",
+]
+
+EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=2)
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MON = (
+    r"(?P<mon>(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
+    r"|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\.?)(?![A-Za-z])"
+)
+_DOW = r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{0,6}\.?,?[ \t]{1,3})?"
+_HMS = (
+    r"(?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?:[.,][0-9]{1,9})?)?"
+    r"(?:[ \t]?(?P<ap>[AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
+)
+_JHMS = (
+    r"(?P<jap>午前|午後)?[ \t]?(?P<JH>[0-9]{1,2})[ \t]?時[ \t]?"
+    r"(?:(?P<JM>[0-9]{1,2})[ \t]?分[ \t]?(?:(?P<JS>[0-9]{1,2})[ \t]?秒)?|半)?"
+)
+_ZONE = rf"(?:[ \t]{{0,2}}(?P<zone>{ZONE_PATTERN})(?:[ \t]?\([A-Z]{{2,5}}\))?)?"
+# Separators are spaces and tabs, never a line break: a date on one line and a time on
+# the next are combined by the caller, deliberately (see freeform.py).
+_TIME_AFTER_DATE = (
+    r"(?:(?:T|[ \t]{1,3}|,[ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2})(?:(?P<ap0>午前|午後)[ \t]?)?"
+    rf"{_HMS}{_ZONE})?"
+)
+
+_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # Apache/nginx CLF: 19/Nov/2026:10:20:30 +0900
+    re.compile(rf"(?<![0-9])(?P<d>[0-9]{{1,2}})/{_MON}/(?P<y>[0-9]{{4}}):{_HMS}{_ZONE}"),
+    # ISO 8601 and relatives: 2026-11-19T10:20:30Z, 2026/11/19 10:20:30, 2026.11.19 10:20
+    re.compile(
+        r"(?<![0-9.:/-])(?P<y>(?:19|20)[0-9]{2})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"
+        rf"(?![0-9]){_TIME_AFTER_DATE}"
+    ),
+    # Basic ISO: 20261119T102030Z
+    re.compile(
+        r"(?<![0-9])(?P<y>(?:19|20)[0-9]{2})(?P<m>[0-9]{2})(?P<d>[0-9]{2})T"
+        rf"(?P<H>[0-9]{{2}})(?P<M>[0-9]{{2}})(?P<S>[0-9]{{2}}){_ZONE}"
+    ),
+    # Numeric day/month or month/day: 19.11.2026 10:20, 11/19/2026 10:20:30 PM
+    re.compile(
+        r"(?<![0-9.:/-])(?P<a>[0-9]{1,2})(?P<sep>[-/.])(?P<b>[0-9]{1,2})(?P=sep)(?P<y>(?:19|20)[0-9]{2})"
+        rf"(?![0-9]){_TIME_AFTER_DATE}"
+    ),
+    # Day first with a month name: RFC 2822 "Thu, 19 Nov 2026 10:20:30 +0900", "19-Nov-2026 10:20"
+    re.compile(
+        rf"{_DOW}(?<![0-9])(?P<d>[0-9]{{1,2}})[ \t-]{{1,3}}{_MON}[ \t-]{{1,3}}(?P<y>(?:19|20)[0-9]{{2}})"
+        rf"(?![0-9]){_TIME_AFTER_DATE}"
+    ),
+    # Month first: syslog "Nov 19 03:14:15", ctime "Thu Nov 19 03:14:15 JST 2026", "November 19, 2026"
+    re.compile(
+        rf"{_DOW}{_MON}[ \t]{{1,3}}(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?(?![0-9])"
+        r"(?:,?[ \t]{1,3}(?P<y>(?:19|20)[0-9]{2})(?![0-9:]))?"
+        rf"{_TIME_AFTER_DATE}(?:[ \t](?P<y2>(?:19|20)[0-9]{{2}})(?![0-9]))?"
+    ),
+    # Japanese: 2026年11月19日(木) 22時05分30秒, 令和8年11月19日 午後3時, 11月19日 22:05
+    re.compile(
+        r"(?:(?:(?P<y>[0-9]{4})|(?P<era>令和|平成)[ \t]?(?P<ey>[0-9]{1,2}|元))[ \t]?年[ \t]?)?"
+        r"(?<![0-9])(?P<m>[0-9]{1,2})[ \t]?月[ \t]?(?P<d>[0-9]{1,2})[ \t]?日"
+        r"(?:[ \t]?[(（][月火水木金土日](?:曜日?)?[)）])?"
+        rf"(?:[ \t]{{0,2}}(?:(?:(?P<ap0>午前|午後)[ \t]?)?{_HMS}|{_JHMS}){_ZONE})?"
+    ),
+    # Time of day alone: 22:05:30, 午後3時20分, 10:20 PM JST
+    re.compile(rf"(?<![0-9:.])(?:(?:(?P<ap0>午前|午後)[ \t]?)?{_HMS}|{_JHMS})(?![0-9:]){_ZONE}"),
+)
+_EPOCH = re.compile(r"([0-9]{10})(?:\.[0-9]{1,9})?|([0-9]{13})")
+_ERA_BASE = {"令和": 2018, "平成": 1988}
+
+
+@dataclass(frozen=True)
+class TimeParts:
+    """A date and/or time of day found in text, before zone and year are settled."""
+
+    start: int
+    end: int
+    original: str
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    hour: int | None = None
+    minute: int | None = None
+    second: int | None = None
+    zone: tzinfo | None = None
+    day_month: tuple[int, int, str] | None = None  # (a, b, separator) of a numeric a/b/yyyy date
+
+    @property
+    def has_date(self) -> bool:
+        return self.day is not None
+
+    @property
+    def has_time(self) -> bool:
+        return self.hour is not None
+
+
+@dataclass(frozen=True)
+class TimeHit:
+    """A complete time found in text; ``start``/``end`` index the original text."""
+
+    time: datetime
+    start: int
+    end: int
+    original: str
+
+
+def _hour(groups: dict[str, str | None]) -> tuple[int | None, int | None, int | None]:
+    hour = groups.get("H") or groups.get("JH")
+    if hour is None:
+        return None, None, None
+    h = int(hour)
+    minute = groups.get("M") or groups.get("JM")
+    second = groups.get("S") or groups.get("JS")
+    m = int(minute) if minute else 0
+    s = min(int(second), 59) if second else 0
+    ampm = groups.get("ap") or groups.get("jap") or groups.get("ap0")
+    if ampm in ("p", "P", "午後") and h < 12:
+        h += 12
+    elif ampm in ("a", "A", "午前") and h == 12:
+        h = 0
+    if ampm in ("a", "A", "p", "P") and not 1 <= int(hour) <= 12:
+        return -1, 0, 0  # "13:00 PM": not a time
+    return h, m, s
+
+
+def _parts(match: re.Match[str], original: str) -> TimeParts | None:
+    g = match.groupdict()
+    year: int | None = None
+    if g.get("y"):
+        year = int(g["y"])
+    elif g.get("y2"):
+        year = int(g["y2"])
+    elif g.get("era"):
+        ey = g["ey"] or "1"
+        year = _ERA_BASE[g["era"]] + (1 if ey == "元" else int(ey))
+    month = day = None
+    day_month = None
+    if g.get("mon"):
+        month = _MONTHS.index(g["mon"][:3].lower()) + 1
+        day = int(g["d"])
+    elif g.get("a"):
+        day_month = (int(g["a"]), int(g["b"]), g["sep"])
+        day = 0  # settled by _settle_day_month
+    elif g.get("m"):
+        month, day = int(g["m"]), int(g["d"])
+    hour, minute, second = _hour(g)
+    if hour == -1:
+        return None
+    if g.get("JH") and g.get("JM") is None and match.group(0).rstrip().endswith("半"):
+        minute = 30
+    zone = parse_zone(g["zone"]) if g.get("zone") else None
+    if g.get("zone") and zone is None:
+        return None
+    return TimeParts(
+        match.start(),
+        match.end(),
+        original[match.start() : match.end()],
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        zone,
+        day_month,
+    )
+
+
+def find_time_parts(text: str) -> list[TimeParts]:
+    """Every date, time of day or full timestamp in ``text``, in order, without overlaps."""
+    norm = text.translate(_FULLWIDTH)  # one character to one: spans stay valid
+    found: list[TimeParts] = []
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(norm):
+            if match.end() - match.start() < 4:
+                continue
+            parts = _parts(match, text)
+            if parts is not None:
+                found.append(parts)
+    found.sort(key=lambda p: (p.start, -(p.end - p.start)))
+    kept: list[TimeParts] = []
+    limit = -1
+    for parts in found:
+        if parts.start >= limit:
+            kept.append(parts)
+            limit = parts.end
+    return kept
+
+
+def detect_day_first(text: str) -> bool | None:
+    """Whether numeric ``a/b/yyyy`` dates in this text are day first, when some date says so."""
+    votes: set[bool] = set()
+    for parts in find_time_parts(text):
+        if parts.day_month:
+            a, b, _sep = parts.day_month
+            if a > 12 >= b:
+                votes.add(True)
+            elif b > 12 >= a:
+                votes.add(False)
+    return votes.pop() if len(votes) == 1 else None
+
+
+def _settle_day_month(a: int, b: int, sep: str, day_first: bool | None) -> tuple[int, int] | None:
+    """(month, day) of a numeric date, or None when the order cannot be known."""
+    if a > 12 >= b or a == b:
+        return b, a
+    if b > 12 >= a:
+        return a, b
+    if sep == ".":  # 03.04.2026: dotted numeric dates are day first wherever they are written
+        return b, a
+    if day_first is None:
+        return None
+    return (b, a) if day_first else (a, b)
+
+
+def _zone_for(parts: TimeParts, default_tz: tzinfo | None, reference: datetime | None) -> tzinfo:
+    if parts.zone is not None:
+        return parts.zone
+    if default_tz is not None:
+        return default_tz
+    if reference is not None and reference.tzinfo is not None:
+        return reference.tzinfo
+    return UTC
+
+
+def combine(
+    parts: TimeParts,
+    *,
+    date: TimeParts | None = None,
+    default_tz: tzinfo | None = None,
+    reference: datetime | None = None,
+    day_first: bool | None = None,
+) -> datetime | None:
+    """Build the UTC instant of ``parts`` (its date may come from ``date``); None if not sane."""
+    source = parts if parts.has_date else date
+    if source is None or not source.has_date or not parts.has_time:
+        if parts.has_date and not parts.has_time and date is None:
+            source = parts  # a bare date: midnight
+        else:
+            return None
+    year, month, day = source.year, source.month, source.day
+    if source.day_month:
+        settled = _settle_day_month(*source.day_month, day_first)
+        if settled is None:
+            return None
+        month, day = settled
+    if month is None or day is None:
+        return None
+    zone = _zone_for(parts if parts.zone or not source.zone else source, default_tz, reference)
+    hms = (parts.hour or 0, parts.minute or 0, parts.second or 0) if parts.has_time else (0, 0, 0)
+    limit = (reference or datetime.now(UTC)) + FUTURE_SLACK
+    try:
+        if year is None:
+            ref = reference or datetime.now(UTC)
+            local_year = ref.astimezone(zone).year
+            value = datetime(local_year, month, day, *hms, tzinfo=zone)
+            if value > ref + timedelta(days=1):
+                value = datetime(local_year - 1, month, day, *hms, tzinfo=zone)
+        else:
+            value = datetime(year, month, day, *hms, tzinfo=zone)
+    except ValueError:  # Feb 30, 25:00, 10:61
+        return None
+    value = value.astimezone(UTC).replace(microsecond=0)
+    if value < EARLIEST or value > limit:
+        return None
+    return value
+
+
+def find_times(
+    text: str,
+    *,
+    default_tz: tzinfo | None = None,
+    reference: datetime | None = None,
+    day_first: bool | None = None,
+) -> list[TimeHit]:
+    """All complete times (a date and a time of day) in ``text``, as UTC instants."""
+    all_parts = find_time_parts(text)
+    if day_first is None and any(p.day_month for p in all_parts):
+        day_first = detect_day_first(text)
+    hits: list[TimeHit] = []
+    for parts in all_parts:
+        if not (parts.has_date and parts.has_time):
+            continue
+        value = combine(parts, default_tz=default_tz, reference=reference, day_first=day_first)
+        if value is not None:
+            hits.append(TimeHit(value, parts.start, parts.end, parts.original))
+    return hits
+
+
+def _epoch(text: str, reference: datetime | None) -> datetime | None:
+    match = _EPOCH.fullmatch(text)
+    if not match:
+        return None
+    seconds = int(match.group(1)) if match.group(1) else int(match.group(2)) // 1000
+    value = datetime.fromtimestamp(seconds, UTC)
+    if value < EARLIEST or value > (reference or datetime.now(UTC)) + FUTURE_SLACK:
+        return None
+    return value
+
+
+_FILLER = re.compile(
+    r"[\s,.;:()（）\[\]\"'<>]|頃|ごろ|時点|現在|位|くらい|ぐらい|about|approx\.?|around|at|on"
+)
+
+
+def parse_time(
+    value: str,
+    *,
+    default_tz: tzinfo | None = None,
+    reference: datetime | None = None,
+    day_first: bool | None = None,
+) -> datetime | None:
+    """One value (a feed column, a header) -> aware UTC datetime at second precision, or None."""
+    text = value.strip().translate(_FULLWIDTH).strip()
+    if not text or len(text) > 200:
+        return None
+    epoch = _epoch(text, reference)
+    if epoch is not None:
+        return epoch
+    all_parts = find_time_parts(text)
+    dated = [p for p in all_parts if p.has_date]
+    if len(dated) != 1:
+        return None
+    parts = dated[0]
+    rest = text[: parts.start] + " " + text[parts.end :]
+    if re.search(r"[0-9]", rest) or _FILLER.sub("", rest).strip():
+        return None  # something else in the value: not one time
+    return combine(parts, default_tz=default_tz, reference=reference, day_first=day_first)
