@@ -45,7 +45,7 @@ def analyze(raw: bytes, settings: Settings) -> Analysis:
     parsed = _stage("parse", lambda: parse_message(raw, settings.limits))
     pgp, decrypted = _stage("pgp", lambda: check_pgp(parsed, settings.pgp))
     content = decrypted or parsed
-    extraction = _stage("extract", lambda: extract(content))
+    extraction = _stage("extract", lambda: extract(content, settings.limits))
     verdict = _stage("triage", lambda: triage(content, pgp, extraction, settings.triage))
     language = extraction.language or detect_language(content)
     return Analysis(parsed=parsed, pgp=pgp, extraction=extraction, triage=verdict, language=language)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import corpus_dir
+from conftest import corpus_dir
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "inbox"
