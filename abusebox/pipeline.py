@@ -178,16 +178,6 @@ class Pipeline:
 
     def _commit(self, session: Session, pk: int, analysis: Analysis) -> list[int]:
         parsed = analysis.parsed
-        message_store.update_headers(
-            session,
-            pk,
-            {
-                "message_id_header": parsed.message_id,
-                "from_addr": parsed.from_addr,
-                "subject": parsed.subject[:2000],
-                "date": parsed.date,
-            },
-        )
         report_pk, affected = report_store.replace_report(session, pk, analysis)
         incidents: list[int] = []
         if analysis.verdict == "report":
@@ -197,7 +187,13 @@ class Pipeline:
             incidents = group_report(session, stored, self.settings.grouping, analysis.category)
         for incident_pk in affected:
             recount(session, incident_pk)
-        message_store.mark(session, pk, "processed", reason=f"verdict {analysis.verdict}")
+        headers = {
+            "message_id_header": parsed.message_id,
+            "from_addr": parsed.from_addr,
+            "subject": parsed.subject[:2000],
+            "date": parsed.date,
+        }
+        message_store.mark(session, pk, "processed", reason=f"verdict {analysis.verdict}", headers=headers)
         return incidents
 
     def _quarantine(self, session: Session, pk: int, failure: AnalysisFailure) -> None:

@@ -127,7 +127,10 @@ def get_raw(db: Database, pk: int) -> bytes:
 
 def update_headers(session: Session, pk: int, headers: dict[str, Any]) -> None:
     """Record the decoded header facts once analysis has them (raw bytes stay untouched)."""
-    session.execute(update(MessageRow).where(MessageRow.id == pk).values(**headers))
+    session.execute(
+        update(MessageRow).where(MessageRow.id == pk).values(**headers),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def mark(
@@ -138,7 +141,9 @@ def mark(
     reason: str | None = None,
     stage: str | None = None,
     traceback: str | None = None,
+    headers: dict[str, Any] | None = None,
 ) -> None:
+    """Set the status (and, when given, the decoded header facts) in one UPDATE."""
     session.execute(
         update(MessageRow)
         .where(MessageRow.id == pk)
@@ -149,7 +154,10 @@ def mark(
             traceback=traceback,
             attempts=MessageRow.attempts + 1,
             processed_at=utcnow(),
-        )
+            **(headers or {}),
+        ),
+        # Plain Core semantics: no ORM identity-map synchronisation on this hot path.
+        execution_options={"synchronize_session": False},
     )
 
 
