@@ -241,7 +241,8 @@ def test_hostile_structure_never_raises(w: World) -> None:
     )
     assert check(raw, w.settings()).status in ("none", "error")
     raw = message(
-        b"Content-Type: text/plain\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n\r\n!!!!\r\n-----END PGP MESSAGE-----\r\n"
+        b"Content-Type: text/plain\r\n\r\n"
+        b"-----BEGIN PGP MESSAGE-----\r\n\r\n!!!!\r\n-----END PGP MESSAGE-----\r\n"
     )
     result = check(raw, w.settings())
     assert result.status in ("none", "error")
