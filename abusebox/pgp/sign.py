@@ -133,29 +133,34 @@ def detached_signature(keyring: Keyring, data: bytes, settings: PgpSettings) -> 
     return call.data.strip() + b"\r\n", micalg
 
 
+def _wire_form(msg: Message, content_type: str, first: bytes, second: bytes) -> tuple[EmailMessage, bytes]:
+    """Assemble, parse and re-serialise as the mailer will; return the message and its first part."""
+    raw = _assemble(msg, content_type, first, second, _boundary(first, second))
+    out = email.message_from_bytes(raw, _class=EmailMessage, policy=default_policy)
+    entity = mime.parse_entity(out.as_bytes(policy=SMTP))
+    if len(entity.children) < 2:
+        raise OutgoingPgpError("the assembled message does not have two parts")
+    return out, mime.canonical_crlf(entity.children[0].source)
+
+
 def sign_message(msg: EmailMessage, settings: PgpSettings) -> EmailMessage:
     """Return ``msg`` as RFC 3156 multipart/signed, signed with ``settings.key_fingerprint``."""
     keyring = open_keyring(settings)
-    signed = _content_entity(msg)
+    ctype = 'multipart/signed; micalg="pgp-sha256";\r\n protocol="application/pgp-signature"'
+    placeholder = b"Content-Type: application/pgp-signature\r\n\r\n"
+    # First pass: the signed part exactly as it will be on the wire (the generator may add
+    # a line ending after a nested multipart); that is what gets signed.
+    _out, signed = _wire_form(msg, ctype, _content_entity(msg), placeholder)
     signature, micalg = detached_signature(keyring, signed, settings)
-    boundary = _boundary(signed, signature)
     sig_part = (
         b'Content-Type: application/pgp-signature; name="signature.asc"\r\n'
         b"Content-Description: OpenPGP digital signature\r\n"
         b'Content-Disposition: attachment; filename="signature.asc"\r\n\r\n' + signature.rstrip(b"\r\n")
     )
-    ctype = f'multipart/signed; micalg="{micalg}";\r\n protocol="application/pgp-signature"'
-    raw = _assemble(msg, ctype, signed, sig_part, boundary)
-    out = email.message_from_bytes(raw, _class=EmailMessage, policy=default_policy)
-    _self_check(out, signed)
-    return out
-
-
-def _self_check(out: EmailMessage, signed: bytes) -> None:
-    sent = out.as_bytes(policy=SMTP)
-    entity = mime.parse_entity(sent)
-    if len(entity.children) < 2 or mime.canonical_crlf(entity.children[0].source) != signed:
+    out, on_wire = _wire_form(msg, ctype.replace("pgp-sha256", micalg), signed, sig_part)
+    if on_wire != signed:
         raise OutgoingPgpError("the serialised message would not carry the signed bytes unchanged")
+    return out
 
 
 def recipient_fingerprints(keyring: Keyring, recipients: list[str]) -> list[str]:
@@ -212,8 +217,7 @@ def encrypt_message(msg: EmailMessage, recipients: list[str], settings: PgpSetti
         b'Content-Disposition: inline; filename="encrypted.asc"\r\n\r\n' + call.data.strip()
     )
     ctype = 'multipart/encrypted;\r\n protocol="application/pgp-encrypted"'
-    raw = _assemble(msg, ctype, control, body, _boundary(call.data))
-    return email.message_from_bytes(raw, _class=EmailMessage, policy=default_policy)
+    return _wire_form(msg, ctype, control, body)[0]
 
 
 def protect_outgoing(msg: EmailMessage, recipients: list[str], settings: PgpSettings) -> EmailMessage:
