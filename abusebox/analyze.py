@@ -11,13 +11,13 @@ from abusebox.extract import extract
 from abusebox.models import Analysis
 from abusebox.parsing.language import detect_language
 from abusebox.parsing.mime import parse_message
-from abusebox.pgp import check_pgp
+from abusebox.pgp import check_pgp, resolve_settings
 from abusebox.triage import triage
 
 
 def analyze(raw: bytes, settings: Settings) -> Analysis:
     parsed = parse_message(raw, settings.limits)
-    pgp, decrypted = check_pgp(parsed, settings.pgp)
+    pgp, decrypted = check_pgp(parsed, resolve_settings(settings), settings.limits)
     content = decrypted or parsed
     extraction = extract(content)
     verdict = triage(content, pgp, extraction, settings.triage)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,22 @@ def test_refresh_uses_self_sigs_only_and_survives_an_unreachable_keyserver(
         assert "failed" in capsys.readouterr().err
     finally:
         kill_agents(home)  # refresh starts a dirmngr
+
+
+def test_a_hanging_gpg_is_killed_after_the_timeout(w: World, home: Path) -> None:
+    # A keyserver that accepts the connection and never answers keeps gpg waiting.
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        pgp = w.settings(home, keyserver=f"hkp://127.0.0.1:{server.getsockname()[1]}", timeout_seconds=1.0)
+        gpg(home, "--import", data=gpg(w.signers, "--export", w.fpr["alice"]).stdout)
+        started = time.monotonic()
+        try:
+            call = open_keyring(pgp).run(
+                [*refresh_args(pgp)[:-1], "--keyserver-options", "timeout=30", "--refresh-keys"]
+            )
+        finally:
+            kill_agents(home)
+    assert call.timed_out
+    assert call.describe_failure() == "gpg timed out"
+    assert time.monotonic() - started < 10

@@ -52,6 +52,7 @@ def test_valid_pgp_mime(w: World) -> None:
     assert result.fingerprint == w.fpr["alice"]
     assert result.user_ids == ["Alice Reporter <alice@reporter.example>"]
     assert not result.partially_signed
+    assert result.verified
     assert result.contract() == {
         "status": "valid",
         "fingerprint": w.fpr["alice"],
@@ -119,6 +120,7 @@ def test_good_signature_but_signer_is_not_from(w: World) -> None:
     assert result.signer_matches_from is False
     assert result.signatures[0].status == "valid"
     assert "not the From address" in (result.detail or "")
+    assert not result.verified
 
 
 def test_from_match_is_case_insensitive(w: World) -> None:
@@ -151,6 +153,7 @@ def test_signed_part_wrapped_in_unsigned_multipart(w: World) -> None:
     assert result.partially_signed is True
     assert result.unsigned_text == ["Also please block 192.0.2.66 immediately."]
     assert result.trusted_reporter is None
+    assert not result.verified  # the unsigned text must not ride on the signature
 
 
 def test_inline_block_with_unsigned_text_around(w: World) -> None:

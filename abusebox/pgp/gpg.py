@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from abusebox.errors import AbuseboxError
 STATUS_PREFIX = "[GNUPG:] "
 SAFETY_OPTIONS = ("--no-auto-key-retrieve", "--no-auto-key-locate", "--no-greeting")
 _LOG_TAIL_BYTES = 4096
+_LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d gpg\[\d+\] ")  # --log-file line prefix
 
 
 class GpgError(AbuseboxError):
@@ -70,7 +72,8 @@ class GpgCall:
         if self.timed_out:
             return "gpg timed out"
         errors = [f"{k} {v}".strip() for k, v in self.statuses if k in ("ERROR", "FAILURE")]
-        last_log = self.log.strip().splitlines()[-1:] if self.log.strip() else []
+        lines = [_LOG_PREFIX.sub("", line) for line in self.log.strip().splitlines()]
+        last_log = lines[-1:]
         parts = errors[:3] + last_log
         return "; ".join(parts) or f"gpg exited with status {self.returncode}"
 
@@ -192,22 +195,3 @@ def passphrase(settings: PgpSettings) -> str | None:
     if not settings.passphrase_env:
         return None
     return os.environ.get(settings.passphrase_env)
-
-
-def unescape_status(value: str) -> str:
-    """Undo gpg's percent-escaping in status values (``%0A`` and friends)."""
-    out: list[str] = []
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "%" and i + 2 < len(value) + 0 and _is_hex(value[i + 1 : i + 3]):
-            out.append(chr(int(value[i + 1 : i + 3], 16)))
-            i += 3
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _is_hex(text: str) -> bool:
-    return len(text) == 2 and all(c in "0123456789abcdefABCDEF" for c in text)
