@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from pgp_support import (
@@ -21,6 +22,7 @@ from abusebox.config import PgpSettings
 from abusebox.models import PgpResult
 from abusebox.parsing.mime import parse_message
 from abusebox.pgp import check_pgp, has_pgp
+from abusebox.pgp.gpg import open_keyring
 from abusebox.pgp.trust import add_binding
 
 
@@ -172,6 +174,10 @@ def test_sigspoof_filename_in_literal_data(w: World) -> None:
         w.signers, "-u", w.fpr["unknown"], "--set-filename", spoof, "--armor", "--sign", data=REPORT.encode()
     ).stdout
     raw = message(part_bytes(text_part(armored.decode())))
+    call = open_keyring(w.settings()).run(["--decrypt"], armored)
+    assert call.noise == []  # stderr carries status lines only; gpg's log goes elsewhere
+    assert not call.has("GOODSIG") and not call.has("VALIDSIG")
+    assert any("GOODSIG" in v for v in call.values("PLAINTEXT"))  # escaped inside one status line
     result, content = check_pgp(parse_message(raw), w.settings())
     assert result.status == "unknown_key"
     assert all(s.status != "valid" for s in result.signatures)
@@ -250,3 +256,42 @@ def test_hostile_structure_never_raises(w: World) -> None:
     result = check(raw, w.settings())
     assert result.status in ("none", "error")
     assert re.search(r"\w", result.detail or "")
+
+
+def test_revoked_user_id_does_not_match_from(w: World, tmp_path_factory: pytest.TempPathFactory) -> None:
+    signers = tmp_path_factory.mktemp("uidrev")
+    gpg(signers, "--import", data=gpg(w.signers, "--export-secret-keys", w.fpr["alice"]).stdout)
+    gpg(signers, "--quick-add-uid", w.fpr["alice"], "Alice Old <alice@old.example>")
+    gpg(signers, "--quick-revoke-uid", w.fpr["alice"], "Alice Old <alice@old.example>")
+    home = tmp_path_factory.mktemp("uidrev-desk")
+    gpg(home, "--import", data=gpg(signers, "--export", w.fpr["alice"]).stdout)
+    signed = part_bytes(text_part(REPORT))
+    sig = gpg(signers, "-u", w.fpr["alice"], "--armor", "--detach-sign", data=signed).stdout
+    for from_, expected in (("alice@reporter.example", "valid"), ("alice@old.example", "invalid")):
+        result = check(message(pgp_mime_signed(signed, sig), from_), w.settings(home))
+        assert result.status == expected, from_
+    assert "Alice Old <alice@old.example>" not in result.user_ids
+
+
+def corpus_dir() -> Path:
+    return Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+@pytest.mark.parametrize(
+    ("name", "partially_signed"),
+    [
+        ("abuseio/abusehub/Abusehub_Example_1.eml", False),  # PGP/MIME multipart/signed
+        ("abuseio/cleanmx/Cleanmx_Example_2.eml", False),
+        ("abuseio/copyrightcompliance/Copyrightcompliance_Example_1.eml", False),  # inline
+        ("abuseio/ip-echelon/ip-echelon_sample1.eml", True),  # inline + unsigned XML attachment
+    ],
+)
+def test_real_signed_samples(w: World, name: str, partially_signed: bool) -> None:
+    path = corpus_dir() / name
+    if not path.exists():
+        pytest.skip(f"corpus not available at {path}")
+    result = check(path.read_bytes(), w.settings())
+    # We do not hold these reporters' keys and never fetch them.
+    assert result.status == "unknown_key"
+    assert result.fingerprint and re.fullmatch(r"[0-9A-F]{16}|[0-9A-F]{40}", result.fingerprint)
+    assert result.partially_signed is partially_signed
