@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pgp_support import (
     REPORT,
     World,
@@ -295,3 +297,25 @@ def test_real_signed_samples(w: World, name: str, partially_signed: bool) -> Non
     assert result.status == "unknown_key"
     assert result.fingerprint and re.fullmatch(r"[0-9A-F]{16}|[0-9A-F]{40}", result.fingerprint)
     assert result.partially_signed is partially_signed
+
+
+def test_inline_in_base64_body_is_found(w: World) -> None:
+    block = w.clearsign("alice", REPORT.encode()).decode()
+    raw = message(part_bytes(text_part(block, cte="base64")))
+    assert b"BEGIN PGP" not in raw
+    assert has_pgp(parse_message(raw))
+    assert check(raw, w.settings()).status == "valid"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(0, 4000), junk=st.binary(max_size=40))
+def test_mutated_signed_messages_never_raise_nor_verify(w: World, cut: int, junk: bytes) -> None:
+    raw = signed_mime(w)
+    start = raw.index(b"MIME-Version")  # mutate the MIME structure, not From/Date (parsing's job)
+    cut = start + cut % (len(raw) - start)
+    mutated = raw[:cut] + junk + raw[cut + len(junk) :]
+    result, _ = check_pgp(parse_message(mutated), w.settings())
+    assert result.status in ("valid", "invalid", "unknown_key", "expired", "revoked", "none", "error")
+    if result.status == "valid":
+        # Mutations of headers, preamble or armor may keep it valid; the signed part cannot change.
+        assert b"--sig-b0undary\r\n" + part_bytes(text_part(REPORT)) + b"\r\n--sig-b0undary" in mutated
