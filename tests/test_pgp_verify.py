@@ -319,3 +319,12 @@ def test_mutated_signed_messages_never_raise_nor_verify(w: World, cut: int, junk
     if result.status == "valid":
         # Mutations of headers, preamble or armor may keep it valid; the signed part cannot change.
         assert b"--sig-b0undary\r\n" + part_bytes(text_part(REPORT)) + b"\r\n--sig-b0undary" in mutated
+
+
+def test_blocks_beyond_the_budget_count_as_unsigned(w: World) -> None:
+    block = w.clearsign("alice", REPORT.encode()).decode()
+    raw = message(part_bytes(text_part(block + "\n" + block.replace("Dear", "Dear dear"))))
+    result = check(raw, w.settings(max_gpg_calls=1))
+    assert (result.status, result.partially_signed) == ("valid", True)
+    assert "Dear dear abuse team," in result.unsigned_text[0]
+    assert "not checked" in (result.detail or "")

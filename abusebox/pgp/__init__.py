@@ -15,6 +15,7 @@ from abusebox.config import LimitSettings, PgpSettings, Settings
 from abusebox.models import ParsedMessage, PgpResult
 from abusebox.pgp.check import run_checks
 from abusebox.pgp.gpg import GpgError, open_keyring
+from abusebox.pgp.mime import MimeLimit
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def check_pgp(
         return PgpResult(status="none", detail="PGP checks are disabled in the configuration"), None
     try:
         return run_checks(parsed, settings, open_keyring(settings), limits or LimitSettings())
-    except GpgError as exc:
+    except (GpgError, MimeLimit) as exc:
         return PgpResult(status="error", detail=str(exc)), None
     except Exception as exc:
         # Boundary: a PGP problem must never fail the message; the traceback goes to the log.

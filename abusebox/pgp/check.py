@@ -91,6 +91,7 @@ def _mime_signed(entity: mime.RawEntity, walk: _Walk) -> None:
     if len(entity.children) > 2:
         walk.findings.notes.append("multipart/signed with more than two parts: extra parts ignored")
     if not walk.budget("PGP/MIME signature"):
+        walk.outside(signed.text() if _is_text(signed) else "", "[signed part not checked]")
         return
     # RFC 3156 5: the signature covers the first part with CRLF line endings, byte for byte.
     sigs, _call = verify_detached(walk.keyring, mime.canonical_crlf(signed.source), signature.decoded_body())
@@ -146,6 +147,8 @@ def _inline(entity: mime.RawEntity, walk: _Walk, outer: bytes) -> None:
         if kind == "signed":
             if walk.budget("clear-signed block"):
                 _clearsigned(block, charset, walk)
+            else:
+                walk.outside(decode_bytes(mime.displayed_clearsigned_text(block), charset)[0])
         elif not walk.allow_decrypt or walk.plaintext is not None:
             walk.findings.notes.append("further PGP message not decrypted")
         elif walk.budget("PGP message"):

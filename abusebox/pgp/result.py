@@ -32,7 +32,7 @@ from pathlib import Path
 
 from abusebox.models import ParsedMessage, PgpResult, PgpSignature, PgpStatus
 from abusebox.pgp.keys import UserId
-from abusebox.pgp.trust import trusted_reporter
+from abusebox.pgp.trust import TrustFileError, trusted_reporter
 
 _RANK: dict[PgpStatus, int] = {"invalid": 5, "revoked": 4, "expired": 3, "unknown_key": 2, "error": 1}
 _SIGNER_KNOWN: tuple[PgpStatus, ...] = ("valid", "expired", "revoked")
@@ -113,6 +113,9 @@ def summarise(findings: Findings, parsed: ParsedMessage, home: Path) -> PgpResul
     if chosen.signer_matches_from is False and from_problem and from_problem not in " ".join(notes):
         notes.append(from_problem)
     if result.status == "valid" and not result.partially_signed and from_addr and chosen.fingerprint:
-        result.trusted_reporter = trusted_reporter(home, chosen.fingerprint, from_addr)
+        try:
+            result.trusted_reporter = trusted_reporter(home, chosen.fingerprint, from_addr)
+        except TrustFileError as exc:  # a broken trust file must not fail the verification
+            notes.append(str(exc))
     result.detail = "; ".join(notes) or None
     return result
