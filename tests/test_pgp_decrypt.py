@@ -137,3 +137,13 @@ def test_passphrase_protected_key(
     finally:
         kill_agents(home)
     assert (result.decrypted, content is not None) == (True, True)
+
+
+def test_plaintext_over_the_bound_is_refused(w: World) -> None:
+    # A compression bomb: tiny ciphertext, large plaintext; gpg stops at --max-output.
+    bomb = b"Content-Type: text/plain\r\n\r\n" + b"0" * 2_000_000
+    raw = pgp_mime_encrypted(w.encrypt(bomb, "ours"))
+    assert len(raw) < 20_000
+    result, content = check_pgp(parse_message(raw), w.settings(max_plaintext_bytes=100_000))
+    assert (result.status, result.decrypted, content) == ("error", False, None)
+    assert "size limit" in (result.detail or "")

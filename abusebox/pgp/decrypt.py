@@ -40,16 +40,16 @@ def _integrity_protected(call: GpgCall) -> bool:
 
 def decrypt(keyring: Keyring, data: bytes, passphrase: str | None, max_output: int) -> Decryption:
     """Decrypt (or unwrap a signed-only) OpenPGP message; never raises for gpg failures."""
-    args = ["--max-output", str(max_output), "--decrypt"]
+    args = ["--decrypt"]
     if passphrase is None:
         # Never let gpg-agent try to open a pinentry from a worker: fail fast instead.
         args = ["--pinentry-mode", "loopback", *args]
-    call = keyring.run(args, data, passphrase=passphrase)
+    call = keyring.run(args, data, passphrase=passphrase, max_output=max_output)
     recipients = [v.split()[0] for v in call.values("ENC_TO") if v.split()]
     encrypted = bool(recipients) or call.has("BEGIN_DECRYPTION") or call.has("NEED_PASSPHRASE_SYM")
     signatures = signatures_from(call, keyring, detached=False)
-    if call.timed_out:
-        return Decryption(encrypted, None, "gpg timed out", recipients)
+    if call.timed_out or call.truncated:
+        return Decryption(encrypted, None, call.describe_failure(), recipients)
     if not encrypted:
         if (call.has("PLAINTEXT") and call.ok) or signatures:
             return Decryption(False, call.data, None, recipients, signatures)

@@ -54,6 +54,7 @@ class GpgCall:
     data: bytes = b""
     returncode: int | None = None
     timed_out: bool = False
+    truncated: bool = False  # output passed max_output; gpg was killed
     log: str = ""
     noise: list[str] = field(default_factory=list)  # non-status lines on the status stream
 
@@ -65,12 +66,14 @@ class GpgCall:
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out
+        return self.returncode == 0 and not self.timed_out and not self.truncated
 
     def describe_failure(self) -> str:
         """A short reason for logs and PgpResult.detail."""
         if self.timed_out:
             return "gpg timed out"
+        if self.truncated:
+            return "gpg output exceeded the configured size limit"
         errors = [f"{k} {v}".strip() for k, v in self.statuses if k in ("ERROR", "FAILURE")]
         lines = [_LOG_PREFIX.sub("", line) for line in self.log.strip().splitlines()]
         last_log = lines[-1:]
@@ -85,6 +88,9 @@ class _Recorder(gnupg.StatusHandler):
         super().__init__(gpg)
         self.statuses: list[tuple[str, str]] = []
         self.data: bytes = b""
+        self.max_output: int | None = None
+        self.truncated = False
+        self.process: Popen[bytes] | None = None
         self.stderr: str = ""
         self.returncode: int | None = None
         self.timed_out = False
@@ -98,9 +104,29 @@ class _TimedGPG(gnupg.GPG):
 
     timeout: float = 20.0
 
+    def _read_data(self, stream: Any, result: Any, on_data: Any = None, buffer_size: int = 65536) -> None:
+        # Our own stdout reader: stop and kill gpg once the output passes the caller's cap.
+        # (gpg's --max-output truncates silently and still reports DECRYPTION_OKAY.)
+        cap = getattr(result, "max_output", None)
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            data = stream.read(65536)
+            if not data:
+                break
+            total += len(data)
+            if cap is not None and total > cap:
+                result.truncated = True
+                result.process.kill()
+                break
+            chunks.append(data)
+        result.data = b"".join(chunks)
+
     def _collect_output(
         self, process: Popen[bytes], result: Any, writer: Any = None, stdin: Any = None
     ) -> int:
+        result.process = process
+
         def expire() -> None:
             result.timed_out = True
             process.kill()
@@ -134,12 +160,19 @@ class Keyring:
     def version(self) -> tuple[int, ...] | None:
         return self._gpg.version
 
-    def run(self, args: list[str], data: bytes = b"", passphrase: str | None = None) -> GpgCall:
-        """Run gpg with ``args``, ``data`` on stdin; never raises for gpg's own failures."""
+    def run(
+        self, args: list[str], data: bytes = b"", passphrase: str | None = None, max_output: int | None = None
+    ) -> GpgCall:
+        """Run gpg with ``args``, ``data`` on stdin; never raises for gpg's own failures.
+
+        With ``max_output``, gpg is killed as soon as its output passes that many bytes and
+        the call is marked ``truncated`` (its data must not be used).
+        """
         with tempfile.TemporaryDirectory(prefix="abusebox-gpg-") as tmp:
             log_path = Path(tmp) / "gpg.log"
             full = ["--log-file", str(log_path), *args]
             result = _Recorder(self._gpg)
+            result.max_output = max_output
             try:
                 self._gpg._handle_io(full, io.BytesIO(data), result, passphrase=passphrase, binary=True)
             except BrokenPipeError:
@@ -155,6 +188,7 @@ class Keyring:
             data=result.data if isinstance(result.data, bytes) else b"",
             returncode=result.returncode,
             timed_out=result.timed_out,
+            truncated=result.truncated,
             log=log,
             noise=noise,
         )

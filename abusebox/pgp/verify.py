@@ -144,7 +144,9 @@ def verify_clearsigned(
     ``--decrypt`` on a clear-signed block writes the verified text, so the caller can
     compare it with what a reader sees instead of trusting our own reading of the armor.
     """
-    call = keyring.run(["--max-output", str(max_output), "--decrypt"], block)
+    call = keyring.run(["--decrypt"], block, max_output=max_output)
+    if call.truncated or call.timed_out:
+        return [PgpSignature(status="error", detail=call.describe_failure())], None, call
     if call.has("BEGIN_DECRYPTION"):
         sig = PgpSignature(status="error", detail="clear-signed block contained encrypted data")
         return [sig], None, call
