@@ -123,6 +123,19 @@ def kill_agents(*homes: Path) -> None:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True, timeout=10)
 
 
+_HOMES: list[Path] = []
+
+
+def new_home(path: Path) -> Path:
+    """A fresh GNUPGHOME whose gpg-agent/dirmngr are stopped when the test run ends."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    if not _HOMES:
+        atexit.register(lambda: kill_agents(*_HOMES))
+    _HOMES.append(path)
+    return path
+
+
 @cache
 def world() -> World:
     root = Path(tempfile.mkdtemp(prefix="abx-pgp-"))

@@ -14,6 +14,7 @@ from pgp_support import (
     kill_agents,
     message,
     multipart,
+    new_home,
     part_bytes,
     pgp_mime_signed,
     text_part,
@@ -117,7 +118,7 @@ def test_encrypted_to_another_key_is_recorded(w: World) -> None:
 def test_passphrase_protected_key(
     w: World, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    home = tmp_path_factory.mktemp("protected")
+    home = new_home(tmp_path_factory.mktemp("protected"))
     uid = "Protected Desk <desk@example.net>"
     (home / "gpg-agent.conf").write_text("s2k-count 65536\n")  # skip the slow s2k calibration
     base = [GPG, "--homedir", str(home), "--batch", "--pinentry-mode", "loopback", "--passphrase", "s3cret"]

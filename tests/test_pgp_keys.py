@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pgp_support import World, gpg, kill_agents, world
+from pgp_support import World, gpg, kill_agents, new_home, world
 
 from abusebox.cli.keys import register
 from abusebox.config import Settings
@@ -25,9 +25,7 @@ def w() -> World:
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    path = tmp_path / "gnupg"
-    path.mkdir(mode=0o700)
-    return path
+    return new_home(tmp_path / "gnupg")
 
 
 def run_cli(settings: Settings, *argv: str) -> int:

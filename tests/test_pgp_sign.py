@@ -8,7 +8,7 @@ from email.policy import SMTP
 from pathlib import Path
 
 import pytest
-from pgp_support import World, gpg, world
+from pgp_support import World, gpg, new_home, world
 
 from abusebox.parsing.mime import parse_message
 from abusebox.pgp import check_pgp
@@ -31,8 +31,7 @@ def w() -> World:
 @pytest.fixture(scope="session")
 def receiver(w: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A second GNUPGHOME holding only our public key (and Alice's secret key, to decrypt)."""
-    home = tmp_path_factory.mktemp("receiver")
-    home.chmod(0o700)
+    home = new_home(tmp_path_factory.mktemp("receiver"))
     gpg(home, "--import", data=gpg(w.signers, "--export", w.fpr["ours"]).stdout)
     gpg(home, "--import", data=gpg(w.signers, "--export-secret-keys", w.fpr["alice"]).stdout)
     return home

@@ -14,6 +14,7 @@ from pgp_support import (
     gpg,
     message,
     multipart,
+    new_home,
     part_bytes,
     pgp_mime_signed,
     text_part,
@@ -220,7 +221,7 @@ def test_signature_part_carrying_its_own_signed_data_is_refused(w: World) -> Non
 
 
 def test_trusted_reporter_binding(w: World, tmp_path_factory: pytest.TempPathFactory) -> None:
-    home = tmp_path_factory.mktemp("trusted")
+    home = new_home(tmp_path_factory.mktemp("trusted"))
     gpg(home, "--import", data=gpg(w.signers, "--export", w.fpr["alice"]).stdout)
     settings = w.settings(home)
     assert check(signed_mime(w), settings).trusted_reporter is None
@@ -261,11 +262,11 @@ def test_hostile_structure_never_raises(w: World) -> None:
 
 
 def test_revoked_user_id_does_not_match_from(w: World, tmp_path_factory: pytest.TempPathFactory) -> None:
-    signers = tmp_path_factory.mktemp("uidrev")
+    signers = new_home(tmp_path_factory.mktemp("uidrev"))
     gpg(signers, "--import", data=gpg(w.signers, "--export-secret-keys", w.fpr["alice"]).stdout)
     gpg(signers, "--quick-add-uid", w.fpr["alice"], "Alice Old <alice@old.example>")
     gpg(signers, "--quick-revoke-uid", w.fpr["alice"], "Alice Old <alice@old.example>")
-    home = tmp_path_factory.mktemp("uidrev-desk")
+    home = new_home(tmp_path_factory.mktemp("uidrev-desk"))
     gpg(home, "--import", data=gpg(signers, "--export", w.fpr["alice"]).stdout)
     signed = part_bytes(text_part(REPORT))
     sig = gpg(signers, "-u", w.fpr["alice"], "--armor", "--detach-sign", data=signed).stdout
