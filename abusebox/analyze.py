@@ -15,7 +15,7 @@ from abusebox.extract import extract
 from abusebox.models import Analysis
 from abusebox.parsing.language import detect_language
 from abusebox.parsing.mime import parse_message
-from abusebox.pgp import check_pgp
+from abusebox.pgp import check_pgp, resolve_settings
 from abusebox.triage import triage
 
 T = TypeVar("T")
@@ -43,7 +43,7 @@ def _stage(name: str, fn: Callable[[], T]) -> T:
 
 def analyze(raw: bytes, settings: Settings) -> Analysis:
     parsed = _stage("parse", lambda: parse_message(raw, settings.limits))
-    pgp, decrypted = _stage("pgp", lambda: check_pgp(parsed, settings.pgp))
+    pgp, decrypted = _stage("pgp", lambda: check_pgp(parsed, resolve_settings(settings), settings.limits))
     content = decrypted or parsed
     extraction = _stage("extract", lambda: extract(content, settings.limits))
     verdict = _stage("triage", lambda: triage(content, pgp, extraction, settings.triage))

@@ -106,7 +106,10 @@ class PgpSettings:
     passphrase_env: str | None = None
     sign_outgoing: bool = False
     encrypt_to: list[str] = field(default_factory=list)  # recipient addresses we encrypt to
-    timeout_seconds: float = 20.0
+    timeout_seconds: float = 20.0  # per gpg process; it is killed after that
+    keyserver: str = "hkps://keys.openpgp.org"  # only `abusebox keys refresh` uses it
+    max_plaintext_bytes: int = 50 * 1024 * 1024  # decrypted/verified text cap; gpg is killed beyond it
+    max_gpg_calls: int = 8  # per message: PGP blocks beyond this are reported, not checked
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,11 @@ class PgpResult:
     detail: str | None = None
     trusted_reporter: str | None = None  # reporter bound to the key by `keys trust`
 
+    @property
+    def verified(self) -> bool:
+        """What the UI and triage may call "signed": valid, by the From address, all of it."""
+        return self.status == "valid" and self.signer_matches_from is True and not self.partially_signed
+
     def contract(self) -> dict[str, object]:
         return {
             "status": self.status,

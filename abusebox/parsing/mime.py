@@ -78,7 +78,8 @@ def parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = email.utils.parsedate_to_datetime(value)
+        # compat32 hands back a Header object when the value has non-ASCII bytes
+        parsed = email.utils.parsedate_to_datetime(str(value))
     except (TypeError, ValueError, IndexError):
         return None
     if parsed is None:

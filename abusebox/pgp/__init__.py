@@ -1,22 +1,66 @@
-"""PGP verification and decryption of incoming reports (python-gnupg + the gpg binary)."""
+"""PGP verification and decryption of incoming reports (python-gnupg + the gpg binary).
+
+Modules: gpg (running gpg safely), mime (byte-exact PGP/MIME parts), verify, decrypt,
+result (how the overall status is decided: read its docstring), check (the walk over one
+message), keys and trust (keyring management), sign (outgoing mail).
+"""
 
 from __future__ import annotations
 
-from abusebox.config import PgpSettings
+import dataclasses
+import logging
+import re
+
+from abusebox.config import LimitSettings, PgpSettings, Settings
 from abusebox.models import ParsedMessage, PgpResult
+from abusebox.pgp.check import run_checks
+from abusebox.pgp.gpg import GpgError, open_keyring
+from abusebox.pgp.mime import MimeLimit
+
+log = logging.getLogger(__name__)
 
 _MARKERS = (b"-----BEGIN PGP SIGNED MESSAGE-----", b"-----BEGIN PGP MESSAGE-----")
+_TEXT_MARKERS = ("-----BEGIN PGP SIGNED MESSAGE-----", "-----BEGIN PGP MESSAGE-----")
+_PGP_MIME = re.compile(rb"multipart/(?:signed|encrypted)", re.I)
 
 
 def has_pgp(parsed: ParsedMessage) -> bool:
-    ctype = parsed.content_type
-    if ctype in ("multipart/signed", "multipart/encrypted"):
+    """Cheap test (no gpg): does the message carry a signature or encryption at all?"""
+    if parsed.content_type in ("multipart/signed", "multipart/encrypted"):
         return True
-    return any(marker in parsed.raw for marker in _MARKERS)
+    if any(marker in parsed.raw for marker in _MARKERS) or _PGP_MIME.search(parsed.raw):
+        return True
+    # Inline blocks inside base64 or quoted-printable bodies only show after decoding.
+    return any(m in tp.text for tp in parsed.text_parts if tp.origin != "rfc822" for m in _TEXT_MARKERS)
 
 
-def check_pgp(parsed: ParsedMessage, settings: PgpSettings) -> tuple[PgpResult, ParsedMessage | None]:
-    """Verify/decrypt; return the result and, when decrypted, the decrypted message."""
+def resolve_settings(settings: Settings) -> PgpSettings:
+    """The [pgp] settings with GNUPGHOME made absolute relative to the config file."""
+    home = settings.resolve_path(settings.pgp.gnupghome)
+    return dataclasses.replace(settings.pgp, gnupghome=str(home))
+
+
+def check_pgp(
+    parsed: ParsedMessage, settings: PgpSettings, limits: LimitSettings | None = None
+) -> tuple[PgpResult, ParsedMessage | None]:
+    """Verify/decrypt; return the result and, when decrypted, the decrypted message re-parsed.
+
+    Never raises: a missing or failing gpg gives status "error" with the reason in detail.
+    A relative ``settings.gnupghome`` is taken relative to the current directory; use
+    resolve_settings() to anchor it at the config file.
+    """
     if not has_pgp(parsed):
         return PgpResult(status="none"), None
-    return PgpResult(status="error", detail="PGP verification not available"), None
+    if not settings.enabled:
+        return PgpResult(status="none", detail="PGP checks are disabled in the configuration"), None
+    try:
+        return run_checks(parsed, settings, open_keyring(settings), limits or LimitSettings())
+    except (GpgError, MimeLimit) as exc:
+        return PgpResult(status="error", detail=str(exc)), None
+    except Exception as exc:
+        # Boundary: a PGP problem must never fail the message; the traceback goes to the log.
+        log.exception("PGP check failed")
+        return PgpResult(status="error", detail=f"PGP check failed: {type(exc).__name__}: {exc}"), None
+
+
+__all__ = ["check_pgp", "has_pgp", "resolve_settings"]
