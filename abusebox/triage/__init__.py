@@ -16,7 +16,15 @@ from abusebox.triage.base import RuleHit, TriageContext, TriageRule, registered
 from abusebox.triage.combine import WeightedHit, combine
 from abusebox.triage.signals import LearnedSignals
 
-__all__ = ["LearnedSignals", "RuleHit", "TriageContext", "TriageRule", "run_rules", "triage", "unknown_rule_names"]
+__all__ = [
+    "LearnedSignals",
+    "RuleHit",
+    "TriageContext",
+    "TriageRule",
+    "run_rules",
+    "triage",
+    "unknown_rule_names",
+]
 
 
 def unknown_rule_names(settings: TriageSettings) -> list[str]:

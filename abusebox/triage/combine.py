@@ -18,7 +18,12 @@ from abusebox.config import TriageSettings
 from abusebox.models import TriageResult
 from abusebox.triage.base import RuleHit
 
-HINT_VERDICT = {"spam": "spam", "non_incident": "non_incident", "fraud": "non_incident", "automated": "automated"}
+HINT_VERDICT = {
+    "spam": "spam",
+    "non_incident": "non_incident",
+    "fraud": "non_incident",
+    "automated": "automated",
+}
 VERDICT_LABEL = {"spam": "spam", "non_incident": "non-incident", "automated": "automated"}
 
 
@@ -62,8 +67,8 @@ def combine(hits: list[WeightedHit], settings: TriageSettings) -> TriageResult:
 
 def _summary(decided: str, total: float, pull: dict[str, float], settings: TriageSettings) -> str:
     if decided != "report":
-        limit = threshold(settings, decided)
-        return f"{VERDICT_LABEL[decided]}: score {total:+.1f} reaches the {VERDICT_LABEL[decided]} threshold {limit:g}"
+        label, limit = VERDICT_LABEL[decided], threshold(settings, decided)
+        return f"{label}: score {total:+.1f} reaches the {label} threshold {limit:g}"
     if not pull:
         return f"report: score {total:+.1f}, no sign of junk"
     nearest = min(pull, key=lambda v: threshold(settings, v))

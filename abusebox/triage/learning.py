@@ -69,7 +69,13 @@ def load_learned(db: Database, settings: Settings) -> LearnedSignals:
         chunk = pks[start : start + 200]
         with db.session() as session:
             rows = session.execute(
-                select(MessageRow.id, MessageRow.raw, ReportRow.reporter, ReportRow.pgp_fingerprint, ReportRow.pgp_status)
+                select(
+                    MessageRow.id,
+                    MessageRow.raw,
+                    ReportRow.reporter,
+                    ReportRow.pgp_fingerprint,
+                    ReportRow.pgp_status,
+                )
                 .outerjoin(ReportRow, ReportRow.message_pk == MessageRow.id)
                 .where(MessageRow.id.in_(chunk))
             ).all()
@@ -118,4 +124,3 @@ class LearnedCache:
         if self._snapshot is None or self._snapshot.stamp != stamp:
             self._snapshot = load_learned(self.db, self.settings)
         return self._snapshot
-

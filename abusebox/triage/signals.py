@@ -29,5 +29,3 @@ def document_tokens(text: str, from_addr: str | None) -> set[str]:
     if domain:
         toks.add(f"from:{domain}")
     return toks
-
-

@@ -11,7 +11,9 @@ import socket
 from dataclasses import dataclass
 
 _STATUS = re.compile(rb"^SPAMD/(\d+\.\d+)\s+(\d+)\s+(\S+)")
-_SPAM = re.compile(rb"^Spam:\s*(True|False|Yes|No)\s*;\s*(-?\d+(?:\.\d+)?)\s*/\s*(-?\d+(?:\.\d+)?)", re.I | re.M)
+_SPAM = re.compile(
+    rb"^Spam:\s*(True|False|Yes|No)\s*;\s*(-?\d+(?:\.\d+)?)\s*/\s*(-?\d+(?:\.\d+)?)", re.I | re.M
+)
 MAX_RESPONSE = 64 * 1024
 
 

@@ -114,7 +114,7 @@ def count_terms(text: str, terms: tuple[str, ...]) -> list[str]:
     found = []
     for term in terms:
         pattern = _term_pattern(term)
-        if (pattern.search(text) if pattern is not None else term in text):
+        if pattern.search(text) if pattern is not None else term in text:
             found.append(term)
     return found
 

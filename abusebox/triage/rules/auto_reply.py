@@ -22,7 +22,9 @@ _SUBJECT = re.compile(
 
 class AutoReply:
     name = "auto_reply"
-    description = "out-of-office and auto-reply messages (Auto-Submitted: auto-replied, X-Autoreply, subjects)"
+    description = (
+        "out-of-office and auto-reply messages (Auto-Submitted: auto-replied, X-Autoreply, subjects)"
+    )
 
     def check(self, ctx: TriageContext) -> RuleHit | None:
         parsed = ctx.parsed
@@ -35,7 +37,9 @@ class AutoReply:
         suppress = header_lower(parsed, "X-Auto-Response-Suppress")
         if suppress and any(word in suppress for word in ("oof", "all", "autoreply")):
             signs.append(f"X-Auto-Response-Suppress: {suppress[:30]}")
-        if parsed.header("X-MS-Exchange-Inbox-Rules-Loop") or "oof" in header_lower(parsed, "X-MS-Exchange-Generated-Message-Source"):
+        if parsed.header("X-MS-Exchange-Inbox-Rules-Loop") or "oof" in header_lower(
+            parsed, "X-MS-Exchange-Generated-Message-Source"
+        ):
             signs.append("Exchange auto-reply headers")
         subject = normalise(parsed.subject)
         if _SUBJECT.search(subject):

@@ -34,7 +34,9 @@ class Bounce:
         if parsed.content_type == "multipart/report":
             kind = _report_type(ctx)
             if kind == "delivery-status":
-                return RuleHit(8.0, "delivery status notification (multipart/report; delivery-status)", "automated")
+                return RuleHit(
+                    8.0, "delivery status notification (multipart/report; delivery-status)", "automated"
+                )
             if kind == "disposition-notification":
                 return RuleHit(8.0, "read receipt (multipart/report; disposition-notification)", "automated")
         local = (parsed.from_addr or "").split("@", 1)[0]
@@ -43,7 +45,9 @@ class Bounce:
         subject_says = bool(_BOUNCE_SUBJECT.search(normalise(parsed.subject)))
         if local in _BOUNCE_SENDERS:
             if has_path and empty_path:
-                return RuleHit(6.0, f"bounce: sender {parsed.from_addr} with empty return path <>", "automated")
+                return RuleHit(
+                    6.0, f"bounce: sender {parsed.from_addr} with empty return path <>", "automated"
+                )
             if subject_says:
                 return RuleHit(5.0, f"bounce: sender {parsed.from_addr} and a bounce subject", "automated")
             return RuleHit(2.0, f"sender {parsed.from_addr} is a mail system address", "automated")

@@ -7,8 +7,12 @@ evidence rules (a parsed format, log lines) outweigh this one for real reports.
 
 from __future__ import annotations
 
+import re
+
 from abusebox.triage.base import RuleHit, TriageContext, register
 from abusebox.triage.text import header_lower
+
+_DIGEST = re.compile(r"\bdigest\b.{0,40}\b(?:vol|issue)\b|ダイジェスト", re.IGNORECASE)
 
 
 class BulkMail:
@@ -32,9 +36,12 @@ class BulkMail:
         if header_lower(parsed, "Auto-Submitted").startswith("auto-generated"):
             signs.append("Auto-Submitted: auto-generated")
             score += 0.5
+        if _DIGEST.search(ctx.parsed.subject):
+            signs.append("digest subject")
+            score += 1.0
         if not signs:
             return None
-        return RuleHit(min(score, 3.5), "bulk or list mail: " + ", ".join(signs), "automated")
+        return RuleHit(min(score, 4.5), "bulk or list mail: " + ", ".join(signs), "automated")
 
 
 register(BulkMail())

@@ -45,7 +45,8 @@ TERMS: tuple[str, ...] = (
     "logs below",
     "please investigate",
     "complaint about",
-    "incident",
+    "incident report",
+    "security incident",
     "spam originating",
     "sent spam",
     "不正アクセス",
@@ -68,7 +69,9 @@ TERMS: tuple[str, ...] = (
     "貴社ネットワーク",
     "通報",
 )
-_SUBJECT_IP = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\b")
+_SUBJECT_IP = re.compile(
+    r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\b"
+)
 
 
 class ReportLanguage:
@@ -80,7 +83,10 @@ class ReportLanguage:
         subject_ip = bool(_SUBJECT_IP.search(ctx.parsed.subject))
         if not found and not subject_ip:
             return None
-        score = -min(3.0, 1.0 * len(found)) - (1.0 if subject_ip else 0.0)
+        wording = min(3.0, 1.0 * len(found))
+        if not ctx.sources and not subject_ip:
+            wording /= 2  # words about abuse without any address are talk, not a report
+        score = -wording - (1.0 if subject_ip else 0.0)
         bits = []
         if found:
             bits.append("report wording: " + ", ".join(found[:5]))

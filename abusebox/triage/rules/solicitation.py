@@ -76,7 +76,7 @@ class Solicitation:
             return None
         question = count_terms(text, QUESTION)
         if question:
-            return RuleHit(2.0, f"a general question ({', '.join(question[:4])}), no address", "non_incident")
+            return RuleHit(3.0, f"a general question ({', '.join(question[:4])}), no address", "non_incident")
         if _QUESTION_MARK.search(URL_PATTERN.sub(" ", text)):  # the "?" of a URL query is no question
             return RuleHit(1.0, "a question mark and no address", "non_incident")
         return None

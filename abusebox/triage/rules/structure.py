@@ -71,9 +71,9 @@ class XArfStructure:
             return RuleHit(-5.0, "X-ARF: yes header (machine-readable abuse report)")
         for part in ctx.parsed.text_parts:
             head = part.text[:4000]
-            if re.search(r"^reported-from:|^report-type:|^schema-url:.*x-arf", head, re.I | re.M) and re.search(
-                r"^source:|^source-type:", head, re.I | re.M
-            ):
+            if re.search(
+                r"^reported-from:|^report-type:|^schema-url:.*x-arf", head, re.I | re.M
+            ) and re.search(r"^source:|^source-type:", head, re.I | re.M):
                 return RuleHit(-5.0, f"X-ARF report part ({part.filename or part.content_type})")
             if '"xarf_version"' in head:
                 return RuleHit(-5.0, "X-ARF v4 JSON report")
@@ -95,7 +95,9 @@ class KnownFeed:
         for header in ctx.parsed.header_all("Authentication-Results"):
             if ours and authserv_id(header) == ours:
                 if results(header).get("dmarc") == "fail":
-                    return RuleHit(0.0, f"sender claims to be {feed} but failed DMARC at our MTA: not trusted")
+                    return RuleHit(
+                        0.0, f"sender claims to be {feed} but failed DMARC at our MTA: not trusted"
+                    )
                 break
         score = -4.0
         reason = f"sender {domain} is a known report feed ({feed})"

@@ -36,7 +36,9 @@ class TrustedReporter:
         if valid and fpr and fpr in {_norm_fpr(f) for f in ctx.settings.trusted_fingerprints}:
             return RuleHit(-10.0, f"signed with trusted key {fpr[-16:]}")
         if valid and pgp.trusted_reporter:
-            return RuleHit(-10.0, f"signed by trusted reporter {pgp.trusted_reporter} (key bound by the desk)")
+            return RuleHit(
+                -10.0, f"signed by trusted reporter {pgp.trusted_reporter} (key bound by the desk)"
+            )
         entry = listed_reporter(ctx.parsed.from_addr, ctx.settings.trusted_reporters)
         if entry is None:
             return None

@@ -65,7 +65,9 @@ class UpstreamSpamFilter:
         clean = [f"SpamAssassin {sa:g}" if sa is not None else "", f"Rspamd {rs:g}" if rs is not None else ""]
         clean = [c for c in clean if c]
         if clean:
-            return RuleHit(0.0, f"upstream filter says not spam ({', '.join(clean)}); not weighed (forgeable)")
+            return RuleHit(
+                0.0, f"upstream filter says not spam ({', '.join(clean)}); not weighed (forgeable)"
+            )
         return None
 
 
