@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from sqlalchemy.exc import OperationalError
@@ -26,11 +26,14 @@ from abusebox.store import reports as report_store
 from abusebox.store.db import Database
 from abusebox.store.incidents import recount
 from abusebox.store.schema import utcnow
+from abusebox.triage.learning import LearnedCache
+from abusebox.triage.override import DeskVerdict, desk_result
 from abusebox.workers import AnalysisFailure, AnalyzerPool
 
 log = logging.getLogger(__name__)
 
 Outcome = Literal["processed", "duplicate", "quarantined", "unreadable"]
+KEEP_DESK: DeskVerdict = ("", "")  # sentinel: keep whatever verdict a handler gave earlier
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,14 @@ class IngestCounts:
 class Pipeline:
     """One call per raw message (or a stream of them); never raises for bad input."""
 
-    def __init__(self, settings: Settings, db: Database, pool: AnalyzerPool) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, pool: AnalyzerPool, learned: LearnedCache | None = None
+    ) -> None:
         self.settings = settings
         self.db = db
         self.pool = pool
+        # What triage learned from the desk, reloaded when a new decision is recorded.
+        self.learned = learned if learned is not None else LearnedCache(db, settings)
 
     def ingest(
         self,
@@ -87,6 +94,7 @@ class Pipeline:
     ) -> Iterator[IngestResult]:
         """Store, analyse and commit a stream of messages; yield one result per item."""
         side: list[IngestResult] = []
+        self.pool.set_learned(self.learned.get())
 
         def to_analyse() -> Iterator[tuple[tuple[int, str], bytes]]:
             for item in items:
@@ -107,8 +115,15 @@ class Pipeline:
             yield self._finish(pk, label, outcome.analysis, outcome.failure, actor="pipeline")
         yield from _drain(side)
 
-    def replay(self, pks: Iterable[int], actor: str = "replay") -> Iterator[IngestResult]:
-        """Run stored messages again from their raw bytes."""
+    def replay(
+        self, pks: Iterable[int], actor: str = "replay", override: DeskVerdict | None = None
+    ) -> Iterator[IngestResult]:
+        """Run stored messages again from their raw bytes.
+
+        A desk decision wins over triage: ``override`` (a handler's new verdict), or
+        else the verdict a handler gave the message earlier, which replay keeps.
+        """
+        self.pool.set_learned(self.learned.get())
 
         def load() -> Iterator[tuple[tuple[int, str], bytes]]:
             for pk in pks:
@@ -118,17 +133,25 @@ class Pipeline:
             pk, label = outcome.key
             with self.db.session() as session:
                 message_store.add_event(session, pk, actor, "replayed", {})
-            yield self._finish(pk, label, outcome.analysis, outcome.failure, actor=actor)
+            yield self._finish(
+                pk, label, outcome.analysis, outcome.failure, actor=actor, desk=override or KEEP_DESK
+            )
 
     def _finish(
-        self, pk: int, label: str, analysis: Analysis | None, failure: AnalysisFailure | None, actor: str
+        self,
+        pk: int,
+        label: str,
+        analysis: Analysis | None,
+        failure: AnalysisFailure | None,
+        actor: str,
+        desk: DeskVerdict | None = None,
     ) -> IngestResult:
         if analysis is None:
             assert failure is not None
             self._quarantine(pk, failure)
             return IngestResult("quarantined", pk, label, f"{failure.stage}: {failure.reason}")
         try:
-            incidents = self._commit(pk, analysis)
+            incidents, analysis = self._commit(pk, analysis, desk)
         except OperationalError as exc:
             # The database is unreachable or locked: not the message's fault. Leave it
             # `new` so the next run (or poll) picks it up again.
@@ -139,9 +162,13 @@ class Pipeline:
             return IngestResult("quarantined", pk, label, f"store: {exc}")
         return IngestResult("processed", pk, label, None, analysis.verdict, tuple(incidents))
 
-    def _commit(self, pk: int, analysis: Analysis) -> list[int]:
+    def _commit(self, pk: int, analysis: Analysis, desk: DeskVerdict | None) -> tuple[list[int], Analysis]:
         parsed = analysis.parsed
         with self.db.session() as session:
+            if desk is KEEP_DESK:
+                desk = report_store.desk_verdict(session, pk)
+            if desk is not None:
+                analysis = replace(analysis, triage=desk_result(analysis.triage, *desk))
             message_store.update_headers(
                 session,
                 pk,
@@ -162,7 +189,7 @@ class Pipeline:
             for incident_pk in affected:
                 recount(session, incident_pk)
             message_store.mark(session, pk, "processed", reason=f"verdict {analysis.verdict}")
-        return incidents
+        return incidents, analysis
 
     def _quarantine(self, pk: int, failure: AnalysisFailure) -> None:
         log.warning("message %s quarantined at %s: %s", pk, failure.stage, failure.reason)
