@@ -75,8 +75,9 @@ def reclassify(
     result = Reclassification(pk, previous, verdict, detached)
     if report_pk is None or (verdict == "report" and previous != "report"):
         result = _rerun(db, settings, result, actor, pipeline)
-    if learned is not None:
-        learned.invalidate()
+    for cache in (learned, pipeline.learned if pipeline is not None else None):
+        if cache is not None:
+            cache.invalidate()  # the next message is triaged with this decision known
     return result
 
 
