@@ -18,29 +18,18 @@ from tests.conftest import corpus_dir
 
 DATA = Path(__file__).resolve().parent / "data" / "triage"
 
-# fixture -> (verdict, category or None)
-EXPECTED: dict[str, tuple[str, str | None]] = {
-    "bounce_own_ack.eml": ("automated", None),
-    "ooo_exchange_en.eml": ("automated", None),
-    "ooo_exchange_ja.eml": ("automated", None),
-    "ooo_gmail_en.eml": ("automated", None),
-    "ooo_gmail_ja.eml": ("automated", None),
-    "list_digest.eml": ("automated", None),
-    "spam_pharmacy.eml": ("spam", None),
-    "spam_crypto_en.eml": ("spam", None),
-    "spam_crypto_ja.eml": ("spam", None),
-    "spam_with_address.eml": ("spam", None),
-    "fraud_oneclick_iso2022jp.eml": ("non_incident", "fraud"),
-    "fraud_kakuu_utf8.eml": ("non_incident", "fraud"),
-    "sales_en.eml": ("non_incident", None),
-    "sales_ja.eml": ("non_incident", None),
-    "question_en.eml": ("non_incident", None),
-    "question_ja.eml": ("non_incident", None),
-    "phishing_report_en.eml": ("report", None),
-    "phishing_report_ja.eml": ("report", None),
-    "shadowserver_feed.eml": ("report", None),
-    "report_ssh_ja.eml": ("report", None),
-}
+
+def _labels() -> dict[str, tuple[str, str | None]]:
+    """fixture -> (verdict, category): tests/data/triage/labels.tsv, shared with the benchmark."""
+    table: dict[str, tuple[str, str | None]] = {}
+    for line in (DATA / "labels.tsv").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, verdict, category = line.split("\t")
+            table[name] = (verdict, None if category == "-" else category)
+    return table
+
+
+EXPECTED = _labels()
 
 
 def run(name: str, settings: Settings | None = None) -> Analysis:
