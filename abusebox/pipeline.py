@@ -26,7 +26,7 @@ from abusebox.store import reports as report_store
 from abusebox.store.db import Database
 from abusebox.store.incidents import recount
 from abusebox.store.schema import utcnow
-from abusebox.triage.learning import LearnedCache
+from abusebox.triage.learning import LearnedCache, shared_cache
 from abusebox.triage.override import DeskVerdict, desk_result
 from abusebox.workers import AnalysisFailure, AnalyzerPool
 
@@ -85,7 +85,7 @@ class Pipeline:
         self.db = db
         self.pool = pool
         # What triage learned from the desk, reloaded when a new decision is recorded.
-        self.learned = learned if learned is not None else LearnedCache(db, settings)
+        self.learned = learned if learned is not None else shared_cache(db, settings)
 
     def ingest(
         self,

@@ -203,3 +203,10 @@ def test_classifier_tokens_handle_japanese_without_a_segmenter() -> None:
     probs = model.predict(tokens("高収入の副業"))
     assert probs["spam"] > 0.8
     assert model.explain(tokens("高収入の副業"), "spam", "report")
+
+
+def test_pipelines_built_per_poll_share_one_snapshot(db: Database, settings: Settings) -> None:
+    with AnalyzerPool(settings, processes=1) as pool:
+        first, second = Pipeline(settings, db, pool), Pipeline(settings, db, pool)
+        assert first.learned is second.learned
+        assert first.learned.get() is second.learned.get()

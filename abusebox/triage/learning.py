@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections import Counter
 
 from sqlalchemy import func, select
@@ -124,3 +125,14 @@ class LearnedCache:
         if self._snapshot is None or self._snapshot.stamp != stamp:
             self._snapshot = load_learned(self.db, self.settings)
         return self._snapshot
+
+
+_SHARED: weakref.WeakKeyDictionary[Database, LearnedCache] = weakref.WeakKeyDictionary()
+
+
+def shared_cache(db: Database, settings: Settings) -> LearnedCache:
+    """The cache of one Database handle: pipelines built per poll share it (no reload per poll)."""
+    cache = _SHARED.get(db)
+    if cache is None or cache.settings is not settings:
+        cache = _SHARED[db] = LearnedCache(db, settings)
+    return cache
