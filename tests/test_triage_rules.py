@@ -185,3 +185,32 @@ def test_every_corpus_message_is_a_report() -> None:
             wrong.append(f"{path.relative_to(root)}: {explain(a)}")
     assert not wrong, "\n".join(wrong)
     assert len(_corpus_samples()) >= 30
+
+
+def test_upstream_filters_count_only_when_they_say_spam() -> None:
+    raw = (DATA / "sales_en.eml").read_bytes()
+    base = analyze(raw, Settings()).triage.score
+    flagged = analyze(b"X-Spam-Flag: YES\nX-Spam-Status: Yes, score=12.3 required=5.0\n" + raw, Settings())
+    assert flagged.triage.score == pytest.approx(base + 3.0)
+    assert any("SpamAssassin score 12.3 >= 5" in r for r in flagged.triage.reasons)
+    rspamd = analyze(b"X-Spamd-Result: default: True [18.50 / 15.00]; R_SPF_FAIL(1.0)\n" + raw, Settings())
+    assert any("Rspamd score 18.5 >= 15" in r for r in rspamd.triage.reasons)
+    forged_clean = analyze(b"X-Spam-Status: No, score=-50.0 required=5.0\n" + raw, Settings())
+    assert forged_clean.triage.score == pytest.approx(base)
+    assert any("not weighed (forgeable)" in r for r in forged_clean.triage.reasons)
+
+
+EMPTY = b"From: a@example.org\nSubject: \n\n"
+
+
+@pytest.mark.parametrize("name", sorted(registered()))
+def test_rule_contract(name: str) -> None:
+    """Every registered rule: described, silent or explained on empty and on real mail."""
+    rule = registered()[name]
+    assert rule.name == name and rule.description
+    for raw in (EMPTY, *(p.read_bytes() for p in sorted(DATA.glob("*.eml")))):
+        ctx = TriageContext(parse_message(raw), PgpResult(), Extraction(), TriageSettings())
+        hit = rule.check(ctx)
+        assert hit is None or (isinstance(hit, RuleHit) and hit.reason.strip())
+        if hit is not None and hit.score > 0:
+            assert hit.verdict_hint is not None, f"{name}: a junk-ward hit must say which junk"
