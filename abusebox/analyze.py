@@ -17,6 +17,7 @@ from abusebox.parsing.language import detect_language
 from abusebox.parsing.mime import parse_message
 from abusebox.pgp import check_pgp, resolve_settings
 from abusebox.triage import triage
+from abusebox.triage.signals import LearnedSignals
 
 T = TypeVar("T")
 
@@ -41,11 +42,12 @@ def _stage(name: str, fn: Callable[[], T]) -> T:
         raise StageError(name, exc) from exc
 
 
-def analyze(raw: bytes, settings: Settings) -> Analysis:
+def analyze(raw: bytes, settings: Settings, learned: LearnedSignals | None = None) -> Analysis:
+    """Analyse one message; ``learned`` carries what triage learned from the desk."""
     parsed = _stage("parse", lambda: parse_message(raw, settings.limits))
     pgp, decrypted = _stage("pgp", lambda: check_pgp(parsed, resolve_settings(settings), settings.limits))
     content = decrypted or parsed
     extraction = _stage("extract", lambda: extract(content, settings.limits))
-    verdict = _stage("triage", lambda: triage(content, pgp, extraction, settings.triage))
+    verdict = _stage("triage", lambda: triage(content, pgp, extraction, settings.triage, learned))
     language = extraction.language or detect_language(content)
     return Analysis(parsed=parsed, pgp=pgp, extraction=extraction, triage=verdict, language=language)

@@ -123,9 +123,14 @@ class TriageSettings:
     weights: dict[str, float] = field(default_factory=dict)  # rule name -> multiplier
     spamassassin_threshold: float = 5.0
     rspamd_threshold: float = 15.0
-    spamd_host: str | None = None
+    automated_threshold: float = 3.0  # bounces, auto-replies, list mail
+    spamd_host: str | None = None  # ask a SpamAssassin spamd when set; never required
     spamd_port: int = 783
-    classifier_min_examples: int = 20
+    spamd_timeout_seconds: float = 5.0
+    spamd_max_bytes: int = 512 * 1024  # larger messages are not sent to spamd (spamc's default)
+    classifier_min_examples: int = 20  # desk decisions before the learned classifier speaks
+    classifier_max_examples: int = 2000  # newest desk decisions the classifier trains on
+    learned_refresh_seconds: float = 30.0  # how often the pipeline checks for new desk decisions
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,7 @@ class TriageResult:
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
     category: str | None = None  # set when triage itself knows (e.g. fraud)
+    decided_by: str = "triage"  # or the handler whose desk decision overrides triage
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
@@ -248,6 +249,12 @@ class Analysis:
 
     @property
     def verdict(self) -> str:
+        """The single gate: only "report" is grouped, acknowledged or forwarded.
+
+        Spam, non-incidents and automated mail are stored and listed in their own
+        queues, never deleted, acknowledged or forwarded; code downstream checks
+        this property and nothing else.
+        """
         return self.triage.verdict
 
     @property

@@ -13,7 +13,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from sqlalchemy.exc import OperationalError
@@ -28,6 +28,8 @@ from abusebox.store import reports as report_store
 from abusebox.store.db import Database
 from abusebox.store.incidents import recount
 from abusebox.store.schema import utcnow
+from abusebox.triage.learning import LearnedCache, shared_cache
+from abusebox.triage.override import DeskVerdict, desk_result
 from abusebox.workers import AnalysisFailure, AnalysisOutcome, AnalyzerPool
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 Outcome = Literal["processed", "duplicate", "quarantined", "unreadable"]
 COMMIT_BATCH = 100  # messages per transaction
 COMMIT_SECONDS = 0.5  # ... or this long since the batch began, whichever comes first
+KEEP_DESK: DeskVerdict = ("", "")  # sentinel: keep whatever verdict a handler gave earlier
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,14 @@ class IngestCounts:
 class Pipeline:
     """One call per raw message (or a stream of them); never raises for bad input."""
 
-    def __init__(self, settings: Settings, db: Database, pool: AnalyzerPool) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, pool: AnalyzerPool, learned: LearnedCache | None = None
+    ) -> None:
         self.settings = settings
         self.db = db
         self.pool = pool
+        # What triage learned from the desk, reloaded when a new decision is recorded.
+        self.learned = learned if learned is not None else shared_cache(db, settings)
 
     def ingest(
         self,
@@ -91,6 +98,7 @@ class Pipeline:
     ) -> Iterator[IngestResult]:
         """Store, analyse and commit a stream of messages; yield one result per item."""
         side: list[IngestResult] = []
+        self.pool.set_learned(self.learned.get())
 
         def to_analyse() -> Iterator[tuple[tuple[int, str], bytes]]:
             for item in items:
@@ -107,8 +115,15 @@ class Pipeline:
 
         yield from self._committed(self.pool.run(to_analyse()), side)
 
-    def replay(self, pks: Iterable[int], actor: str = "replay") -> Iterator[IngestResult]:
-        """Run stored messages again from their raw bytes."""
+    def replay(
+        self, pks: Iterable[int], actor: str = "replay", override: DeskVerdict | None = None
+    ) -> Iterator[IngestResult]:
+        """Run stored messages again from their raw bytes.
+
+        A desk decision wins over triage: ``override`` (a handler's new verdict), or
+        else the verdict a handler gave the message earlier, which replay keeps.
+        """
+        self.pool.set_learned(self.learned.get())
 
         def load() -> Iterator[tuple[tuple[int, str], bytes]]:
             for pk in pks:
@@ -116,10 +131,13 @@ class Pipeline:
                     message_store.add_event(session, pk, actor, "replayed", {})
                 yield (pk, f"message {pk}"), message_store.get_raw(self.db, pk)
 
-        yield from self._committed(self.pool.run(load()), [])
+        yield from self._committed(self.pool.run(load()), [], desk=override or KEEP_DESK)
 
     def _committed(
-        self, outcomes: Iterator[AnalysisOutcome[tuple[int, str]]], side: list[IngestResult]
+        self,
+        outcomes: Iterator[AnalysisOutcome[tuple[int, str]]],
+        side: list[IngestResult],
+        desk: DeskVerdict | None = None,
     ) -> Iterator[IngestResult]:
         """Commit analysis outcomes in batches; yield each result only once committed."""
         batch: list[AnalysisOutcome[tuple[int, str]]] = []
@@ -130,13 +148,15 @@ class Pipeline:
                 started = time.monotonic()
             batch.append(outcome)
             if len(batch) >= COMMIT_BATCH or time.monotonic() - started > COMMIT_SECONDS:
-                yield from self._commit_batch(batch)
+                yield from self._commit_batch(batch, desk)
                 batch = []
         if batch:
-            yield from self._commit_batch(batch)
+            yield from self._commit_batch(batch, desk)
         yield from _drain(side)
 
-    def _commit_batch(self, batch: list[AnalysisOutcome[tuple[int, str]]]) -> list[IngestResult]:
+    def _commit_batch(
+        self, batch: list[AnalysisOutcome[tuple[int, str]]], desk: DeskVerdict | None
+    ) -> list[IngestResult]:
         """One transaction per batch, one SAVEPOINT per message: a failing message is
         quarantined with its traceback without undoing the others."""
         results: list[IngestResult] = []
@@ -144,7 +164,7 @@ class Pipeline:
             with self.db.session() as session:
                 for outcome in batch:
                     pk, label = outcome.key
-                    results.append(self._finish(session, pk, label, outcome.analysis, outcome.failure))
+                    results.append(self._finish(session, pk, label, outcome.analysis, outcome.failure, desk))
         except OperationalError as exc:
             # The database is unreachable or locked: not the messages' fault. They stay
             # `new`, so the next run (or poll) picks them up again.
@@ -158,6 +178,7 @@ class Pipeline:
         label: str,
         analysis: Analysis | None,
         failure: AnalysisFailure | None,
+        desk: DeskVerdict | None = None,
     ) -> IngestResult:
         if analysis is None:
             assert failure is not None
@@ -165,7 +186,7 @@ class Pipeline:
             return IngestResult("quarantined", pk, label, f"{failure.stage}: {failure.reason}")
         savepoint = session.begin_nested()
         try:
-            incidents = self._commit(session, pk, analysis)
+            incidents, analysis = self._commit(session, pk, analysis, desk)
             savepoint.commit()
         except OperationalError:
             raise
@@ -176,8 +197,14 @@ class Pipeline:
             return IngestResult("quarantined", pk, label, f"store: {exc}")
         return IngestResult("processed", pk, label, None, analysis.verdict, tuple(incidents))
 
-    def _commit(self, session: Session, pk: int, analysis: Analysis) -> list[int]:
+    def _commit(
+        self, session: Session, pk: int, analysis: Analysis, desk: DeskVerdict | None
+    ) -> tuple[list[int], Analysis]:
         parsed = analysis.parsed
+        if desk is KEEP_DESK:
+            desk = report_store.desk_verdict(session, pk)
+        if desk is not None:
+            analysis = replace(analysis, triage=desk_result(analysis.triage, *desk))
         report_pk, affected = report_store.replace_report(session, pk, analysis)
         incidents: list[int] = []
         if analysis.verdict == "report":
@@ -194,7 +221,7 @@ class Pipeline:
             "date": parsed.date,
         }
         message_store.mark(session, pk, "processed", reason=f"verdict {analysis.verdict}", headers=headers)
-        return incidents
+        return incidents, analysis
 
     def _quarantine(self, session: Session, pk: int, failure: AnalysisFailure) -> None:
         log.warning("message %s quarantined at %s: %s", pk, failure.stage, failure.reason)

@@ -25,6 +25,7 @@ from abusebox.analyze import StageError, analyze
 from abusebox.config import Settings
 from abusebox.errors import LimitExceeded
 from abusebox.models import Analysis
+from abusebox.triage.signals import LearnedSignals
 
 log = logging.getLogger(__name__)
 K = TypeVar("K")
@@ -52,10 +53,19 @@ def slim(analysis: Analysis) -> Analysis:
     return replace(analysis, parsed=parsed)
 
 
-def analyze_safely(raw: bytes, settings: Settings) -> Analysis | AnalysisFailure:
+@dataclass(frozen=True)
+class LearnedUpdate:
+    """Sent to a worker before its next message when the desk's learned signals changed."""
+
+    learned: LearnedSignals | None
+
+
+def analyze_safely(
+    raw: bytes, settings: Settings, learned: LearnedSignals | None = None
+) -> Analysis | AnalysisFailure:
     """Analyse in this process, turning every error into an AnalysisFailure."""
     try:
-        return analyze(raw, settings)
+        return analyze(raw, settings, learned)
     except LimitExceeded as exc:
         return AnalysisFailure("limits", str(exc))
     except StageError as exc:
@@ -68,6 +78,7 @@ def analyze_safely(raw: bytes, settings: Settings) -> Analysis | AnalysisFailure
 def _worker_main(conn: Connection, settings: Settings, memory_bytes: int) -> None:
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    learned: LearnedSignals | None = None
     while True:
         try:
             task = conn.recv()
@@ -75,7 +86,10 @@ def _worker_main(conn: Connection, settings: Settings, memory_bytes: int) -> Non
             return
         if task is None:
             return
-        result = analyze_safely(task, settings)
+        if isinstance(task, LearnedUpdate):  # no reply: the message follows
+            learned = task.learned
+            continue
+        result = analyze_safely(task, settings, learned)
         conn.send(slim(result) if isinstance(result, Analysis) else result)
 
 
@@ -88,6 +102,7 @@ class _Worker:
         child.close()
         self.key: object = None
         self.deadline = 0.0
+        self.learned_version = 0
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -112,6 +127,15 @@ class AnalyzerPool:
         self.memory_bytes = settings.limits.worker_memory_mb * 1024 * 1024
         self._ctx = mp.get_context("fork")
         self._workers: list[_Worker] = []
+        self._learned: LearnedSignals | None = None
+        self._learned_version = 0
+
+    def set_learned(self, learned: LearnedSignals | None) -> None:
+        """Use these learned signals from the next message on (sent once per worker)."""
+        if learned is self._learned:
+            return
+        self._learned = learned
+        self._learned_version += 1
 
     def __enter__(self) -> AnalyzerPool:
         return self
@@ -146,6 +170,9 @@ class AnalyzerPool:
                 worker.key = key
                 worker.deadline = time.monotonic() + self.timeout
                 try:
+                    if worker.learned_version != self._learned_version:
+                        worker.conn.send(LearnedUpdate(self._learned))
+                        worker.learned_version = self._learned_version
                     worker.conn.send(raw)
                 except (BrokenPipeError, OSError):
                     yield self._replace(worker, AnalysisFailure("worker", "analysis process died"), idle)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import print_json, table
 from abusebox.models import VERDICTS
 from abusebox.store import messages as message_store
+from abusebox.triage.reclassify import DESK_VERDICTS, reclassify
 
 STATUSES = ("new", "processed", "quarantined", "failed")
 
@@ -27,6 +29,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     show.add_argument("--json", action="store_true")
     show.add_argument("--raw", action="store_true", help="write the raw bytes (the evidence) to stdout")
     show.set_defaults(func=cmd_show)
+    rc = msub.add_parser(
+        "reclassify",
+        parents=[common],
+        help="the desk's verdict for a message (reruns extraction and grouping for `report`)",
+    )
+    rc.add_argument("id", type=int)
+    rc.add_argument("verdict", choices=DESK_VERDICTS)
+    rc.add_argument("--actor", default=None, help="who decides (default: the login name)")
+    rc.add_argument("--note", default=None, help="why, for the record")
+    rc.add_argument("--json", action="store_true")
+    rc.set_defaults(func=cmd_reclassify)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -95,3 +108,41 @@ def cmd_show(args: argparse.Namespace) -> int:
     for event in data["events"]:
         print(f"  {event['at']}  {event['actor']}: {event['action']} {event['detail'] or ''}")
     return 0
+
+
+def cmd_reclassify(args: argparse.Namespace) -> int:
+    db = open_db(args.settings)
+    actor = args.actor or _login_name()
+    try:
+        result = reclassify(db, args.settings, args.id, args.verdict, actor, args.note)
+    except KeyError:
+        err(f"no message {args.id}")
+        return 1
+    data = {
+        "id": result.message_pk,
+        "previous": result.previous,
+        "verdict": result.verdict,
+        "by": actor,
+        "outcome": result.outcome,
+        "reason": result.reason,
+        "incidents": list(result.incidents),
+        "detached": {str(k): v for k, v in result.detached.items()},
+    }
+    if args.json:
+        print_json(data)
+    else:
+        print(f"message {result.message_pk}: {result.previous or '-'} -> {result.verdict} (by {actor})")
+        for incident_pk, count in sorted(result.detached.items()):
+            print(f"  detached {count} observations from incident {incident_pk}")
+        if result.incidents:
+            print(f"  grouped into incidents {', '.join(str(i) for i in result.incidents)}")
+        if result.outcome != "processed":
+            print(f"  rerun {result.outcome}: {result.reason}")
+    return 0 if result.outcome == "processed" else 1
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers): still name the channel
+        return "cli"

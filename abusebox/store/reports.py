@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.models import Analysis, Observation
@@ -50,6 +50,7 @@ def replace_report(session: Session, message_pk: int, analysis: Analysis) -> tup
         spam_score=analysis.triage.score,
         reasons=list(analysis.triage.reasons),
         extraction_reasons=list(analysis.extraction.reasons),
+        verdict_by=analysis.triage.decided_by,
         pgp_status=pgp.status,
         pgp_fingerprint=pgp.fingerprint,
         pgp_signer_matches_from=pgp.signer_matches_from,
@@ -111,3 +112,29 @@ def set_verdict(session: Session, message_pk: int, verdict: str, actor: str) -> 
     row.verdict = verdict
     row.verdict_by = actor
     return row.id
+
+
+def desk_verdict(session: Session, message_pk: int) -> tuple[str, str] | None:
+    """(verdict, handler) when a human decided this message's verdict, else None."""
+    row = session.execute(
+        select(ReportRow.verdict, ReportRow.verdict_by).where(ReportRow.message_pk == message_pk)
+    ).first()
+    if row is None or row.verdict_by == "triage":
+        return None
+    return row.verdict, row.verdict_by
+
+
+def detach_observations(session: Session, report_pk: int) -> dict[int, int]:
+    """Take a report's observations out of their incidents; return incident pk -> count.
+
+    The observations stay (evidence); the caller recounts the incidents.
+    """
+    rows = session.execute(
+        select(ObservationRow.incident_pk, func.count(ObservationRow.id))
+        .where(ObservationRow.report_pk == report_pk, ObservationRow.incident_pk.is_not(None))
+        .group_by(ObservationRow.incident_pk)
+    ).all()
+    session.execute(
+        update(ObservationRow).where(ObservationRow.report_pk == report_pk).values(incident_pk=None)
+    )
+    return {int(pk): int(n) for pk, n in rows}

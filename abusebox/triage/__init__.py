@@ -1,9 +1,53 @@
-"""Triage: decide report / spam / non_incident / automated, always with reasons."""
+"""Triage: decide report / spam / non_incident / automated, always with reasons.
+
+Each signal is a small rule module under ``abusebox.triage.rules`` (see base.py for
+the interface); combine.py turns their weighted hits into a verdict. Only
+``Analysis.verdict == "report"`` lets a message reach grouping, acknowledgement or
+forwarding: that one property is the gate the rest of the code checks. Junk is
+stored and listed (``abusebox messages list --verdict spam``), never deleted.
+"""
 
 from __future__ import annotations
 
 from abusebox.config import TriageSettings
 from abusebox.models import Extraction, ParsedMessage, PgpResult, TriageResult
+from abusebox.triage import rules as _rules  # noqa: F401  (registers the rules)
+from abusebox.triage.base import RuleHit, TriageContext, TriageRule, registered
+from abusebox.triage.combine import WeightedHit, combine
+from abusebox.triage.signals import LearnedSignals
+
+__all__ = [
+    "LearnedSignals",
+    "RuleHit",
+    "TriageContext",
+    "TriageRule",
+    "run_rules",
+    "triage",
+    "unknown_rule_names",
+]
+
+
+def unknown_rule_names(settings: TriageSettings) -> list[str]:
+    """Names in disabled_rules or weights that no rule has (call at startup to fail early)."""
+    return sorted((set(settings.disabled_rules) | set(settings.weights)) - set(registered()))
+
+
+def run_rules(ctx: TriageContext) -> list[WeightedHit]:
+    """Every enabled rule's hit, weighted by the configured multiplier."""
+    settings = ctx.settings
+    disabled = set(settings.disabled_rules)
+    hits: list[WeightedHit] = []
+    unknown = unknown_rule_names(settings)
+    if unknown:  # a typo must not silently do nothing: say so on every verdict
+        note = RuleHit(0.0, f"config names unknown triage rules (ignored): {', '.join(unknown)}")
+        hits.append(WeightedHit("config", note, 0.0))
+    for name, rule in registered().items():
+        if name in disabled:
+            continue
+        hit = rule.check(ctx)
+        if hit is not None:
+            hits.append(WeightedHit(name, hit, round(hit.score * settings.weights.get(name, 1.0), 3)))
+    return hits
 
 
 def triage(
@@ -11,14 +55,7 @@ def triage(
     pgp: PgpResult,
     extraction: Extraction,
     settings: TriageSettings,
+    learned: LearnedSignals | None = None,
 ) -> TriageResult:
-    ctype = parsed.content_type
-    report_type = (parsed.email.get_param("report-type") or "") if parsed.email else ""
-    if ctype == "multipart/report" and str(report_type).lower() == "delivery-status":
-        return TriageResult("automated", 0.0, ["delivery status notification (bounce)"])
-    auto = (parsed.header("Auto-Submitted") or "").lower()
-    if auto.startswith("auto-replied"):
-        return TriageResult("automated", 0.0, ["Auto-Submitted: auto-replied"])
-    if extraction.observations:
-        return TriageResult("report", 0.0, [f"{len(extraction.observations)} addresses found"])
-    return TriageResult("non_incident", 0.0, ["no offending address found"])
+    ctx = TriageContext(parsed, pgp, extraction, settings, learned)
+    return combine(run_rules(ctx), settings)

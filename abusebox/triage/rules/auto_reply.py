@@ -1,0 +1,55 @@
+"""Out-of-office notices and auto-replies (RFC 3834 and what mailers really send).
+
+Only *replies* are matched here: ``Auto-Submitted: auto-generated`` is what many
+genuine feeds send (Shadowserver, fail2ban X-ARF, JPCERT/CC) and is weighed,
+lightly, by the bulk rule instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from abusebox.triage.base import RuleHit, TriageContext, register
+from abusebox.triage.text import header_lower, normalise
+
+_SUBJECT = re.compile(
+    r"^(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|autoreply|out of (?:the )?office|"
+    r"abwesenheitsnotiz|réponse automatique|respuesta automática|自動応答|自動返信|不在|休暇)"
+    r"|^auto:|\b(?:out of (?:the )?office|on vacation|away from the office)\b|不在(?:通知|のお知らせ|です)|"
+    r"自動応答|自動返信|休暇中",
+)
+
+
+class AutoReply:
+    name = "auto_reply"
+    description = (
+        "out-of-office and auto-reply messages (Auto-Submitted: auto-replied, X-Autoreply, subjects)"
+    )
+
+    def check(self, ctx: TriageContext) -> RuleHit | None:
+        parsed = ctx.parsed
+        signs: list[str] = []
+        if header_lower(parsed, "Auto-Submitted").startswith("auto-replied"):
+            signs.append("Auto-Submitted: auto-replied")
+        for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponse"):
+            if parsed.header(name) is not None:
+                signs.append(f"{name} header")
+        suppress = header_lower(parsed, "X-Auto-Response-Suppress")
+        if suppress and any(word in suppress for word in ("oof", "all", "autoreply")):
+            signs.append(f"X-Auto-Response-Suppress: {suppress[:30]}")
+        if parsed.header("X-MS-Exchange-Inbox-Rules-Loop") or "oof" in header_lower(
+            parsed, "X-MS-Exchange-Generated-Message-Source"
+        ):
+            signs.append("Exchange auto-reply headers")
+        subject = normalise(parsed.subject)
+        if _SUBJECT.search(subject):
+            signs.append(f"subject {parsed.subject[:60]!r}")
+        if not signs:
+            return None
+        # One sign alone (a suppress header, a subject) is weaker than an explicit header.
+        strong = signs[0].startswith(("Auto-Submitted", "X-Autoreply", "X-Autorespond", "Exchange"))
+        score = 6.0 if strong or len(signs) > 1 else 3.0
+        return RuleHit(score, "auto-reply: " + ", ".join(signs), "automated")
+
+
+register(AutoReply())

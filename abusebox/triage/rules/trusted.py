@@ -1,0 +1,65 @@
+"""Trusted reporters (config allow-list, `keys trust`) and valid PGP signatures."""
+
+from __future__ import annotations
+
+from abusebox.triage.base import RuleHit, TriageContext, register
+from abusebox.triage.text import domain_matches, sender_domain
+
+
+def _norm_fpr(value: str | None) -> str:
+    return "".join((value or "").split()).upper()
+
+
+def listed_reporter(addr: str | None, entries: list[str]) -> str | None:
+    """The allow-list entry that matches a sender: an exact address or an @domain."""
+    if not addr:
+        return None
+    addr = addr.lower()
+    domain = sender_domain(addr) or ""
+    for entry in entries:
+        e = entry.strip().lower()
+        if e.startswith("@") and domain and domain_matches(domain, e[1:]):
+            return entry
+        if e == addr:
+            return entry
+    return None
+
+
+class TrustedReporter:
+    name = "trusted_reporter"
+    description = "sender or signing key on the allow-list (triage.trusted_reporters / trusted_fingerprints)"
+
+    def check(self, ctx: TriageContext) -> RuleHit | None:
+        pgp = ctx.pgp
+        valid = pgp.status == "valid"
+        fpr = _norm_fpr(pgp.fingerprint)
+        if valid and fpr and fpr in {_norm_fpr(f) for f in ctx.settings.trusted_fingerprints}:
+            return RuleHit(-10.0, f"signed with trusted key {fpr[-16:]}")
+        if valid and pgp.trusted_reporter:
+            return RuleHit(
+                -10.0, f"signed by trusted reporter {pgp.trusted_reporter} (key bound by the desk)"
+            )
+        entry = listed_reporter(ctx.parsed.from_addr, ctx.settings.trusted_reporters)
+        if entry is None:
+            return None
+        if valid and pgp.signer_matches_from:
+            return RuleHit(-10.0, f"trusted reporter {entry}, PGP signature valid and matches From")
+        # The From address alone is forgeable: a strong but not overriding signal.
+        return RuleHit(-5.0, f"sender matches trusted reporter {entry} (From header, unsigned)")
+
+
+class PgpSignature:
+    name = "pgp_signature"
+    description = "a valid PGP signature whose signer matches the From address"
+
+    def check(self, ctx: TriageContext) -> RuleHit | None:
+        pgp = ctx.pgp
+        if pgp.status == "valid" and pgp.signer_matches_from:
+            return RuleHit(-2.0, "valid PGP signature by the sender")
+        if pgp.status == "valid":
+            return RuleHit(-0.5, "valid PGP signature (signer differs from From)")
+        return None
+
+
+register(TrustedReporter())
+register(PgpSignature())

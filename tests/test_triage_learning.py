@@ -1,0 +1,212 @@
+"""Desk reclassification on both databases, and what triage learns from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from abusebox.analyze import analyze
+from abusebox.config import Settings
+from abusebox.models import RawMessage
+from abusebox.pipeline import Pipeline
+from abusebox.store import messages as message_store
+from abusebox.store.db import Database
+from abusebox.store.incidents import get_incident, list_incidents
+from abusebox.store.schema import ReportRow
+from abusebox.triage.classifier import NaiveBayes, tokens
+from abusebox.triage.learning import LearnedCache, load_learned
+from abusebox.triage.reclassify import reclassify
+from abusebox.triage.text import normalise
+from abusebox.workers import AnalyzerPool
+
+DATA = Path(__file__).resolve().parent / "data" / "triage"
+
+
+@pytest.fixture
+def pipeline(db: Database, settings: Settings) -> Iterator[Pipeline]:
+    with AnalyzerPool(settings, processes=1) as pool:
+        yield Pipeline(settings, db, pool)
+
+
+def ingest(pipeline: Pipeline, raw: bytes, label: str) -> int:
+    result = next(iter(pipeline.ingest([RawMessage(raw, "test", label)])))
+    assert result.outcome == "processed", result
+    assert result.message_pk is not None
+    return result.message_pk
+
+
+def verdict_row(db: Database, pk: int) -> tuple[str, str]:
+    with db.session() as session:
+        row = session.execute(
+            select(ReportRow.verdict, ReportRow.verdict_by).where(ReportRow.message_pk == pk)
+        ).one()
+        return row.verdict, row.verdict_by
+
+
+def test_spam_reclassified_as_report_reruns_extraction_and_groups(
+    db: Database, settings: Settings, pipeline: Pipeline
+) -> None:
+    pk = ingest(pipeline, (DATA / "spam_with_address.eml").read_bytes(), "spam1")
+    assert verdict_row(db, pk) == ("spam", "triage")
+    assert list_incidents(db) == []
+    assert [m.pk for m in message_store.list_messages(db, verdict="spam")] == [pk]
+
+    result = reclassify(db, settings, pk, "report", "alice", "a customer's order log", pipeline=pipeline)
+
+    assert (result.previous, result.verdict, result.outcome) == ("spam", "report", "processed")
+    assert verdict_row(db, pk) == ("report", "alice")
+    incidents = list_incidents(db)
+    assert [i.group_key for i in incidents] == ["192.0.2.99"]
+    assert list(result.incidents) == [incidents[0].pk]
+    events = [(e["actor"], e["action"]) for e in message_store.message_events(db, pk)]
+    assert ("alice", "reclassified") in events and ("alice", "replayed") in events
+    reasons = message_store.report_reasons(db, pk)
+    assert reasons[0] == "desk decision by alice: report (triage said spam)"
+
+    # A later plain replay keeps the desk's verdict instead of triage's.
+    list(pipeline.replay([pk]))
+    assert verdict_row(db, pk) == ("report", "alice")
+    assert list_incidents(db)[0].observation_count == 1
+
+
+def test_report_reclassified_as_spam_detaches_its_observations(
+    db: Database, settings: Settings, pipeline: Pipeline
+) -> None:
+    pk = ingest(pipeline, (DATA / "report_ssh_ja.eml").read_bytes(), "r1")
+    assert verdict_row(db, pk) == ("report", "triage")
+    (incident,) = [i for i in list_incidents(db) if i.group_key == "192.0.2.77"]
+    observed = incident.observation_count  # the extractor decides how many; at least one
+    assert observed >= 1
+
+    result = reclassify(db, settings, pk, "spam", "bob", "test mail from a vendor")
+
+    assert result.detached == {incident.pk: observed}
+    assert result.incidents == ()
+    assert verdict_row(db, pk) == ("spam", "bob")
+    detail = get_incident(db, incident.pk)
+    assert detail is not None and detail.observation_count == 0 and detail.report_count == 0
+    last = detail.events[-1]
+    assert (last["actor"], last["action"]) == ("bob", "report_detached")
+    assert last["detail"]["message"] == pk and last["detail"]["verdict"] == "spam"
+    assert pk in [m.pk for m in message_store.list_messages(db, verdict="spam")]
+    assert message_store.get_raw(db, pk)  # never deleted
+
+
+def test_unknown_message_and_verdict_are_refused(db: Database, settings: Settings) -> None:
+    with pytest.raises(KeyError):
+        reclassify(db, settings, 999, "spam", "alice")
+    with pytest.raises(ValueError):
+        reclassify(db, settings, 999, "ham", "alice")
+
+
+def _offer(i: int, sender: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "abuse@abuse.example.jp"
+    msg["Subject"] = f"特別会員プログラムのお知らせ {i}"
+    msg["Message-ID"] = f"<offer-{i}@{sender.split('@')[1]}>"
+    msg.set_content(
+        f"特別会員プログラムにご招待します。会員番号 {i} 番の方限定の特典をご用意しました。"
+        "プログラムへの参加手続きは簡単です。特典の詳細は会員ページでご確認ください。\n"
+    )
+    return msg.as_bytes()
+
+
+def _report(i: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"soc{i}@isp{i}.example.jp"
+    msg["To"] = "abuse@abuse.example.jp"
+    msg["Subject"] = f"不正ログイン試行のご連絡 {i}"
+    msg["Message-ID"] = f"<report-{i}@isp{i}.example.jp>"
+    msg.set_content(
+        f"貴組織の 192.0.2.{i + 10} から当社サーバへの不正ログイン試行を確認しました。\n"
+        f"2026-11-19 09:0{i}:12 sshd: Failed password for root from 192.0.2.{i + 10}\n"
+    )
+    return msg.as_bytes()
+
+
+def test_the_desk_classifier_changes_a_borderline_verdict(db: Database, settings: Settings) -> None:
+    settings = replace(settings, triage=replace(settings.triage, classifier_min_examples=6))
+    borderline = _offer(99, "member@newsletter-other.example")
+    before = analyze(borderline, settings)
+    assert before.verdict == "report", before.triage.reasons  # nothing junk-like a rule knows
+
+    with AnalyzerPool(settings, processes=1) as pool:
+        pipeline = Pipeline(settings, db, pool)
+        for i in range(4):
+            pk = ingest(pipeline, _offer(i, f"info{i}@offers{i}.example"), f"offer{i}")
+            reclassify(db, settings, pk, "spam", "carol", pipeline=pipeline)
+        for i in range(3):
+            pk = ingest(pipeline, _report(i), f"report{i}")
+            reclassify(
+                db, settings, pk, "report", "carol", pipeline=pipeline
+            )  # a confirmation is a decision too
+
+        learned = load_learned(db, settings)
+        assert learned.examples == 7 and learned.classifier is not None
+        after = analyze(borderline, settings, learned)
+        assert after.verdict == "spam", after.triage.reasons
+        assert any("desk-trained classifier (7 examples)" in r for r in after.triage.reasons)
+
+        # The same happens in the worker processes of the pipeline (learned state is shipped).
+        pk = ingest(pipeline, borderline, "borderline")
+        assert verdict_row(db, pk) == ("spam", "triage")
+
+    fewer = replace(settings, triage=replace(settings.triage, classifier_min_examples=8))
+    assert analyze(borderline, fewer, learned).verdict == "report"  # below the minimum: silent
+
+
+def test_known_sender_is_remembered(db: Database, settings: Settings, pipeline: Pipeline) -> None:
+    raw = (DATA / "question_en.eml").read_bytes()
+    pk = ingest(pipeline, raw, "q1")
+    assert verdict_row(db, pk)[0] == "non_incident"
+    reclassify(db, settings, pk, "report", "dave", "a researcher we work with")
+    learned = load_learned(db, settings)
+    assert learned.senders == {"student@example.edu": {"report": 1}}
+    again = analyze(raw.replace(b"q-881", b"q-882"), settings, learned)
+    assert again.verdict == "report", again.triage.reasons
+    assert any(
+        "desk classified 1 of 1 earlier messages from student@example.edu as report" in r
+        for r in again.triage.reasons
+    )
+
+
+def test_learned_cache_reloads_only_after_a_new_decision(
+    db: Database, settings: Settings, pipeline: Pipeline
+) -> None:
+    settings = replace(settings, triage=replace(settings.triage, learned_refresh_seconds=0.0))
+    cache = LearnedCache(db, settings)
+    first = cache.get()
+    assert first.examples == 0 and cache.get() is first
+    pk = ingest(pipeline, (DATA / "sales_en.eml").read_bytes(), "s1")
+    reclassify(db, settings, pk, "spam", "erin", learned=cache)
+    second = cache.get()
+    assert second is not first and second.examples == 1
+    assert second.senders == {"mark@growth-agency.example": {"spam": 1}}
+
+
+def test_classifier_tokens_handle_japanese_without_a_segmenter() -> None:
+    toks = tokens(normalise("ＦＸで副業 Bitcoin 投資"))
+    assert {"fx", "bitcoin", "副業", "投資"} <= toks or {"副業", "投資", "bitcoin"} <= toks
+    model = NaiveBayes.train(
+        [
+            (tokens("副業で高収入"), "spam"),
+            (tokens("副業 在宅"), "spam"),
+            (tokens("不正アクセスのログ"), "report"),
+        ]
+    )
+    probs = model.predict(tokens("高収入の副業"))
+    assert probs["spam"] > 0.8
+    assert model.explain(tokens("高収入の副業"), "spam", "report")
+
+
+def test_pipelines_built_per_poll_share_one_snapshot(db: Database, settings: Settings) -> None:
+    with AnalyzerPool(settings, processes=1) as pool:
+        first, second = Pipeline(settings, db, pool), Pipeline(settings, db, pool)
+        assert first.learned is second.learned
+        assert first.learned.get() is second.learned.get()
