@@ -8,6 +8,7 @@ apt_packages=()
 python3 -c "import ensurepip" 2>/dev/null || apt_packages+=(python3-venv)
 command -v dovecot >/dev/null 2>&1 || apt_packages+=(dovecot-imapd)
 command -v gpg >/dev/null 2>&1 || apt_packages+=(gnupg)
+command -v spamd >/dev/null 2>&1 || [ -x /usr/sbin/spamd ] || apt_packages+=(spamd)
 if ((${#apt_packages[@]})); then
     echo "installing Debian packages: ${apt_packages[*]}"
     apt-get update -qq
