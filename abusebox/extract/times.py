@@ -11,6 +11,7 @@ the reference. Day/month order is never guessed: ``03/04/2026`` needs ``day_firs
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -20,6 +21,7 @@ __all__ = [
     "TimeHit",
     "TimeParts",
     "combine",
+    "day_first_from",
     "detect_day_first",
     "find_time_parts",
     "find_times",
@@ -93,6 +95,22 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     # Time of day alone: 22:05:30, 午後3時20分, 10:20 PM JST
     re.compile(rf"(?<![0-9:.])(?:(?:(?P<ap0>午前|午後)[ \t]?)?{_HMS}|{_JHMS})(?![0-9:]){_ZONE}"),
 )
+# Per pattern above: can it match at all? (text, month name present) -> bool
+_PREFILTERS: tuple[Callable[[str, bool], bool], ...] = (
+    lambda t, m: m and "/" in t,
+    lambda t, m: _YEAR_SEP.search(t) is not None,
+    lambda t, m: "T" in t,
+    lambda t, m: _NUMERIC_DATE.search(t) is not None,
+    lambda t, m: m,
+    lambda t, m: m,
+    lambda t, m: "月" in t,
+    lambda t, m: ":" in t or "時" in t,
+)
+_HAS_FULLWIDTH = re.compile(r"[\uff01-\uff5e\u3000]")
+_HAS_DIGIT = re.compile(r"[0-9]")
+_MONTH_HINT = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.IGNORECASE)
+_YEAR_SEP = re.compile(r"(?:19|20)[0-9]{2}[-/.]")
+_NUMERIC_DATE = re.compile(r"[0-9][-/.](?:19|20)[0-9]{2}")
 _EPOCH = re.compile(r"([0-9]{10})(?:\.[0-9]{1,9})?|([0-9]{13})")
 _ERA_BASE = {"令和": 2018, "平成": 1988}
 
@@ -196,9 +214,15 @@ def _parts(match: re.Match[str], original: str) -> TimeParts | None:
 
 def find_time_parts(text: str) -> list[TimeParts]:
     """Every date, time of day or full timestamp in ``text``, in order, without overlaps."""
-    norm = text.translate(_FULLWIDTH)  # one character to one: spans stay valid
+    # One character to one: spans stay valid.
+    norm = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
+    if not _HAS_DIGIT.search(norm):
+        return []
+    has_month = _MONTH_HINT.search(norm) is not None
     found: list[TimeParts] = []
-    for pattern in _PATTERNS:
+    for pattern, needs in zip(_PATTERNS, _PREFILTERS, strict=True):
+        if not needs(norm, has_month):
+            continue  # a cheap test first: most log lines hold one or two shapes only
         for match in pattern.finditer(norm):
             if match.end() - match.start() < 4:
                 continue
@@ -217,8 +241,13 @@ def find_time_parts(text: str) -> list[TimeParts]:
 
 def detect_day_first(text: str) -> bool | None:
     """Whether numeric ``a/b/yyyy`` dates in this text are day first, when some date says so."""
+    return day_first_from(find_time_parts(text))
+
+
+def day_first_from(found: Iterable[TimeParts]) -> bool | None:
+    """``detect_day_first`` over parts already found (one pass over a message's lines)."""
     votes: set[bool] = set()
-    for parts in find_time_parts(text):
+    for parts in found:
         if parts.day_month:
             a, b, _sep = parts.day_month
             if a > 12 >= b:
