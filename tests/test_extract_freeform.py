@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from abusebox.analyze import analyze
 from abusebox.config import Settings
@@ -264,3 +266,47 @@ def test_mynetwatchman_report_from_the_corpus():
     assert [(ip, when) for ip, when, _port in _sources(extraction)] == [
         ("10.10.10.10", "2003-10-23T22:13:36Z")
     ]
+
+
+def test_windows_security_event_lines():
+    body = (
+        "Event ID 4625: An account failed to log on.\n"
+        "Date: 2026/11/19 10:20:30\n"
+        "Source Network Address:\t203.0.113.110\n"
+        "Source Port:\t50123\n"
+    )
+    extraction = _extract(_mail(body, date="Thu, 19 Nov 2026 12:00:00 +0900"))
+    obs = extraction.observations
+    assert [(o.ip, o.category, o.confidence) for o in obs] == [("203.0.113.110", "brute-force", 1.0)]
+    assert obs[0].time is not None and obs[0].time.isoformat() == "2026-11-19T01:20:30+00:00"
+
+
+def test_syslog_host_is_a_target_and_year_comes_from_the_date_header():
+    body = "Jan  2 03:00:00 198.51.100.4 sshd[9]: Invalid user oracle from 203.0.113.120 port 4000\n"
+    extraction = _extract(_mail(body, date="Sat, 02 Jan 2027 09:00:00 +0000"))
+    assert _sources(extraction) == [("203.0.113.120", "2027-01-02T03:00:00Z", 22)]
+    assert extraction.targets == ["198.51.100.4"]
+    body = "Dec 31 23:00:00 198.51.100.4 sshd[9]: Invalid user oracle from 203.0.113.120 port 4000\n"
+    assert (
+        _sources(_extract(_mail(body, date="Sat, 02 Jan 2027 09:00:00 +0000")))[0][1]
+        == "2026-12-31T23:00:00Z"
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    src=st.ip_addresses(v=4).filter(lambda a: a.is_global and not (a.is_multicast or a.is_reserved)),
+    dst=st.ip_addresses(v=4).filter(lambda a: a.is_global and not (a.is_multicast or a.is_reserved)),
+    shape=st.integers(0, 3),
+)
+def test_generated_source_and_target_keep_their_roles(src, dst, shape):
+    assume(src != dst)
+    line = [
+        f"Nov 19 03:14:15 fw kernel: IN=eth0 SRC={src} DST={dst} PROTO=TCP DPT=22",
+        f"IP {src}.40000 > {dst}.22: Flags [S]",
+        f"attack from {src} to our server {dst}",
+        f"{src} から {dst} に対してスキャンがありました",
+    ][shape]
+    extraction = _extract(_mail(line + "\n"))
+    assert [o.ip for o in extraction.observations if o.role == "source"] == [str(src)]
+    assert extraction.targets == [str(dst)]
