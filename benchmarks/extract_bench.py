@@ -22,9 +22,9 @@ from abusebox.parsing.mime import parse_message
 SHAPES = (
     "Nov {d} 03:14:{s:02d} web1 sshd[812]: Failed password for root from {ip} port {p} ssh2",
     "2026-11-{d} 03:14:{s:02d},123 fail2ban.actions [991]: NOTICE [sshd] Ban {ip}",
-    "Nov {d} 03:14:{s:02d} fw kernel: [UFW BLOCK] IN=eth0 OUT= SRC={ip} DST=192.0.2.10 PROTO=TCP SPT={p} DPT=23",
+    "Nov {d} 03:14:{s:02d} fw kernel: [UFW BLOCK] IN=eth0 SRC={ip} DST=192.0.2.10 PROTO=TCP SPT={p} DPT=23",
     '{ip} - - [{d}/Nov/2026:10:20:{s:02d} +0900] "GET /wp-login.php HTTP/1.1" 404 153 "-" "Mozilla/5.0"',
-    "貴組織の {ip} から弊社サーバに対して2026年11月{d}日 22時05分{s:02d}秒ごろSSHの総当たり攻撃がありました。",
+    "貴組織の {ip} から弊社サーバに対して2026年11月{d}日 22時05分{s:02d}秒SSHの総当たり攻撃。",
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0.0.0 Safari/537.36 no address here",
 )
 
