@@ -310,3 +310,11 @@ def test_generated_source_and_target_keep_their_roles(src, dst, shape):
     extraction = _extract(_mail(line + "\n"))
     assert [o.ip for o in extraction.observations if o.role == "source"] == [str(src)]
     assert extraction.targets == [str(dst)]
+
+
+def test_grep_context_separators_do_not_end_the_evidence():
+    body = "Brute force from your network:\n" + "".join(
+        f"Nov 19 03:14:{i:02d} h sshd[1]: Failed password from 203.0.113.{i + 1} port 4000 ssh2\n--\n"
+        for i in range(20)
+    )
+    assert len(_sources(_extract(_mail(body)))) == 20
