@@ -74,6 +74,7 @@ def test_iso2022jp_ssh_brute_force_with_fullwidth_address():
 
 def test_shift_jis_port_scan_with_era_date_and_time_of_day_lines():
     result = _analyze("sjis_portscan.eml")
+    assert result["subject"] == "ポートスキャンの通知"  # =?Shift_JIS?B?...?=
     assert result["category"] == "scan"
     assert result["targets"] == ["192.0.2.10", "192.0.2.11"]
     obs = [(o["ip"], o["time"], o["port"]) for o in result["observations"]]
@@ -87,6 +88,7 @@ def test_shift_jis_port_scan_with_era_date_and_time_of_day_lines():
 
 def test_euc_jp_defacement_with_defanged_url_and_own_monitoring_server():
     result = _analyze("eucjp_defacement.eml")
+    assert result["subject"] == "Webサイト改ざんのお知らせ"  # =?EUC-JP?Q?...?=
     assert result["category"] == "intrusion"
     assert result["targets"] == ["192.0.2.33"]  # 弊社の監視サーバ ... から確認: the reporter's own
     assert [(o["ip"], o["time"]) for o in result["observations"]] == [
@@ -96,6 +98,7 @@ def test_euc_jp_defacement_with_defanged_url_and_own_monitoring_server():
 
 def test_utf8_base64_ddos_list_takes_the_paragraph_time():
     result = _analyze("utf8_ddos.eml")
+    assert (result["subject"], result["language"]) == ("DDoS攻撃の通報 (サービス妨害)", "ja")
     assert result["category"] == "dos"
     assert result["targets"] == ["192.0.2.80"]
     assert [(o["ip"], o["time"]) for o in result["observations"]] == [
