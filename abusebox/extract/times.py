@@ -317,6 +317,8 @@ def combine(
             value = datetime(year, month, day, *hms, tzinfo=zone)
     except ValueError:  # Feb 30, 25:00, 10:61
         return None
+    if not EARLIEST.year - 1 <= value.year <= limit.year + 1:
+        return None  # 0001年 or 9999年: also keeps astimezone() from overflowing
     value = value.astimezone(UTC).replace(microsecond=0)
     if value < EARLIEST or value > limit:
         return None
