@@ -321,3 +321,12 @@ def test_grep_context_separators_do_not_end_the_evidence():
         for i in range(20)
     )
     assert len(_sources(_extract(_mail(body)))) == 20
+
+
+def test_language_is_japanese_for_japanese_prose_with_a_long_english_log():
+    log = "".join(
+        f"Nov 19 03:14:{i % 60:02d} w sshd[1]: Failed password for invalid user admin from 203.0.113.{i}\n"
+        for i in range(1, 200)
+    )
+    body = "以下のとおり総当たり攻撃を受けました。ご対応をお願いします。\n\n" + log
+    assert _extract(_mail(body, subject="Report")).language == "ja"
