@@ -212,15 +212,20 @@ def _parts(match: re.Match[str], original: str) -> TimeParts | None:
     )
 
 
-def find_time_parts(text: str) -> list[TimeParts]:
-    """Every date, time of day or full timestamp in ``text``, in order, without overlaps."""
+def find_time_parts(text: str, *, times_of_day: bool = True) -> list[TimeParts]:
+    """Every date, time of day or full timestamp in ``text``, in order, without overlaps.
+
+    ``times_of_day=False`` skips bare times of day (``22:05``), for callers that want
+    complete timestamps only.
+    """
     # One character to one: spans stay valid.
     norm = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
     if not _HAS_DIGIT.search(norm):
         return []
     has_month = _MONTH_HINT.search(norm) is not None
     found: list[TimeParts] = []
-    for pattern, needs in zip(_PATTERNS, _PREFILTERS, strict=True):
+    count = len(_PATTERNS) if times_of_day else len(_PATTERNS) - 1  # the last one: times of day
+    for pattern, needs in zip(_PATTERNS[:count], _PREFILTERS[:count], strict=True):
         if not needs(norm, has_month):
             continue  # a cheap test first: most log lines hold one or two shapes only
         for match in pattern.finditer(norm):
@@ -333,7 +338,7 @@ def find_times(
     day_first: bool | None = None,
 ) -> list[TimeHit]:
     """All complete times (a date and a time of day) in ``text``, as UTC instants."""
-    all_parts = find_time_parts(text)
+    all_parts = find_time_parts(text, times_of_day=False)
     if day_first is None and any(p.day_month for p in all_parts):
         day_first = detect_day_first(text)
     hits: list[TimeHit] = []
