@@ -126,6 +126,24 @@ class _Times:
         return None, None
 
 
+class _LineCategories:
+    """line_category with a cache keyed on the line without digits: log lines repeat."""
+
+    _DIGITS = re.compile(r"[0-9]+")
+    _MAX = 10_000
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str | None] = {}
+
+    def of(self, line: str) -> str | None:
+        key = self._DIGITS.sub("", line)
+        if key not in self._cache:
+            if len(self._cache) >= self._MAX:
+                self._cache.clear()
+            self._cache[key] = line_category(line)
+        return self._cache[key]
+
+
 def _single(pools: dict[int, set[tuple[datetime, str]]]) -> dict[int, tuple[datetime, str]]:
     return {key: min(pool) for key, pool in pools.items() if len({value for value, _o in pool}) == 1}
 
@@ -173,9 +191,10 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         if r.role == "target" and r.cued
     }
     seen: set[tuple[str, datetime | None, str]] = set()
+    categories = _LineCategories()
     for index, line, hits, roles in guesses:
         when, original = times.for_line(index, line)
-        category = line_category(line.text) or ctx.category
+        category = categories.of(line.text) or ctx.category
         port = _service_port(line.text, hits, roles)
         if port is None:  # prose: "... から\n弊社サーバに対してSSHの総当たり攻撃" spans lines
             port = _service_port(paragraphs.get(line.paragraph, ""), [], [], bare=False)
