@@ -172,6 +172,10 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     )
     if len(lines) >= MAX_LINES:
         extraction.reasons.append(f"read only the first {MAX_LINES} lines")
+    if ctx.zone is not None:
+        extraction.reasons.append(f"times without a zone read in {ctx.zone}, as the report states")
+    elif reference is not None:
+        extraction.reasons.append(f"times without a zone read in the Date header's offset ({reference:%z})")
     with_hits = [(i, line, find_ips(line.text)) for i, line in enumerate(lines)]
     with_hits = [(i, line, hits) for i, line, hits in with_hits if hits]
     if not with_hits:
