@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from abusebox.extract.zones import ZONE_PATTERN, parse_zone, stated_zone
+from abusebox.extract.zones import ABBREVIATION_PATTERN, ZONE_PATTERN, parse_zone, stated_zone
 
 __all__ = [
     "TimeHit",
@@ -48,7 +48,12 @@ _JHMS = (
     r"(?P<jap>午前|午後)?[ \t]?(?P<JH>[0-9]{1,2})[ \t]?時[ \t]?"
     r"(?:(?P<JM>[0-9]{1,2})[ \t]?分[ \t]?(?:(?P<JS>[0-9]{1,2})[ \t]?秒)?|半)?"
 )
-_ZONE = rf"(?:[ \t]{{0,2}}(?P<zone>{ZONE_PATTERN})(?:[ \t]?\([A-Z]{{2,5}}\))?)?"
+# A zone, then maybe its name: "+0900 (JST)", "+0000 UTC" (Go), "GMT+0900 (Japan Standard Time)" (JS).
+_ZONE = (
+    rf"(?:[ \t]{{0,2}}(?P<zone>{ZONE_PATTERN})"
+    r"(?:[ \t]?\((?:[A-Z]{2,5}|[A-Z][a-z]+(?: [A-Z][a-z]+){1,4})\)"
+    rf"|[ \t](?:{ABBREVIATION_PATTERN})(?![A-Za-z]))?)?"
+)
 # Separators are spaces and tabs, never a line break: a date on one line and a time on
 # the next are combined by the caller, deliberately (see freeform.py).
 _TIME_AFTER_DATE = (
