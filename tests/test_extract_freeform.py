@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from abusebox.analyze import analyze
 from abusebox.config import Settings
@@ -72,6 +74,7 @@ def test_iso2022jp_ssh_brute_force_with_fullwidth_address():
 
 def test_shift_jis_port_scan_with_era_date_and_time_of_day_lines():
     result = _analyze("sjis_portscan.eml")
+    assert result["subject"] == "ポートスキャンの通知"  # =?Shift_JIS?B?...?=
     assert result["category"] == "scan"
     assert result["targets"] == ["192.0.2.10", "192.0.2.11"]
     obs = [(o["ip"], o["time"], o["port"]) for o in result["observations"]]
@@ -85,6 +88,7 @@ def test_shift_jis_port_scan_with_era_date_and_time_of_day_lines():
 
 def test_euc_jp_defacement_with_defanged_url_and_own_monitoring_server():
     result = _analyze("eucjp_defacement.eml")
+    assert result["subject"] == "Webサイト改ざんのお知らせ"  # =?EUC-JP?Q?...?=
     assert result["category"] == "intrusion"
     assert result["targets"] == ["192.0.2.33"]  # 弊社の監視サーバ ... から確認: the reporter's own
     assert [(o["ip"], o["time"]) for o in result["observations"]] == [
@@ -94,6 +98,7 @@ def test_euc_jp_defacement_with_defanged_url_and_own_monitoring_server():
 
 def test_utf8_base64_ddos_list_takes_the_paragraph_time():
     result = _analyze("utf8_ddos.eml")
+    assert (result["subject"], result["language"]) == ("DDoS攻撃の通報 (サービス妨害)", "ja")
     assert result["category"] == "dos"
     assert result["targets"] == ["192.0.2.80"]
     assert [(o["ip"], o["time"]) for o in result["observations"]] == [
@@ -123,6 +128,7 @@ def test_iptables_lines_give_sources_targets_and_destination_ports():
     )
     extraction = _extract(_mail(body))
     assert extraction.category == "scan"
+    assert extraction.reasons == ["times without a zone read in UTC, as the report states"]
     assert _sources(extraction) == [
         ("203.0.113.5", "2026-11-19T03:14:15Z", 22),
         ("203.0.113.5", "2026-11-19T03:14:16Z", 23),
@@ -264,3 +270,64 @@ def test_mynetwatchman_report_from_the_corpus():
     assert [(ip, when) for ip, when, _port in _sources(extraction)] == [
         ("10.10.10.10", "2003-10-23T22:13:36Z")
     ]
+
+
+def test_windows_security_event_lines():
+    body = (
+        "Event ID 4625: An account failed to log on.\n"
+        "Date: 2026/11/19 10:20:30\n"
+        "Source Network Address:\t203.0.113.110\n"
+        "Source Port:\t50123\n"
+    )
+    extraction = _extract(_mail(body, date="Thu, 19 Nov 2026 12:00:00 +0900"))
+    obs = extraction.observations
+    assert [(o.ip, o.category, o.confidence) for o in obs] == [("203.0.113.110", "brute-force", 1.0)]
+    assert obs[0].time is not None and obs[0].time.isoformat() == "2026-11-19T01:20:30+00:00"
+
+
+def test_syslog_host_is_a_target_and_year_comes_from_the_date_header():
+    body = "Jan  2 03:00:00 198.51.100.4 sshd[9]: Invalid user oracle from 203.0.113.120 port 4000\n"
+    extraction = _extract(_mail(body, date="Sat, 02 Jan 2027 09:00:00 +0000"))
+    assert _sources(extraction) == [("203.0.113.120", "2027-01-02T03:00:00Z", 22)]
+    assert extraction.targets == ["198.51.100.4"]
+    body = "Dec 31 23:00:00 198.51.100.4 sshd[9]: Invalid user oracle from 203.0.113.120 port 4000\n"
+    assert (
+        _sources(_extract(_mail(body, date="Sat, 02 Jan 2027 09:00:00 +0000")))[0][1]
+        == "2026-12-31T23:00:00Z"
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    src=st.ip_addresses(v=4).filter(lambda a: a.is_global and not (a.is_multicast or a.is_reserved)),
+    dst=st.ip_addresses(v=4).filter(lambda a: a.is_global and not (a.is_multicast or a.is_reserved)),
+    shape=st.integers(0, 3),
+)
+def test_generated_source_and_target_keep_their_roles(src, dst, shape):
+    assume(src != dst)
+    line = [
+        f"Nov 19 03:14:15 fw kernel: IN=eth0 SRC={src} DST={dst} PROTO=TCP DPT=22",
+        f"IP {src}.40000 > {dst}.22: Flags [S]",
+        f"attack from {src} to our server {dst}",
+        f"{src} から {dst} に対してスキャンがありました",
+    ][shape]
+    extraction = _extract(_mail(line + "\n"))
+    assert [o.ip for o in extraction.observations if o.role == "source"] == [str(src)]
+    assert extraction.targets == [str(dst)]
+
+
+def test_grep_context_separators_do_not_end_the_evidence():
+    body = "Brute force from your network:\n" + "".join(
+        f"Nov 19 03:14:{i:02d} h sshd[1]: Failed password from 203.0.113.{i + 1} port 4000 ssh2\n--\n"
+        for i in range(20)
+    )
+    assert len(_sources(_extract(_mail(body)))) == 20
+
+
+def test_language_is_japanese_for_japanese_prose_with_a_long_english_log():
+    log = "".join(
+        f"Nov 19 03:14:{i % 60:02d} w sshd[1]: Failed password for invalid user admin from 203.0.113.{i}\n"
+        for i in range(1, 200)
+    )
+    body = "以下のとおり総当たり攻撃を受けました。ご対応をお願いします。\n\n" + log
+    assert _extract(_mail(body, subject="Report")).language == "ja"

@@ -156,6 +156,7 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
         "brute-force",
         2.0,
     ),
+    (_rx(r"failed to log ?on|logon failure|\bEvent ?ID:? ?4625\b"), "brute-force", 2.0),
     (
         _rx(
             r"総当たり|総当り|ブルートフォース|パスワードリスト攻撃|辞書攻撃|ログイン試行|認証失敗|不正ログイン試行"

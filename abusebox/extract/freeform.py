@@ -19,7 +19,7 @@ from abusebox.extract.categories import category_from_text, line_category
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
 from abusebox.extract.roles import RoleGuess, guess_role
-from abusebox.extract.times import TimeParts, combine, detect_day_first, find_time_parts, stated_zone
+from abusebox.extract.times import TimeParts, combine, day_first_from, find_time_parts, stated_zone
 from abusebox.models import Extraction, Observation, ParsedMessage
 from abusebox.parsing.language import language_of
 
@@ -42,6 +42,7 @@ _SERVICE_WORDS = (
     (re.compile(r"\btelnet\b", re.I | re.ASCII), 23),
     (re.compile(r"\bRDP\b|リモートデスクトップ", re.I | re.ASCII), 3389),
 )
+_PORT_HINT = re.compile(r"port|pt=|/tcp|/udp|ポート", re.IGNORECASE)
 _DPT = re.compile(r"\bDPT=\d")
 
 
@@ -56,7 +57,8 @@ class _Context:
 def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare: bool = True) -> int | None:
     """The attacked port stated on ``line``; ``bare=False`` ignores a plain "port N"."""
     source_ends = [h.end for h, r in zip(hits, roles, strict=True) if r.role == "source"]
-    for m in _SERVICE_PORT.finditer(line):
+    matches = _SERVICE_PORT.finditer(line) if _PORT_HINT.search(line) else ()
+    for m in matches:
         value = next(g for g in m.groups() if g is not None)
         if m.group(6) is not None and (not bare or any(0 <= m.start() - end <= 2 for end in source_ends)):
             continue  # "from 203.0.113.9 port 54321": the source's own port
@@ -74,9 +76,9 @@ def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare:
 class _Times:
     """Times per line, with the paragraph and part fallbacks."""
 
-    def __init__(self, lines: list[EvidenceLine], ctx: _Context) -> None:
+    def __init__(self, lines: list[EvidenceLine], parts: list[list[TimeParts]], ctx: _Context) -> None:
         self.ctx = ctx
-        self.parts: list[list[TimeParts]] = [find_time_parts(line.text) for line in lines]
+        self.parts = parts
         self.last_date: list[TimeParts | None] = []
         by_paragraph: dict[int, set[tuple[datetime, str]]] = {}
         by_part: dict[int, set[tuple[datetime, str]]] = {}
@@ -94,8 +96,9 @@ class _Times:
                     if value is not None:
                         by_paragraph.setdefault(line.paragraph, set()).add((value, parts.original))
                         by_part.setdefault(line.part, set()).add((value, parts.original))
-        self.by_paragraph = by_paragraph
-        self.by_part = by_part
+        # The one time a paragraph (or part) states, when it states exactly one.
+        self.paragraph_time = _single(by_paragraph)
+        self.part_time = _single(by_part)
 
     def _combine(self, parts: TimeParts, date: TimeParts | None = None) -> datetime | None:
         ctx = self.ctx
@@ -117,11 +120,32 @@ class _Times:
                     value = self._combine(parts, date)
                     if value is not None:
                         return value, f"{date.original} {parts.original}"
-        for pool in (self.by_paragraph.get(line.paragraph), self.by_part.get(line.part)):
-            if pool and len({value for value, _o in pool}) == 1:
-                value, original = min(pool)
-                return value, original
+        for single in (self.paragraph_time.get(line.paragraph), self.part_time.get(line.part)):
+            if single is not None:
+                return single
         return None, None
+
+
+class _LineCategories:
+    """line_category with a cache keyed on the line without digits: log lines repeat."""
+
+    _DIGITS = re.compile(r"[0-9]+")
+    _MAX = 10_000
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str | None] = {}
+
+    def of(self, line: str) -> str | None:
+        key = self._DIGITS.sub("", line)
+        if key not in self._cache:
+            if len(self._cache) >= self._MAX:
+                self._cache.clear()
+            self._cache[key] = line_category(line)
+        return self._cache[key]
+
+
+def _single(pools: dict[int, set[tuple[datetime, str]]]) -> dict[int, tuple[datetime, str]]:
+    return {key: min(pool) for key, pool in pools.items() if len({value for value, _o in pool}) == 1}
 
 
 def _report_category(parsed: ParsedMessage, text: str) -> str | None:
@@ -135,11 +159,12 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     parts = evidence_parts(parsed)
     lines = list(evidence_lines(parts))
     text = "\n".join(line.text for line in lines)
+    line_parts = [find_time_parts(line.text) for line in lines]
     reference = parsed.date
     ctx = _Context(
         reference=reference,
         zone=stated_zone(parsed.subject + "\n" + text),
-        day_first=detect_day_first(text),
+        day_first=day_first_from(p for found in line_parts for p in found),
         category=_report_category(parsed, text),
     )
     extraction = Extraction(
@@ -147,11 +172,15 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     )
     if len(lines) >= MAX_LINES:
         extraction.reasons.append(f"read only the first {MAX_LINES} lines")
+    if ctx.zone is not None:
+        extraction.reasons.append(f"times without a zone read in {ctx.zone}, as the report states")
+    elif reference is not None:
+        extraction.reasons.append(f"times without a zone read in the Date header's offset ({reference:%z})")
     with_hits = [(i, line, find_ips(line.text)) for i, line in enumerate(lines)]
     with_hits = [(i, line, hits) for i, line, hits in with_hits if hits]
     if not with_hits:
         return extraction
-    times = _Times(lines, ctx)
+    times = _Times(lines, line_parts, ctx)
     # Prose lines without addresses, per paragraph: they may name the attacked service.
     with_addresses = {i for i, _line, _hits in with_hits}
     paragraphs: dict[int, str] = {}
@@ -166,9 +195,10 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         if r.role == "target" and r.cued
     }
     seen: set[tuple[str, datetime | None, str]] = set()
+    categories = _LineCategories()
     for index, line, hits, roles in guesses:
         when, original = times.for_line(index, line)
-        category = line_category(line.text) or ctx.category
+        category = categories.of(line.text) or ctx.category
         port = _service_port(line.text, hits, roles)
         if port is None:  # prose: "... から\n弊社サーバに対してSSHの総当たり攻撃" spans lines
             port = _service_port(paragraphs.get(line.paragraph, ""), [], [], bare=False)

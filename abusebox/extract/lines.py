@@ -16,6 +16,10 @@ from abusebox.models import ParsedMessage, TextPart
 
 MAX_LINES = 200_000  # per message; a bound for hostile input, reported when reached
 MAX_LINE_CHARS = 20_000
+# A "--" line ends the evidence only when what follows is signature-sized: `grep -C`
+# output separates its groups with "--" too. A legal footer is longer, but bounded.
+MAX_SIGNATURE_LINES = 12
+MAX_FOOTER_LINES = 40
 
 _SKIP_TYPES = {
     "text/rfc822-headers",
@@ -47,6 +51,7 @@ _BOILERPLATE = re.compile(
     r"|本メール(?:は|には).{0,20}(?:機密|秘密)|このメールは.{0,20}(?:機密|宛先))",
     re.IGNORECASE,
 )
+_CLOCK = re.compile(r"(?<![0-9])[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?![0-9])")
 _QUOTE = re.compile(r"^(?:\s?>)+\s?")
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _SCRIPT = re.compile(r"<(script|style)\b", re.IGNORECASE)
@@ -94,13 +99,40 @@ def evidence_parts(parsed: ParsedMessage) -> list[TextPart]:
     return chosen
 
 
+def _nonempty_after(texts: list[str]) -> list[int]:
+    """For each line, how many non-empty lines follow it."""
+    counts = [0] * len(texts)
+    running = 0
+    for i in range(len(texts) - 1, -1, -1):
+        counts[i] = running
+        if texts[i].strip():
+            running += 1
+    return counts
+
+
+def _ends_evidence(line: str, stripped: str, texts: list[str], number: int, remaining: int) -> bool:
+    """A signature delimiter or a legal footer, followed by no more log lines."""
+    if _SIGNATURE.match(line):
+        limit = MAX_SIGNATURE_LINES
+    elif _BOILERPLATE.match(stripped):
+        limit = MAX_FOOTER_LINES
+    else:
+        return False
+    if remaining > limit:
+        return False
+    rest = texts[number + 1 : number + 1 + 4 * limit]
+    return not any(_CLOCK.search(t) for t in rest)
+
+
 def evidence_lines(parts: list[TextPart]) -> Iterator[EvidenceLine]:
     """The lines of ``parts`` that may hold evidence, in order, at most MAX_LINES."""
     count = 0
     paragraph = 0
     for index, part in enumerate(parts):
         in_pgp = in_headers = False
-        for raw in part.text.splitlines():
+        texts = part.text.splitlines()
+        remaining = _nonempty_after(texts)
+        for number, raw in enumerate(texts):
             count += 1
             if count > MAX_LINES:
                 return
@@ -121,8 +153,8 @@ def evidence_lines(parts: list[TextPart]) -> Iterator[EvidenceLine]:
             if _PGP_BEGIN.match(stripped):
                 in_pgp = True
                 continue
-            if _SIGNATURE.match(line) or _BOILERPLATE.match(stripped):
-                break  # the rest of this part is signature or legal footer
+            if _ends_evidence(line, stripped, texts, number, remaining[number]):
+                break  # the rest of this part is a signature or a legal footer
             if _PGP_SIGNED.match(stripped) or _REPLY_HEADER.match(stripped):
                 continue
             starts_block = _FORWARDED_FROM.match(line)

@@ -27,18 +27,19 @@ class RoleGuess:
     cued: bool = True
 
 
+_KEY_ADDR = r"(?:[ _-]?(?:ip|host|addr|address))?(?:[ _-]?(?:address|addr))?"
 _KEY_SOURCE = re.compile(
-    r"(?:\b(?:src|source|srcip|src_?ip|source_?ip|source_?address|client|client_?ip|client_?addr"
-    r"|remote_?(?:addr|ip|host)?|rhost|attacker(?:_?ip)?|offender|offending_?ip|origin|saddr|ip_?src"
-    r"|source network address|client address|calling station id|送信元(?:IP)?(?:アドレス)?"
-    r"|攻撃元(?:IP)?(?:アドレス)?|発信元(?:IP)?(?:アドレス)?|接続元(?:IP)?(?:アドレス)?))"
+    rf"(?:\b(?:src|source|client|remote|attacker|attacking|offender|offending|reported|abusive|abuser"
+    rf"|malicious|suspicious|origin|originating|sender|sending){_KEY_ADDR}"
+    r"|\b(?:srcip|rhost|saddr|ip_?src|source network address|calling station id)"
+    r"|(?:送信元|攻撃元|発信元|接続元|アクセス元)(?:IP)?(?:アドレス)?)"
     r"\s{0,3}[=:：]\s{0,3}[\"'\[(<]?$",
     re.IGNORECASE | re.ASCII,
 )
 _KEY_TARGET = re.compile(
-    r"(?:\b(?:dst|dest|destination|dstip|dst_?ip|dest_?ip|destination_?(?:ip|address)|target(?:_?ip)?"
-    r"|victim(?:_?ip)?|daddr|ip_?dst|destination address|local_?(?:addr|ip)|server_?(?:addr|ip)"
-    r"|宛先(?:IP)?(?:アドレス)?|攻撃先(?:IP)?(?:アドレス)?|被害(?:IP)?(?:アドレス)?|対象(?:IP)?(?:アドレス)?))"
+    rf"(?:\b(?:dst|dest|destination|target|targeted|victim|local|server|attacked){_KEY_ADDR}"
+    r"|\b(?:dstip|daddr|ip_?dst)"
+    r"|(?:宛先|攻撃先|被害|対象)(?:IP)?(?:アドレス)?)"
     r"\s{0,3}[=:：]\s{0,3}[\"'\[(<]?$",
     re.IGNORECASE | re.ASCII,
 )

@@ -11,15 +11,17 @@ the reference. Day/month order is never guessed: ``03/04/2026`` needs ``day_firs
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from abusebox.extract.zones import ZONE_PATTERN, parse_zone, stated_zone
+from abusebox.extract.zones import ABBREVIATION_PATTERN, ZONE_PATTERN, parse_zone, stated_zone
 
 __all__ = [
     "TimeHit",
     "TimeParts",
     "combine",
+    "day_first_from",
     "detect_day_first",
     "find_time_parts",
     "find_times",
@@ -46,7 +48,12 @@ _JHMS = (
     r"(?P<jap>午前|午後)?[ \t]?(?P<JH>[0-9]{1,2})[ \t]?時[ \t]?"
     r"(?:(?P<JM>[0-9]{1,2})[ \t]?分[ \t]?(?:(?P<JS>[0-9]{1,2})[ \t]?秒)?|半)?"
 )
-_ZONE = rf"(?:[ \t]{{0,2}}(?P<zone>{ZONE_PATTERN})(?:[ \t]?\([A-Z]{{2,5}}\))?)?"
+# A zone, then maybe its name: "+0900 (JST)", "+0000 UTC" (Go), "GMT+0900 (Japan Standard Time)" (JS).
+_ZONE = (
+    rf"(?:[ \t]{{0,2}}(?P<zone>{ZONE_PATTERN})"
+    r"(?:[ \t]?\((?:[A-Z]{2,5}|[A-Z][a-z]+(?: [A-Z][a-z]+){1,4})\)"
+    rf"|[ \t](?:{ABBREVIATION_PATTERN})(?![A-Za-z]))?)?"
+)
 # Separators are spaces and tabs, never a line break: a date on one line and a time on
 # the next are combined by the caller, deliberately (see freeform.py).
 _TIME_AFTER_DATE = (
@@ -93,6 +100,22 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     # Time of day alone: 22:05:30, 午後3時20分, 10:20 PM JST
     re.compile(rf"(?<![0-9:.])(?:(?:(?P<ap0>午前|午後)[ \t]?)?{_HMS}|{_JHMS})(?![0-9:]){_ZONE}"),
 )
+# Per pattern above: can it match at all? (text, month name present) -> bool
+_PREFILTERS: tuple[Callable[[str, bool], bool], ...] = (
+    lambda t, m: m and "/" in t,
+    lambda t, m: _YEAR_SEP.search(t) is not None,
+    lambda t, m: "T" in t,
+    lambda t, m: _NUMERIC_DATE.search(t) is not None,
+    lambda t, m: m,
+    lambda t, m: m,
+    lambda t, m: "月" in t,
+    lambda t, m: ":" in t or "時" in t,
+)
+_HAS_FULLWIDTH = re.compile(r"[\uff01-\uff5e\u3000]")
+_HAS_DIGIT = re.compile(r"[0-9]")
+_MONTH_HINT = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.IGNORECASE)
+_YEAR_SEP = re.compile(r"(?:19|20)[0-9]{2}[-/.]")
+_NUMERIC_DATE = re.compile(r"[0-9][-/.](?:19|20)[0-9]{2}")
 _EPOCH = re.compile(r"([0-9]{10})(?:\.[0-9]{1,9})?|([0-9]{13})")
 _ERA_BASE = {"令和": 2018, "平成": 1988}
 
@@ -194,11 +217,22 @@ def _parts(match: re.Match[str], original: str) -> TimeParts | None:
     )
 
 
-def find_time_parts(text: str) -> list[TimeParts]:
-    """Every date, time of day or full timestamp in ``text``, in order, without overlaps."""
-    norm = text.translate(_FULLWIDTH)  # one character to one: spans stay valid
+def find_time_parts(text: str, *, times_of_day: bool = True) -> list[TimeParts]:
+    """Every date, time of day or full timestamp in ``text``, in order, without overlaps.
+
+    ``times_of_day=False`` skips bare times of day (``22:05``), for callers that want
+    complete timestamps only.
+    """
+    # One character to one: spans stay valid.
+    norm = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
+    if not _HAS_DIGIT.search(norm):
+        return []
+    has_month = _MONTH_HINT.search(norm) is not None
     found: list[TimeParts] = []
-    for pattern in _PATTERNS:
+    count = len(_PATTERNS) if times_of_day else len(_PATTERNS) - 1  # the last one: times of day
+    for pattern, needs in zip(_PATTERNS[:count], _PREFILTERS[:count], strict=True):
+        if not needs(norm, has_month):
+            continue  # a cheap test first: most log lines hold one or two shapes only
         for match in pattern.finditer(norm):
             if match.end() - match.start() < 4:
                 continue
@@ -217,8 +251,13 @@ def find_time_parts(text: str) -> list[TimeParts]:
 
 def detect_day_first(text: str) -> bool | None:
     """Whether numeric ``a/b/yyyy`` dates in this text are day first, when some date says so."""
+    return day_first_from(find_time_parts(text))
+
+
+def day_first_from(found: Iterable[TimeParts]) -> bool | None:
+    """``detect_day_first`` over parts already found (one pass over a message's lines)."""
     votes: set[bool] = set()
-    for parts in find_time_parts(text):
+    for parts in found:
         if parts.day_month:
             a, b, _sep = parts.day_month
             if a > 12 >= b:
@@ -288,6 +327,8 @@ def combine(
             value = datetime(year, month, day, *hms, tzinfo=zone)
     except ValueError:  # Feb 30, 25:00, 10:61
         return None
+    if not EARLIEST.year - 1 <= value.year <= limit.year + 1:
+        return None  # 0001年 or 9999年: also keeps astimezone() from overflowing
     value = value.astimezone(UTC).replace(microsecond=0)
     if value < EARLIEST or value > limit:
         return None
@@ -302,7 +343,7 @@ def find_times(
     day_first: bool | None = None,
 ) -> list[TimeHit]:
     """All complete times (a date and a time of day) in ``text``, as UTC instants."""
-    all_parts = find_time_parts(text)
+    all_parts = find_time_parts(text, times_of_day=False)
     if day_first is None and any(p.day_month for p in all_parts):
         day_first = detect_day_first(text)
     hits: list[TimeHit] = []

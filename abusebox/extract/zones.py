@@ -53,6 +53,7 @@ ABBREVIATIONS: dict[str, int] = {
 UTC_ZONE = UTC
 
 _ABBR_ALT = "|".join(sorted((a for a in ABBREVIATIONS if a != "Z"), key=len, reverse=True))
+ABBREVIATION_PATTERN = _ABBR_ALT
 # The zone part that may follow a time value (used inside the time patterns).
 ZONE_PATTERN = (
     r"Z(?![A-Za-z])"

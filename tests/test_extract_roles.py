@@ -1,0 +1,73 @@
+"""guess_role: sources and targets by cue words, in log keys, English and Japanese prose."""
+
+from __future__ import annotations
+
+import pytest
+
+from abusebox.extract.ips import find_ips
+from abusebox.extract.roles import guess_role
+
+
+def _roles(line: str) -> list[tuple[str, str]]:
+    hits = find_ips(line)
+    out = []
+    for n, hit in enumerate(hits):
+        prev_end = hits[n - 1].end if n else 0
+        next_start = hits[n + 1].start if n + 1 < len(hits) else len(line)
+        out.append((hit.ip, guess_role(line, hit.start, hit.end, prev_end, next_start).role))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "IN=eth0 SRC=192.0.2.1 DST=198.51.100.1 PROTO=TCP",
+            [("192.0.2.1", "source"), ("198.51.100.1", "target")],
+        ),
+        (
+            "Source IP Address: 192.0.2.1, Destination IP: 198.51.100.1",
+            [("192.0.2.1", "source"), ("198.51.100.1", "target")],
+        ),
+        ("Attacker IP: 192.0.2.1", [("192.0.2.1", "source")]),
+        ("pam_unix(sshd:auth): authentication failure; rhost=192.0.2.1", [("192.0.2.1", "source")]),
+        (
+            "送信元IPアドレス：192.0.2.1 宛先：198.51.100.1",
+            [("192.0.2.1", "source"), ("198.51.100.1", "target")],
+        ),
+        (
+            "attack from 192.0.2.1 to our host 198.51.100.1",
+            [("192.0.2.1", "source"), ("198.51.100.1", "target")],
+        ),
+        (
+            "Our server 198.51.100.1 was attacked by 192.0.2.1",
+            [("198.51.100.1", "target"), ("192.0.2.1", "source")],
+        ),
+        ("We saw 192.0.2.1 scanning our network", [("192.0.2.1", "source")]),
+        ("192.0.2.1 tried to connect to 198.51.100.1", [("192.0.2.1", "source"), ("198.51.100.1", "target")]),
+        (
+            "IP 192.0.2.1.40000 > 198.51.100.1.22: Flags [S]",
+            [("192.0.2.1", "source"), ("198.51.100.1", "target")],
+        ),
+        (
+            "Nov 19 03:14:15 198.51.100.1 sshd[1]: Failed password from 192.0.2.1",
+            [("198.51.100.1", "target"), ("192.0.2.1", "source")],
+        ),
+        (
+            "貴組織の 192.0.2.1 から弊社サーバ(198.51.100.1)に対して攻撃",
+            [("192.0.2.1", "source"), ("198.51.100.1", "target")],
+        ),
+        ("弊社の監視サーバ 198.51.100.1 から確認しました", [("198.51.100.1", "target")]),
+        ("192.0.2.1 より 198.51.100.1 へのアクセス", [("192.0.2.1", "source"), ("198.51.100.1", "target")]),
+        ("fail2ban: Ban 192.0.2.1", [("192.0.2.1", "source")]),
+    ],
+)
+def test_roles(line, expected):
+    assert _roles(line) == expected
+
+
+def test_no_cue_is_a_low_confidence_source_with_a_reason():
+    hit = find_ips("192.0.2.1")[0]
+    guess = guess_role("192.0.2.1", hit.start, hit.end, 0, 9)
+    assert (guess.role, guess.cued) == ("source", False)
+    assert guess.confidence < 1 and guess.reason
