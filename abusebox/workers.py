@@ -13,6 +13,7 @@ import logging
 import multiprocessing as mp
 import os
 import resource
+import signal
 import time
 import traceback
 from collections.abc import Iterable, Iterator
@@ -76,6 +77,9 @@ def analyze_safely(
 
 
 def _worker_main(conn: Connection, settings: Settings, memory_bytes: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides when workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     learned: LearnedSignals | None = None
