@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from abusebox.config import Settings
 from abusebox.errors import SourceError, TransientError
-from abusebox.grouping import group_report
+from abusebox.grouping import Grouper
 from abusebox.models import Analysis, RawMessage
 from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
@@ -79,6 +79,7 @@ class Pipeline:
         self.settings = settings
         self.db = db
         self.pool = pool
+        self.grouper = Grouper(settings)
 
     def ingest(
         self,
@@ -158,7 +159,7 @@ class Pipeline:
                 stored = report_store.add_observations(
                     session, report_pk, analysis.extraction.observations, parsed.date or utcnow()
                 )
-                incidents = group_report(session, stored, self.settings.grouping, analysis.category)
+                incidents = self.grouper.group_report(session, stored, analysis.category)
             for incident_pk in affected:
                 recount(session, incident_pk)
             message_store.mark(session, pk, "processed", reason=f"verdict {analysis.verdict}")

@@ -116,7 +116,9 @@ def reschedule(
     )
 
 
-def finish(session: Session, pk: int, status: str, enrichment_pk: int | None, note: str | None = None) -> None:
+def finish(
+    session: Session, pk: int, status: str, enrichment_pk: int | None, note: str | None = None
+) -> None:
     session.execute(
         update(EnrichmentQueueRow)
         .where(EnrichmentQueueRow.id == pk)

@@ -23,48 +23,62 @@ from abusebox.store.schema import (
 CLOSED_STATES = ("resolved", "rejected")
 
 
-def find_groupable(
-    session: Session, group_key: str, category: str | None, since: datetime
-) -> IncidentRow | None:
-    """The incident an observation joins: same key and category, seen within the window."""
-    query = (
-        select(IncidentRow)
-        .where(
-            IncidentRow.group_key == group_key,
-            IncidentRow.category.is_(None) if category is None else IncidentRow.category == category,
+def groupable_candidates(
+    session: Session, keys: list[tuple[str, str | None]], earliest: datetime, latest: datetime
+) -> list[IncidentRow]:
+    """Unmerged incidents of these (key, category) pairs overlapping [earliest, latest].
+
+    One indexed query per report (ix_incidents_key_seen); the caller picks per run.
+    Rejected incidents are included: an observation joins one silently (the desk decided
+    it is not an incident).
+    """
+    if not keys:
+        return []
+    group_keys = sorted({k for k, _c in keys})
+    rows = session.scalars(
+        select(IncidentRow).where(
+            IncidentRow.group_key.in_(group_keys),
+            IncidentRow.last_seen > earliest,
+            IncidentRow.first_seen < latest,
             IncidentRow.merged_into_pk.is_(None),
-            IncidentRow.state != "rejected",
-            IncidentRow.last_seen >= since,
         )
-        .order_by(IncidentRow.last_seen.desc())
-        .limit(1)
-    )
-    return session.scalar(query)
+    ).all()
+    wanted = set(keys)
+    return [r for r in rows if (r.group_key, r.category) in wanted]
 
 
-def create_incident(
-    session: Session, *, group_key: str, key_kind: str, category: str | None, seen_at: datetime
+def new_incident(
+    session: Session,
+    *,
+    group_key: str,
+    key_kind: str,
+    category: str | None,
+    seen_at: datetime,
+    ours: bool = False,
+    owner: str | None = None,
+    priority: str = "normal",
 ) -> IncidentRow:
     row = IncidentRow(
         group_key=group_key,
         key_kind=key_kind,
         category=category,
         state="new",
+        priority=priority,
+        ours=ours,
+        owner=owner,
         first_seen=seen_at,
         last_seen=seen_at,
         last_activity_at=utcnow(),
         report_count=0,
         observation_count=0,
+        abuse_contacts=[],
     )
-    session.add(row)
-    session.flush()
+    session.add(row)  # flushed by the caller, together with the others of the report
     return row
 
 
-def attach(session: Session, incident: IncidentRow, observation_pks: list[int], seen: list[datetime]) -> None:
-    session.execute(
-        update(ObservationRow).where(ObservationRow.id.in_(observation_pks)).values(incident_pk=incident.id)
-    )
+def widen(incident: IncidentRow, seen: list[datetime]) -> None:
+    """Extend first/last seen to cover ``seen``."""
     if seen:
         first, last = min(seen), max(seen)
         if incident.first_seen is None or first < incident.first_seen:
@@ -72,6 +86,35 @@ def attach(session: Session, incident: IncidentRow, observation_pks: list[int], 
         if incident.last_seen is None or last > incident.last_seen:
             incident.last_seen = last
     incident.last_activity_at = utcnow()
+
+
+def assign_observations(session: Session, assignments: list[tuple[int, int, str]]) -> None:
+    """Point observations (pk, incident pk, group key) at their incidents: one executemany."""
+    if assignments:
+        session.execute(
+            update(ObservationRow),
+            [{"id": pk, "incident_pk": inc, "group_key": key} for pk, inc, key in assignments],
+        )
+
+
+def incident_row(session: Session, pk: int) -> IncidentRow | None:
+    return session.get(IncidentRow, pk)
+
+
+def quiet_incidents(session: Session, states: list[str], cutoff: datetime) -> list[IncidentRow]:
+    """Unmerged incidents in ``states`` with no observation and no activity since ``cutoff``."""
+    return list(
+        session.scalars(
+            select(IncidentRow)
+            .where(
+                IncidentRow.state.in_(states),
+                IncidentRow.merged_into_pk.is_(None),
+                IncidentRow.last_seen < cutoff,
+                IncidentRow.last_activity_at < cutoff,
+            )
+            .order_by(IncidentRow.id)
+        )
+    )
 
 
 def recount(session: Session, incident_pk: int) -> None:
