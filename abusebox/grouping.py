@@ -32,7 +32,7 @@ from abusebox.constituency import Constituency, Owner
 from abusebox.store import enrichment as enrichment_store
 from abusebox.store import incidents as store
 from abusebox.store.reports import StoredObservation
-from abusebox.store.schema import utcnow
+from abusebox.store.schema import IncidentRow, utcnow
 
 ACTOR = "abusebox"
 
@@ -108,11 +108,13 @@ class Grouper:
         earliest = min(r[3][0].seen_at for r in runs) - self.window
         latest = max(r[3][-1].seen_at for r in runs) + self.window
         with session.no_autoflush:
-            candidates: dict[tuple[str, str | None], list[store.IncidentRow]] = defaultdict(list)
-            for row in store.groupable_candidates(
+            candidates: dict[tuple[str, str | None], list[tuple[IncidentRow, IncidentRow]]] = defaultdict(
+                list
+            )
+            for row, target in store.groupable_candidates(
                 session, [(k, c) for k, _kd, c, _r in runs], earliest, latest
             ):
-                candidates[(row.group_key, row.category)].append(row)
+                candidates[(row.group_key, row.category)].append((row, target))
             placed = [
                 self._place(session, key, kind, category, run, owners, candidates)
                 for key, kind, category, run in runs
@@ -175,13 +177,13 @@ class Grouper:
         category: str | None,
         run: list[StoredObservation],
         owners: dict[str, Owner | None],
-        candidates: dict[tuple[str, str | None], list[store.IncidentRow]],
-    ) -> tuple[store.IncidentRow, bool]:
+        candidates: dict[tuple[str, str | None], list[tuple[IncidentRow, IncidentRow]]],
+    ) -> tuple[IncidentRow, bool]:
         """Choose (or create, unflushed) the incident of a run and update its counters."""
         first, last = run[0].seen_at, run[-1].seen_at
         fitting = [
-            row
-            for row in candidates[(key, category)]
+            (row, target)
+            for row, target in candidates[(key, category)]
             if row.last_seen is not None
             and row.first_seen is not None
             and row.last_seen > first - self.window
@@ -189,7 +191,7 @@ class Grouper:
         ]
         created = not fitting
         if fitting:
-            incident = max(fitting, key=lambda row: row.last_seen)  # type: ignore[arg-type, return-value]
+            incident = max(fitting, key=lambda pair: pair[0].last_seen)[1]  # type: ignore[arg-type, return-value]
         else:
             owner = owners.get(run[0].observation.ip)
             incident = store.new_incident(
@@ -202,7 +204,7 @@ class Grouper:
                 owner=owner.owner if owner else None,
                 priority=priority.initial(category, self.settings.lifecycle),
             )
-            candidates[(key, category)].append(incident)
+            candidates[(key, category)].append((incident, incident))
         store.widen(incident, [first, last])
         incident.observation_count += len(run)
         # A report counts once per incident; its runs are a window apart, so two runs of

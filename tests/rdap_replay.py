@@ -108,7 +108,8 @@ def serve(corpus: Path) -> Iterator[Replay]:
             ip = zones.get(name.to_text().rstrip(".").lower())
             if ip is not None:
                 a = rdap[ip]["asn_data"]
-                txt = f'"{a["asn"]} | {a["asn_cidr"]} | {a["asn_country_code"]} | {a["asn_registry"]} | {a["asn_date"]}"'
+                fields = (a["asn"], a["asn_cidr"], a["asn_country_code"], a["asn_registry"], a["asn_date"])
+                txt = '"' + " | ".join(fields) + '"'
                 response.answer.append(dns.rrset.from_text(name, 60, "IN", "TXT", txt))
             else:
                 response.set_rcode(dns.rcode.NXDOMAIN)

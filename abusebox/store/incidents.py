@@ -25,12 +25,13 @@ CLOSED_STATES = ("resolved", "rejected")
 
 def groupable_candidates(
     session: Session, keys: list[tuple[str, str | None]], earliest: datetime, latest: datetime
-) -> list[IncidentRow]:
-    """Unmerged incidents of these (key, category) pairs overlapping [earliest, latest].
+) -> list[tuple[IncidentRow, IncidentRow]]:
+    """(incident, where its observations go) for these (key, category) pairs in [earliest, latest].
 
-    One indexed query per report (ix_incidents_key_seen); the caller picks per run.
-    Rejected incidents are included: an observation joins one silently (the desk decided
-    it is not an incident).
+    One indexed query per report (ix_incidents_key_seen); the caller picks per run. A
+    merged incident still matches by its own key and times, and sends its observations
+    on to the incident it was merged into. Rejected incidents are included: an
+    observation joins one silently (the desk decided it is not an incident).
     """
     if not keys:
         return []
@@ -40,11 +41,21 @@ def groupable_candidates(
             IncidentRow.group_key.in_(group_keys),
             IncidentRow.last_seen > earliest,
             IncidentRow.first_seen < latest,
-            IncidentRow.merged_into_pk.is_(None),
         )
     ).all()
     wanted = set(keys)
-    return [r for r in rows if (r.group_key, r.category) in wanted]
+    out = []
+    for row in rows:
+        if (row.group_key, row.category) not in wanted:
+            continue
+        target: IncidentRow | None = row
+        for _hop in range(20):  # merge chains are short; the bound guards against a cycle
+            if target is None or target.merged_into_pk is None:
+                break
+            target = session.get(IncidentRow, target.merged_into_pk)
+        if target is not None and target.merged_into_pk is None:
+            out.append((row, target))
+    return out
 
 
 def new_incident(
@@ -179,10 +190,18 @@ class IncidentDetail(IncidentSummary):
     observations: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     record: dict[str, Any] = field(default_factory=dict)
+    key_kind: str = "ip"
+    ours: bool = False
+    network: dict[str, Any] = field(default_factory=dict)  # enrichment: asn, country, name ...
+    merged_into: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         data = super().as_json()
         data.update(
+            key_kind=self.key_kind,
+            ours=self.ours,
+            network=self.network,
+            merged_into=self.merged_into,
             sources=self.sources,
             targets=self.targets,
             reporters=self.reporters,
@@ -277,6 +296,16 @@ def get_incident(db: Database, pk: int) -> IncidentDetail | None:
                 {"at": format_utc(e.at), "actor": e.actor, "action": e.action, "detail": e.detail}
                 for e in row.events
             ],
+            key_kind=row.key_kind,
+            ours=row.ours,
+            network={
+                "network": row.network,
+                "name": row.network_name,
+                "asn": row.asn,
+                "country": row.country,
+                "abuse_contacts": list(row.abuse_contacts or []),
+            },
+            merged_into=row.merged_into_pk,
             record={
                 "cause": row.cause,
                 "recovery": row.recovery,
