@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.models import format_utc
@@ -36,9 +36,14 @@ def groupable_candidates(
     if not keys:
         return []
     group_keys = sorted({k for k, _c in keys})
+    categories = {c for _k, c in keys}
+    category_filter = IncidentRow.category.in_(sorted(c for c in categories if c is not None))
+    if None in categories:
+        category_filter = or_(category_filter, IncidentRow.category.is_(None))
     rows = session.scalars(
         select(IncidentRow).where(
             IncidentRow.group_key.in_(group_keys),
+            category_filter,
             IncidentRow.last_seen > earliest,
             IncidentRow.first_seen < latest,
         )
