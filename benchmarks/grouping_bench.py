@@ -74,6 +74,7 @@ def fill(db: Database, size: int) -> None:
             ],
         )
     incidents = max(1, size // PER_INCIDENT)
+    # Incidents get ids 1..n in insertion order (fresh table); observations refer to them.
     for base in range(0, incidents, CHUNK):
         rows = []
         for n in range(base, min(incidents, base + CHUNK)):
