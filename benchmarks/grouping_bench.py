@@ -81,7 +81,6 @@ def fill(db: Database, size: int) -> None:
             t = START + timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
             rows.append(
                 {
-                    "id": n + 1,
                     "group_key": _ip(n),
                     "key_kind": "ip",
                     "category": "scan",

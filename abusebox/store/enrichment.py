@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -79,8 +79,6 @@ def due(session: Session, now: datetime, limit: int) -> list[QueueItem]:
 
 
 def pending_count(session: Session) -> int:
-    from sqlalchemy import func
-
     return int(
         session.scalar(
             select(func.count(EnrichmentQueueRow.id)).where(EnrichmentQueueRow.status == "pending")
