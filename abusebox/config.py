@@ -160,6 +160,14 @@ class EnrichmentSettings:
     registry_min_interval_seconds: dict[str, float] = field(
         default_factory=lambda: {"ripencc": 2.0, "lacnic": 5.0, "arin": 0.5, "apnic": 1.0, "afrinic": 1.0}
     )
+    # After a 429 (or a rate-limit notice) from a registry, leave it alone this long.
+    registry_cooldown_seconds: float = 600.0
+    max_retry_seconds: float = 24 * 3600.0  # cap of the exponential backoff
+    batch_size: int = 100  # queue items per enrichment job run
+    # ASN step: ipwhois methods in order; "dns" queries Team Cymru (or asn_dns_server).
+    asn_methods: list[str] = field(default_factory=lambda: ["dns", "whois", "http"])
+    asn_dns_server: str | None = None  # "host:port" answering Cymru origin TXT queries
+    rdap_depth: int = 1  # RDAP entity depth (1 finds abuse contacts nested under an org)
 
 
 @dataclass(frozen=True)
@@ -175,7 +183,9 @@ class LifecycleSettings:
     high_priority_reports: int = 25
     critical_priority_reports: int = 100
     high_priority_categories: list[str] = field(default_factory=lambda: ["intrusion", "malware"])
-    auto_resolve_quiet_days: float = 30.0
+    low_priority_categories: list[str] = field(default_factory=lambda: ["scan"])
+    auto_resolve_quiet_days: float = 30.0  # 0 disables auto-resolve
+    auto_resolve_states: list[str] = field(default_factory=lambda: ["new", "triage", "contacting"])
 
 
 @dataclass(frozen=True)
@@ -184,6 +194,7 @@ class RetentionSettings:
     observation_days: int = 365
     mode: Literal["prune", "archive"] = "archive"
     archive_dir: str = "var/archive"
+    batch_size: int = 500  # rows per transaction while pruning
 
 
 @dataclass(frozen=True)

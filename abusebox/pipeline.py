@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from abusebox.config import Settings
 from abusebox.errors import SourceError, TransientError
-from abusebox.grouping import group_report
+from abusebox.grouping import Grouper
 from abusebox.models import Analysis, RawMessage
 from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
@@ -90,6 +90,7 @@ class Pipeline:
         self.pool = pool
         # What triage learned from the desk, reloaded when a new decision is recorded.
         self.learned = learned if learned is not None else shared_cache(db, settings)
+        self.grouper = Grouper(settings)
 
     def ingest(
         self,
@@ -211,7 +212,7 @@ class Pipeline:
             stored = report_store.add_observations(
                 session, report_pk, analysis.extraction.observations, parsed.date or utcnow()
             )
-            incidents = group_report(session, stored, self.settings.grouping, analysis.category)
+            incidents = self.grouper.group_report(session, stored, analysis.category)
         for incident_pk in affected:
             recount(session, incident_pk)
         headers = {

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.models import format_utc
@@ -23,48 +23,78 @@ from abusebox.store.schema import (
 CLOSED_STATES = ("resolved", "rejected")
 
 
-def find_groupable(
-    session: Session, group_key: str, category: str | None, since: datetime
-) -> IncidentRow | None:
-    """The incident an observation joins: same key and category, seen within the window."""
-    query = (
-        select(IncidentRow)
-        .where(
-            IncidentRow.group_key == group_key,
-            IncidentRow.category.is_(None) if category is None else IncidentRow.category == category,
-            IncidentRow.merged_into_pk.is_(None),
-            IncidentRow.state != "rejected",
-            IncidentRow.last_seen >= since,
+def groupable_candidates(
+    session: Session, keys: list[tuple[str, str | None]], earliest: datetime, latest: datetime
+) -> list[tuple[IncidentRow, IncidentRow]]:
+    """(incident, where its observations go) for these (key, category) pairs in [earliest, latest].
+
+    One indexed query per report (ix_incidents_key_seen); the caller picks per run. A
+    merged incident still matches by its own key and times, and sends its observations
+    on to the incident it was merged into. Rejected incidents are included: an
+    observation joins one silently (the desk decided it is not an incident).
+    """
+    if not keys:
+        return []
+    group_keys = sorted({k for k, _c in keys})
+    categories = {c for _k, c in keys}
+    category_filter = IncidentRow.category.in_(sorted(c for c in categories if c is not None))
+    if None in categories:
+        category_filter = or_(category_filter, IncidentRow.category.is_(None))
+    rows = session.scalars(
+        select(IncidentRow).where(
+            IncidentRow.group_key.in_(group_keys),
+            category_filter,
+            IncidentRow.last_seen > earliest,
+            IncidentRow.first_seen < latest,
         )
-        .order_by(IncidentRow.last_seen.desc())
-        .limit(1)
-    )
-    return session.scalar(query)
+    ).all()
+    wanted = set(keys)
+    out = []
+    for row in rows:
+        if (row.group_key, row.category) not in wanted:
+            continue
+        target: IncidentRow | None = row
+        for _hop in range(20):  # merge chains are short; the bound guards against a cycle
+            if target is None or target.merged_into_pk is None:
+                break
+            target = session.get(IncidentRow, target.merged_into_pk)
+        if target is not None and target.merged_into_pk is None:
+            out.append((row, target))
+    return out
 
 
-def create_incident(
-    session: Session, *, group_key: str, key_kind: str, category: str | None, seen_at: datetime
+def new_incident(
+    session: Session,
+    *,
+    group_key: str,
+    key_kind: str,
+    category: str | None,
+    seen_at: datetime,
+    ours: bool = False,
+    owner: str | None = None,
+    priority: str = "normal",
 ) -> IncidentRow:
     row = IncidentRow(
         group_key=group_key,
         key_kind=key_kind,
         category=category,
         state="new",
+        priority=priority,
+        ours=ours,
+        owner=owner,
         first_seen=seen_at,
         last_seen=seen_at,
         last_activity_at=utcnow(),
         report_count=0,
         observation_count=0,
+        abuse_contacts=[],
     )
-    session.add(row)
-    session.flush()
+    session.add(row)  # flushed by the caller, together with the others of the report
     return row
 
 
-def attach(session: Session, incident: IncidentRow, observation_pks: list[int], seen: list[datetime]) -> None:
-    session.execute(
-        update(ObservationRow).where(ObservationRow.id.in_(observation_pks)).values(incident_pk=incident.id)
-    )
+def widen(incident: IncidentRow, seen: list[datetime]) -> None:
+    """Extend first/last seen to cover ``seen``."""
     if seen:
         first, last = min(seen), max(seen)
         if incident.first_seen is None or first < incident.first_seen:
@@ -72,6 +102,35 @@ def attach(session: Session, incident: IncidentRow, observation_pks: list[int], 
         if incident.last_seen is None or last > incident.last_seen:
             incident.last_seen = last
     incident.last_activity_at = utcnow()
+
+
+def assign_observations(session: Session, assignments: list[tuple[int, int, str]]) -> None:
+    """Point observations (pk, incident pk, group key) at their incidents: one executemany."""
+    if assignments:
+        session.execute(
+            update(ObservationRow),
+            [{"id": pk, "incident_pk": inc, "group_key": key} for pk, inc, key in assignments],
+        )
+
+
+def incident_row(session: Session, pk: int) -> IncidentRow | None:
+    return session.get(IncidentRow, pk)
+
+
+def quiet_incidents(session: Session, states: list[str], cutoff: datetime) -> list[IncidentRow]:
+    """Unmerged incidents in ``states`` with no observation and no activity since ``cutoff``."""
+    return list(
+        session.scalars(
+            select(IncidentRow)
+            .where(
+                IncidentRow.state.in_(states),
+                IncidentRow.merged_into_pk.is_(None),
+                IncidentRow.last_seen < cutoff,
+                IncidentRow.last_activity_at < cutoff,
+            )
+            .order_by(IncidentRow.id)
+        )
+    )
 
 
 def recount(session: Session, incident_pk: int) -> None:
@@ -136,10 +195,18 @@ class IncidentDetail(IncidentSummary):
     observations: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     record: dict[str, Any] = field(default_factory=dict)
+    key_kind: str = "ip"
+    ours: bool = False
+    network: dict[str, Any] = field(default_factory=dict)  # enrichment: asn, country, name ...
+    merged_into: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         data = super().as_json()
         data.update(
+            key_kind=self.key_kind,
+            ours=self.ours,
+            network=self.network,
+            merged_into=self.merged_into,
             sources=self.sources,
             targets=self.targets,
             reporters=self.reporters,
@@ -234,6 +301,16 @@ def get_incident(db: Database, pk: int) -> IncidentDetail | None:
                 {"at": format_utc(e.at), "actor": e.actor, "action": e.action, "detail": e.detail}
                 for e in row.events
             ],
+            key_kind=row.key_kind,
+            ours=row.ours,
+            network={
+                "network": row.network,
+                "name": row.network_name,
+                "asn": row.asn,
+                "country": row.country,
+                "abuse_contacts": list(row.abuse_contacts or []),
+            },
+            merged_into=row.merged_into_pk,
             record={
                 "cause": row.cause,
                 "recovery": row.recovery,

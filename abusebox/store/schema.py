@@ -63,11 +63,12 @@ class MessageRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # NULL once the retention job archived (archived=True) or pruned the bytes.
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     size: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(200))
     source_id: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     message_id_header: Mapped[str | None] = mapped_column(Text)
     from_addr: Mapped[str | None] = mapped_column(String(320), index=True)
     subject: Mapped[str | None] = mapped_column(Text)
@@ -182,7 +183,10 @@ class ObservationRow(Base):
 
 class IncidentRow(Base):
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_open_key", "group_key", "category", "state"),)
+    __table_args__ = (
+        Index("ix_incidents_open_key", "group_key", "category", "state"),
+        Index("ix_incidents_key_seen", "group_key", "category", "last_seen"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_key: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,1 @@
+"""Enrichment of external sources: RDAP/whois via ipwhois, a cache and a retry queue."""

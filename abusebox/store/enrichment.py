@@ -1,0 +1,191 @@
+"""Enrichment cache (per network, with a TTL) and the retry queue (per address)."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from abusebox.store.schema import (
+    EnrichmentQueueRow,
+    EnrichmentRow,
+    IncidentRow,
+    ObservationRow,
+)
+
+
+@dataclass(frozen=True)
+class NetworkInfo:
+    """What the registries say about the network an address is in."""
+
+    network: str  # CIDR containing the queried address
+    rir: str | None = None
+    asn: int | None = None
+    asn_cidr: str | None = None
+    country: str | None = None
+    name: str | None = None
+    abuse_contacts: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    pk: int
+    ip: str
+    attempts: int
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {dialect}")
+
+
+def enqueue(session: Session, ips: list[str], now: datetime) -> None:
+    """Queue addresses for enrichment; one cheap upsert, never a lookup.
+
+    An address already pending keeps its schedule (and backoff); one done or given up
+    before is queued again, so a later incident still gets enriched (the cache answers it).
+    """
+    if not ips:
+        return
+    stmt = _insert(session, EnrichmentQueueRow).values(
+        [{"ip": ip, "status": "pending", "attempts": 0, "next_attempt_at": now} for ip in sorted(set(ips))]
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["ip"],
+        set_={"status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None},
+        where=EnrichmentQueueRow.status != "pending",
+    )
+    session.execute(stmt)
+
+
+def due(session: Session, now: datetime, limit: int) -> list[QueueItem]:
+    rows = session.execute(
+        select(EnrichmentQueueRow.id, EnrichmentQueueRow.ip, EnrichmentQueueRow.attempts)
+        .where(EnrichmentQueueRow.status == "pending", EnrichmentQueueRow.next_attempt_at <= now)
+        .order_by(EnrichmentQueueRow.next_attempt_at, EnrichmentQueueRow.id)
+        .limit(limit)
+    ).all()
+    return [QueueItem(pk, ip, attempts) for pk, ip, attempts in rows]
+
+
+def pending_count(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count(EnrichmentQueueRow.id)).where(EnrichmentQueueRow.status == "pending")
+        )
+        or 0
+    )
+
+
+def queue_state(session: Session, ip: str) -> dict[str, Any] | None:
+    row = session.scalar(select(EnrichmentQueueRow).where(EnrichmentQueueRow.ip == ip))
+    if row is None:
+        return None
+    return {
+        "status": row.status,
+        "attempts": row.attempts,
+        "next_attempt_at": row.next_attempt_at,
+        "last_error": row.last_error,
+    }
+
+
+def reschedule(
+    session: Session, pk: int, *, attempts: int, next_at: datetime, error: str, give_up: bool
+) -> None:
+    session.execute(
+        update(EnrichmentQueueRow)
+        .where(EnrichmentQueueRow.id == pk)
+        .values(
+            attempts=attempts,
+            next_attempt_at=next_at,
+            last_error=error[:2000],
+            status="failed" if give_up else "pending",
+        )
+    )
+
+
+def finish(
+    session: Session, pk: int, status: str, enrichment_pk: int | None, note: str | None = None
+) -> None:
+    session.execute(
+        update(EnrichmentQueueRow)
+        .where(EnrichmentQueueRow.id == pk)
+        .values(status=status, enrichment_pk=enrichment_pk, last_error=note)
+    )
+
+
+def _candidate_networks(ip: str) -> list[str]:
+    """Every network containing ``ip`` (/32../0 or /128../0), for an indexed IN lookup."""
+    addr = ipaddress.ip_address(ip)
+    bits = addr.max_prefixlen
+    return [ipaddress.ip_network(f"{addr}/{plen}", strict=False).compressed for plen in range(bits, -1, -1)]
+
+
+def cached(session: Session, ip: str, now: datetime) -> tuple[int, NetworkInfo] | None:
+    """The most specific unexpired cached network containing ``ip``."""
+    rows = session.scalars(
+        select(EnrichmentRow).where(
+            EnrichmentRow.network.in_(_candidate_networks(ip)), EnrichmentRow.expires_at > now
+        )
+    ).all()
+    if not rows:
+        return None
+    best = max(rows, key=lambda r: ipaddress.ip_network(r.network).prefixlen)
+    return best.id, _info(best)
+
+
+def _info(row: EnrichmentRow) -> NetworkInfo:
+    return NetworkInfo(
+        network=row.network,
+        rir=row.rir,
+        asn=row.asn,
+        asn_cidr=row.asn_cidr,
+        country=row.country,
+        name=row.name,
+        abuse_contacts=tuple(row.abuse_contacts or ()),
+    )
+
+
+def store_info(session: Session, info: NetworkInfo, now: datetime, expires_at: datetime) -> int:
+    values = {
+        "network": info.network,
+        "rir": info.rir,
+        "asn": info.asn,
+        "asn_cidr": info.asn_cidr,
+        "country": info.country,
+        "name": (info.name or "")[:200] or None,
+        "abuse_contacts": list(info.abuse_contacts),
+        "raw": info.raw,
+        "fetched_at": now,
+        "expires_at": expires_at,
+    }
+    stmt = _insert(session, EnrichmentRow).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["network"], set_={k: v for k, v in values.items() if k != "network"}
+    )
+    session.execute(stmt)
+    return int(session.scalar(select(EnrichmentRow.id).where(EnrichmentRow.network == info.network)) or 0)
+
+
+def incidents_to_enrich(session: Session, ip: str) -> list[IncidentRow]:
+    """External, not yet enriched incidents holding a source observation of ``ip``."""
+    pks = select(ObservationRow.incident_pk).where(
+        ObservationRow.ip == ip, ObservationRow.incident_pk.is_not(None)
+    )
+    return list(
+        session.scalars(
+            select(IncidentRow)
+            .where(IncidentRow.id.in_(pks), IncidentRow.ours.is_(False), IncidentRow.network.is_(None))
+            .order_by(IncidentRow.id)
+        )
+    )

@@ -1,0 +1,108 @@
+"""Read-side queries for evidence export and the SQL of the retention job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from abusebox.store.schema import MessageRow, ObservationRow, ReportRow
+
+
+@dataclass(frozen=True)
+class EvidenceMessage:
+    pk: int
+    sha256: str
+    raw: bytes | None  # None once archived or pruned
+    archived: bool
+    received_at: datetime
+    from_addr: str | None
+    subject: str | None
+    pgp: dict[str, Any]
+
+
+def incident_messages(session: Session, incident_pk: int) -> list[EvidenceMessage]:
+    """The messages whose reports fed the incident, with their PGP verification results."""
+    report_pks = select(ObservationRow.report_pk).where(ObservationRow.incident_pk == incident_pk)
+    rows = session.execute(
+        select(MessageRow, ReportRow)
+        .join(ReportRow, ReportRow.message_pk == MessageRow.id)
+        .where(ReportRow.id.in_(report_pks))
+        .order_by(MessageRow.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    out = []
+    for message, report in rows:
+        out.append(
+            EvidenceMessage(
+                pk=message.id,
+                sha256=message.sha256,
+                raw=message.raw,
+                archived=message.archived,
+                received_at=message.received_at,
+                from_addr=message.from_addr,
+                subject=message.subject,
+                pgp={
+                    "status": report.pgp_status,
+                    "fingerprint": report.pgp_fingerprint,
+                    "signer_matches_from": report.pgp_signer_matches_from,
+                    "encrypted": report.pgp_encrypted,
+                    "detail": report.pgp_detail,
+                },
+            )
+        )
+    return out
+
+
+def old_raw_messages(session: Session, cutoff: datetime, limit: int) -> list[tuple[int, str, bytes]]:
+    """Messages received before ``cutoff`` that still hold their raw bytes."""
+    return [
+        (pk, sha, raw)
+        for pk, sha, raw in session.execute(
+            select(MessageRow.id, MessageRow.sha256, MessageRow.raw)
+            .where(MessageRow.received_at < cutoff, MessageRow.raw.is_not(None))
+            .order_by(MessageRow.id)
+            .limit(limit)
+        )
+        if raw is not None
+    ]
+
+
+def drop_raw(session: Session, pks: list[int], archived: bool) -> None:
+    """Null the raw bytes; the row stays as the sha256 ledger entry (duplicates still known)."""
+    session.execute(update(MessageRow).where(MessageRow.id.in_(pks)).values(raw=None, archived=archived))
+
+
+def _old_observation(cutoff: datetime) -> Any:
+    return or_(
+        ObservationRow.time < cutoff,
+        and_(ObservationRow.time.is_(None), ObservationRow.created_at < cutoff),
+    )
+
+
+def old_observations(session: Session, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(ObservationRow).where(_old_observation(cutoff)).order_by(ObservationRow.id).limit(limit)
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "report": r.report_pk,
+            "incident": r.incident_pk,
+            "role": r.role,
+            "ip": r.ip,
+            "group_key": r.group_key,
+            "time": r.time,
+            "category": r.category,
+            "port": r.port,
+            "evidence": r.evidence,
+        }
+        for r in rows
+    ]
+
+
+def delete_observations(session: Session, pks: list[int]) -> None:
+    session.execute(delete(ObservationRow).where(ObservationRow.id.in_(pks)))
