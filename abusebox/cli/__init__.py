@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from abusebox.cli import db as db_cmd
-from abusebox.cli import incidents, ingest, messages, parse, run
+from abusebox.cli import incidents, ingest, messages, parse, poll, run, status
 from abusebox.config import ConfigError, Settings, find_config, load_settings
 
-COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, run)
+COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, run, poll, status)
 
 
 def build_parser() -> argparse.ArgumentParser:
