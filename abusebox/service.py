@@ -212,7 +212,11 @@ class Worker:
     def _become_leader(self) -> None:
         self.is_leader = True
         sources = [s for s in self.settings.sources if s.enabled]
-        log.info("scheduler leader (%s): polling %d sources", self.leader.describe(), len(sources))
+        log.info(
+            "this worker is the scheduler leader (%s): polling %d sources",
+            self.leader.describe(),
+            len(sources),
+        )
         with self._pool_lock:
             resumed = resume_pending(self.settings, self.db, self.pool)
         if resumed:

@@ -65,7 +65,10 @@ def analyze_safely(raw: bytes, settings: Settings) -> Analysis | AnalysisFailure
         return AnalysisFailure("limits", "memory limit exceeded during analysis")
 
 
-def _worker_main(conn: Connection, settings: Settings, memory_bytes: int) -> None:
+def _worker_main(conn: Connection, settings: Settings, memory_bytes: int, parent_end: Connection) -> None:
+    # The fork inherited the parent's end of the pipe: close it, so that recv() sees EOF
+    # and this process exits when the parent dies (even by SIGKILL) instead of lingering.
+    parent_end.close()
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     while True:
@@ -83,7 +86,9 @@ class _Worker:
     def __init__(self, ctx: mp.context.BaseContext, settings: Settings, memory_bytes: int) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
-        self.process = ctx.Process(target=_worker_main, args=(child, settings, memory_bytes), daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, settings, memory_bytes, parent), daemon=True
+        )
         self.process.start()
         child.close()
         self.key: object = None

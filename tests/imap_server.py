@@ -1,9 +1,8 @@
 """A throwaway Dovecot IMAP server for tests (recipe: ../shared/recipes/dovecot.md).
 
 Started as its own daemon on 127.0.0.1 and a free port, configured in a temp dir that
-the `dovecot` auth user can traverse, stopped by the master PID. Users are added to the
-passwd-file while it runs (Dovecot re-reads the file when it changes), so one server
-can give every test a fresh, empty mailbox.
+the `dovecot` auth user can traverse, stopped by the master PID. The passwd-file holds
+many users, so one server gives every test a fresh, empty mailbox.
 """
 
 from __future__ import annotations
@@ -15,15 +14,20 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 
+import pytest
 from imapclient import IMAPClient
+
+from abusebox.config import SourceSettings
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 PASSWORD = "test-password"
+MAX_USERS = 200
 
 CONFIG = """\
 base_dir  = {d}/run
@@ -91,7 +95,10 @@ class DovecotServer:
         (self.dir / "dovecot.conf").write_text(
             CONFIG.format(d=self.dir, port=self.port, capability=capability), encoding="utf-8"
         )
-        (self.dir / "users").write_text("", encoding="utf-8")
+        # All users up front: Dovecot notices a changed passwd-file by its mtime, which
+        # misses additions made within the same second as its last read.
+        users = "".join(f"user{i}:{{PLAIN}}{PASSWORD}\n" for i in range(1, MAX_USERS + 1))
+        (self.dir / "users").write_text(users, encoding="utf-8")
         os.chmod(self.dir / "users", 0o644)
         mail = self.dir / "mail"
         mail.mkdir()
@@ -119,7 +126,23 @@ class DovecotServer:
             time.sleep(0.05)
         raise RuntimeError(f"dovecot did not start listening: {self.log()}")
 
+    def _instance_pids(self) -> list[int]:
+        """This instance's processes (titles carry the instance name, which holds our port)."""
+        marker = f"dovecot-abusebox-test-{self.port}/".encode()
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    if marker in (entry / "cmdline").read_bytes():
+                        pids.append(int(entry.name))
+        return pids
+
     def stop(self) -> None:
+        """Stop the master and every process of this instance: open connections drop too.
+
+        Dovecot's master exits without waiting for its imap processes, which keep
+        serving established connections; a test of a dropped connection needs them gone.
+        """
         if self.pid is None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -131,10 +154,20 @@ class DovecotServer:
             except ProcessLookupError:
                 break
             time.sleep(0.05)
+        for pid in self._instance_pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)
         self.pid = None
 
-    def close(self) -> None:
-        self.stop()
+    def close(self, wait: bool = True) -> None:
+        """Stop and remove; `wait=False` skips the ~2.5 s Dovecot takes to exit (end of session)."""
+        if wait:
+            self.stop()
+        elif self.pid is not None:
+            for pid in [self.pid, *self._instance_pids()]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, 15)
+            self.pid = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def log(self) -> str:
@@ -142,12 +175,11 @@ class DovecotServer:
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
     def add_user(self) -> str:
-        """A fresh user with an empty mailbox (Dovecot re-reads the changed passwd-file)."""
+        """A user not handed out before: a fresh, empty mailbox."""
         self._users += 1
-        name = f"user{self._users}"
-        with (self.dir / "users").open("a", encoding="utf-8") as fh:
-            fh.write(f"{name}:{{PLAIN}}{PASSWORD}\n")
-        return name
+        if self._users > MAX_USERS:
+            raise RuntimeError(f"more than {MAX_USERS} test mailboxes on one server")
+        return f"user{self._users}"
 
     def client(self, user: str) -> IMAPClient:
         client = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
@@ -164,7 +196,7 @@ def make_report(n: int, ip: str | None = None) -> bytes:
     msg["To"] = "abuse@example.net"
     msg["Subject"] = f"SSH brute force from {address} (case {n})"
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = make_msgid(idstring=f"r{n}", domain="example.org")
+    msg["Message-ID"] = f"<report-{n}@example.org>"  # fixed: the same n gives the same bytes
     msg.set_content(
         f"Hello,\n\nour server 198.51.100.10 saw repeated failed SSH logins from {address}.\n"
         f"{when:%b %d %H:%M:%S} sshd[{1000 + n}]: Failed password for root from {address} "
@@ -184,3 +216,87 @@ def append_reports(
             client.multiappend(folder, [make_report(n) for n in numbers[start : start + 100]])
     finally:
         client.logout()
+
+
+# -- pytest fixtures (imported into conftest.py) ---------------------------------------------
+PASSWORD_ENV = "ABUSEBOX_TEST_IMAP_PASSWORD"
+
+
+class Mailbox:
+    """One fresh user on a test server, with helpers to fill and inspect its folders."""
+
+    def __init__(self, server: DovecotServer, user: str) -> None:
+        self.server = server
+        self.user = user
+
+    def append(self, numbers: range | list[int], folder: str = "INBOX") -> None:
+        append_reports(self.server, self.user, numbers, folder)
+
+    def client(self) -> IMAPClient:
+        return self.server.client(self.user)
+
+    def count(self, folder: str = "INBOX") -> int:
+        client = self.client()
+        try:
+            if not client.folder_exists(folder):
+                return 0
+            return int(client.select_folder(folder, readonly=True)[b"EXISTS"])
+        finally:
+            client.logout()
+
+    def source(self, **overrides: object) -> SourceSettings:
+        values: dict[str, object] = {
+            "name": "abuse",
+            "kind": "imap",
+            "host": self.server.host,
+            "port": self.server.port,
+            "security": "plain",
+            "user": self.user,
+            "password_env": PASSWORD_ENV,
+            "timeout_seconds": 10.0,
+            "retry_max_seconds": 30.0,
+        }
+        values.update(overrides)
+        return SourceSettings(**values)  # type: ignore[arg-type]
+
+    def toml(self, **overrides: object) -> str:
+        """The source as a `[[sources]]` table for a config file."""
+        source = self.source(**overrides)
+        lines = ["[[sources]]"]
+        for key in ("name", "kind", "host", "port", "security", "user", "password_env", "folder"):
+            value = getattr(source, key)
+            lines.append(f"{key} = {value}" if isinstance(value, int) else f'{key} = "{value}"')
+        lines.append(f"move = {'true' if source.move else 'false'}")
+        lines.append(f"poll_interval_seconds = {source.poll_interval_seconds}")
+        lines.append(f"batch_size = {source.batch_size}")
+        return "\n".join(lines) + "\n"
+
+
+def _server(without: frozenset[str] = frozenset()) -> Iterator[DovecotServer]:
+    if not dovecot_available():
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd): IMAP tests SKIPPED")
+    server = DovecotServer(without)
+    server.start()
+    yield server
+    server.close(wait=False)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[DovecotServer]:
+    yield from _server()
+
+
+@pytest.fixture(scope="session")
+def dovecot_no_move() -> Iterator[DovecotServer]:
+    yield from _server(frozenset({"MOVE"}))
+
+
+@pytest.fixture(scope="session")
+def dovecot_no_uidplus() -> Iterator[DovecotServer]:
+    yield from _server(frozenset({"MOVE", "UIDPLUS"}))
+
+
+@pytest.fixture
+def mailbox(dovecot: DovecotServer, monkeypatch: pytest.MonkeyPatch) -> Mailbox:
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    return Mailbox(dovecot, dovecot.add_user())
