@@ -159,6 +159,9 @@ class Worker:
         except (TransientError, OperationalError) as exc:
             log.warning("%s: poll failed, retried at the next poll: %s", source.name, exc)
             return
+        except ConfigError as exc:  # e.g. the password variable is unset: no traceback needed
+            log.error("%s: %s", source.name, exc)
+            return
         except Exception:  # one source's fault must not stop the worker or other sources
             log.exception("%s: poll failed", source.name)
             return
