@@ -71,6 +71,7 @@ class SourceSettings:
     batch_size: int = 200
     idle: bool = False
     timeout_seconds: float = 30.0
+    retry_max_seconds: float = 300.0  # keep reconnecting (backoff + jitter) this long per step
 
     def validate(self) -> str | None:
         if self.kind in ("maildir", "mbox", "eml") and not self.path:

@@ -29,6 +29,7 @@ from abusebox.models import Analysis
 from abusebox.triage.signals import LearnedSignals
 
 log = logging.getLogger(__name__)
+PARENT_CHECK_SECONDS = 1.0  # how often an idle worker checks that its parent lives
 K = TypeVar("K")
 
 
@@ -76,7 +77,13 @@ def analyze_safely(
         return AnalysisFailure("limits", "memory limit exceeded during analysis")
 
 
-def _worker_main(conn: Connection, settings: Settings, memory_bytes: int) -> None:
+def _worker_main(conn: Connection, settings: Settings, memory_bytes: int, parent_end: Connection) -> None:
+    # The fork inherited the parent's end of the pipe: close it, so that recv() sees EOF
+    # and this process exits when the parent dies (even by SIGKILL) instead of lingering.
+    # Later workers also inherit earlier workers' parent ends, so we also watch for the
+    # parent's death (re-parenting changes our ppid) while waiting for work.
+    parent_end.close()
+    parent_pid = os.getppid()
     # Ctrl-C reaches the whole process group: the parent decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -85,6 +92,10 @@ def _worker_main(conn: Connection, settings: Settings, memory_bytes: int) -> Non
     learned: LearnedSignals | None = None
     while True:
         try:
+            if not conn.poll(PARENT_CHECK_SECONDS):
+                if os.getppid() != parent_pid:
+                    return
+                continue
             task = conn.recv()
         except EOFError:
             return
@@ -101,7 +112,9 @@ class _Worker:
     def __init__(self, ctx: mp.context.BaseContext, settings: Settings, memory_bytes: int) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
-        self.process = ctx.Process(target=_worker_main, args=(child, settings, memory_bytes), daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, settings, memory_bytes, parent), daemon=True
+        )
         self.process.start()
         child.close()
         self.key: object = None

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from imap_server import dovecot, dovecot_no_move, dovecot_no_uidplus, mailbox  # noqa: F401 (IMAP fixtures)
 from sqlalchemy import create_engine, text
 
 from abusebox.config import LimitSettings, Settings

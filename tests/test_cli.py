@@ -176,3 +176,13 @@ def test_corpus_ingest_every_message_processed_or_quarantined(tmp_path: Path, db
         assert message["status"] in ("processed", "quarantined")
         if message["status"] == "quarantined":
             assert message["status_reason"]
+
+
+def test_config_option_before_or_after_the_command(tmp_path: Path) -> None:
+    config = init(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()  # no abusebox.toml here: only --config can find the database
+    before = abusebox("--config", str(config), "messages", "list", "--json", cwd=elsewhere)
+    after = abusebox("messages", "list", "--json", "--config", str(config), cwd=elsewhere)
+    assert before.returncode == after.returncode == 0, before.stderr.decode()
+    assert json.loads(before.stdout) == json.loads(after.stdout) == []

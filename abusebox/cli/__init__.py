@@ -9,20 +9,25 @@ import sys
 from collections.abc import Sequence
 
 from abusebox.cli import db as db_cmd
-from abusebox.cli import enrich, incidents, ingest, keys, messages, parse, run
+from abusebox.cli import enrich, incidents, ingest, keys, messages, parse, poll, run, status
 from abusebox.config import ConfigError, Settings, find_config, load_settings
 
-COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, enrich, keys, run)
+COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, enrich, keys, run, poll, status)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # SUPPRESS: an option given before the command is not reset by the command's own
+    # default (`abusebox --config X poll` and `abusebox poll --config X` both work).
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config",
         metavar="PATH",
+        default=argparse.SUPPRESS,
         help="config file (default: ./abusebox.toml, then $ABUSEBOX_CONFIG)",
     )
-    common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log debug details"
+    )
     parser = argparse.ArgumentParser(
         prog="abusebox",
         description="Abuse-mailbox processing: evidence, PGP, triage, extraction and incidents.",
@@ -46,6 +51,8 @@ def load(args: argparse.Namespace) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.config = getattr(args, "config", None)
+    args.verbose = getattr(args, "verbose", False)
     quiet_default = logging.INFO if getattr(args, "long_running", False) else logging.WARNING
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else quiet_default,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from abusebox.cli.common import open_db
+from abusebox.jobs import register_housekeeping
 from abusebox.service import Worker
 
 
@@ -16,6 +17,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def cmd_run(args: argparse.Namespace) -> int:
     db = open_db(args.settings)
     worker = Worker(args.settings, db)
+    register_housekeeping(worker, args.settings, db)
     worker.install_signal_handlers()
     worker.run_forever()
     return 0

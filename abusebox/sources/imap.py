@@ -1,0 +1,267 @@
+"""IMAP connection for one source: TLS/STARTTLS/plain, timeouts, reconnect with backoff.
+
+`ImapSession` connects lazily and drops the connection on any transport fault; `call`
+runs one step (connect + SELECT + the step) under a tenacity retry policy with
+exponential backoff and full jitter, so a dropped connection mid-FETCH reconnects and
+repeats that step. The folder's UIDVALIDITY is checked on every SELECT: UIDs from
+before a change must never be used to move or fetch messages after it.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Literal, TypeVar
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_delay,
+    stop_any,
+    wait_random_exponential,
+)
+
+from abusebox.config import ConfigError, SourceSettings, secret
+from abusebox.errors import TransientError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Transport faults worth a reconnect: refused/reset/timed-out sockets, TLS errors (both
+# OSError) and a connection the server closed (imaplib's `abort`, e.g. "BYE shutting down").
+RETRYABLE: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.abort)
+BACKOFF_MULTIPLIER = 0.5  # seconds; waits are random in [0, 0.5 * 2**n], capped
+BACKOFF_MAX = 60.0
+MoveMethod = Literal["move", "copy-expunge", "copy"]
+
+
+class ImapUnavailable(TransientError):
+    """The server stayed unreachable through every retry; try again next poll."""
+
+
+class UidValidityChanged(TransientError):
+    """UIDVALIDITY changed during a poll: stop using this poll's UIDs."""
+
+
+def uid_set(uids: Iterable[int]) -> str:
+    """A compact IMAP sequence set: consecutive UIDs become ranges (`1:500,502`).
+
+    Ranges cover only UIDs that are all wanted, so a UID command never touches others.
+    """
+    ordered = sorted(set(uids))
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        parts.append(str(ordered[i]) if i == j else f"{ordered[i]}:{ordered[j]}")
+        i = j + 1
+    return ",".join(parts)
+
+
+def _connect(source: SourceSettings, password: str) -> IMAPClient:
+    assert source.host is not None and source.user is not None
+    context = ssl.create_default_context()
+    if source.security == "tls":
+        client = IMAPClient(
+            source.host,
+            port=source.port or 993,
+            ssl=True,
+            ssl_context=context,
+            timeout=source.timeout_seconds,
+        )
+    else:
+        client = IMAPClient(source.host, port=source.port or 143, ssl=False, timeout=source.timeout_seconds)
+        if source.security == "starttls":
+            client.starttls(context)
+    client.login(source.user, password)
+    return client
+
+
+class ImapSession:
+    """A lazily opened connection with one folder selected; reconnects on transport faults."""
+
+    def __init__(self, source: SourceSettings, stop: threading.Event | None = None) -> None:
+        if not source.password_env:
+            raise ConfigError(f"source {source.name!r}: imap needs `password_env`")
+        self.source = source
+        self.password = secret(source.password_env, f"source {source.name!r}") or ""
+        self.stop = stop or threading.Event()
+        self.uidvalidity: int | None = None  # pinned by the first SELECT of a poll
+        self._client: IMAPClient | None = None
+        self._delimiter: str | None = None
+        self._prefix = ""
+        self._ensured: set[str] = set()
+
+    # -- connection -------------------------------------------------------------------
+    def client(self) -> IMAPClient:
+        """The connected client with the source folder selected (connect if needed)."""
+        if self._client is None:
+            client = _connect(self.source, self.password)
+            try:
+                info = client.select_folder(self.server_name(self.source.folder, client))
+            except BaseException:
+                _shutdown(client)
+                raise
+            uidvalidity = int(info[b"UIDVALIDITY"])
+            if self.uidvalidity is None:
+                self.uidvalidity = uidvalidity
+            elif uidvalidity != self.uidvalidity:
+                _shutdown(client)
+                raise UidValidityChanged(
+                    f"{self.source.name}: UIDVALIDITY of {self.source.folder} changed from "
+                    f"{self.uidvalidity} to {uidvalidity} during the poll"
+                )
+            self._client = client
+        return self._client
+
+    def disconnect(self) -> None:
+        """Log out politely; the next step reconnects (used while processing a batch)."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except (*RETRYABLE, IMAPClientError):
+            _shutdown(client)
+
+    def _stop_requested(self, _state: RetryCallState) -> bool:
+        return self.stop.is_set()
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            _shutdown(client)
+
+    def call(self, what: str, step: Callable[[IMAPClient], T]) -> T:
+        """Run one step on the selected folder, reconnecting with backoff and jitter on faults."""
+
+        def before_sleep(state: RetryCallState) -> None:
+            self._drop()
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "%s: %s failed (%s: %s); reconnecting in %.1f s (attempt %d)",
+                self.source.name,
+                what,
+                type(exc).__name__,
+                exc,
+                state.upcoming_sleep,
+                state.attempt_number,
+            )
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(RETRYABLE),
+            wait=wait_random_exponential(multiplier=BACKOFF_MULTIPLIER, max=BACKOFF_MAX),
+            stop=stop_any(stop_after_delay(self.source.retry_max_seconds), self._stop_requested),
+            sleep=self.stop.wait,  # a stop request cuts the backoff short
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(lambda: step(self.client()))
+        except RETRYABLE as exc:
+            self._drop()
+            raise ImapUnavailable(f"{self.source.name}: {what}: {type(exc).__name__}: {exc}") from exc
+
+    def idle_wait(self, seconds: float) -> bool:
+        """IDLE until the server announces new mail, `seconds` pass or a stop is requested.
+
+        False when the server has no IDLE (the caller sleeps instead). Transport faults
+        propagate: the caller falls back to sleeping until the next poll.
+        """
+        client = self.client()
+        if not client.has_capability("IDLE"):
+            return False
+        deadline = time.monotonic() + seconds
+        client.idle()
+        try:
+            while not self.stop.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                # Short checks so that a stop request is seen within a second.
+                responses = client.idle_check(timeout=min(1.0, remaining))
+                if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
+                    break
+        finally:
+            client.idle_done()
+        return True
+
+    # -- folders ----------------------------------------------------------------------
+    def server_name(self, name: str, client: IMAPClient | None = None) -> str:
+        """Map a configured folder name (`/`-separated) to the server's hierarchy and namespace."""
+        client = client or self.client()
+        if self._delimiter is None:
+            self._delimiter, self._prefix = _hierarchy(client)
+        if name.upper() == "INBOX":
+            return "INBOX"
+        mapped = name.replace("/", self._delimiter) if self._delimiter else name
+        if self._prefix and not mapped.startswith(self._prefix):
+            mapped = self._prefix + mapped
+        return mapped
+
+    def ensure_folder(self, client: IMAPClient, name: str) -> str:
+        """Create (and subscribe) a target folder once per session if it is missing."""
+        server = self.server_name(name, client)
+        if server in self._ensured:
+            return server
+        if not client.folder_exists(server):
+            try:
+                client.create_folder(server)
+            except IMAPClientError:
+                if not client.folder_exists(server):  # not a creation race: a real refusal
+                    raise
+            try:
+                client.subscribe_folder(server)
+            except IMAPClientError as exc:  # subscription is a convenience for mail clients
+                log.info("%s: could not subscribe %s: %s", self.source.name, server, exc)
+        self._ensured.add(server)
+        return server
+
+
+def move(client: IMAPClient, uids: list[int], target: str) -> MoveMethod:
+    """Move by UID; without MOVE copy + \\Deleted + UID EXPUNGE; without UIDPLUS only copy.
+
+    A plain EXPUNGE would also remove messages someone else flagged \\Deleted: never used.
+    """
+    message_set = uid_set(uids)
+    if client.has_capability("MOVE"):
+        client.move(message_set, target)
+        return "move"
+    client.copy(message_set, target)
+    if client.has_capability("UIDPLUS"):
+        client.add_flags(message_set, [b"\\Deleted"], silent=True)
+        client.uid_expunge(message_set)
+        return "copy-expunge"
+    return "copy"
+
+
+def _hierarchy(client: IMAPClient) -> tuple[str, str]:
+    """The personal namespace's hierarchy delimiter and prefix (e.g. `.` and `INBOX.`)."""
+    if client.has_capability("NAMESPACE"):
+        personal = client.namespace().personal
+        if personal:
+            prefix, delimiter = personal[0]
+            return (delimiter or "/"), prefix or ""
+    listing = client.list_folders("", "")
+    delimiter = listing[0][1] if listing else b"/"
+    text = delimiter.decode() if isinstance(delimiter, bytes) else (delimiter or "/")
+    return text, ""
+
+
+def _shutdown(client: IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except (*RETRYABLE, IMAPClientError) as exc:
+        log.debug("closing a broken IMAP connection: %s", exc)
+
+
+__all__ = ["ImapSession", "ImapUnavailable", "MoveMethod", "UidValidityChanged", "move", "uid_set"]

@@ -1,0 +1,214 @@
+"""The mailbox ledger (which UID under which UIDVALIDITY became which message) and per-source state.
+
+The ledger, never the IMAP `\\Seen` flag, decides what is new: people open messages in
+their mail client too. A row is written as soon as the raw bytes are committed; the
+move to the processed or quarantine folder is recorded on the same row afterwards, so
+a crash between the two leaves a row that the next poll finishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from abusebox.store.db import Database
+from abusebox.store.schema import MailboxItemRow, MailboxStateRow, MessageRow, utcnow
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    uid: int
+    message_pk: int
+    status: str  # the message's status: new, processed, quarantined, failed
+    moved: bool
+
+
+@dataclass(frozen=True)
+class CycleCounts:
+    """What one poll cycle added to a source's counters."""
+
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    moved: int = 0
+
+
+@dataclass(frozen=True)
+class SourceState:
+    source: str
+    folder: str | None
+    uidvalidity: int | None
+    fetched: int
+    new: int
+    duplicates: int
+    quarantined: int
+    moved: int
+    errors: int
+    uidvalidity_changes: int
+    last_poll_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+        return {
+            "source": self.source,
+            "folder": self.folder,
+            "uidvalidity": self.uidvalidity,
+            "fetched": self.fetched,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "moved": self.moved,
+            "errors": self.errors,
+            "uidvalidity_changes": self.uidvalidity_changes,
+            "last_poll_at": iso(self.last_poll_at),
+            "last_success_at": iso(self.last_success_at),
+            "last_error": self.last_error,
+        }
+
+
+def ledger(
+    db: Database, source: str, folder: str, uidvalidity: int, uids: Iterable[int]
+) -> dict[int, LedgerEntry]:
+    """Ledger entries for the given UIDs (those present on the server now), keyed by UID."""
+    wanted = set(uids)
+    if not wanted:
+        return {}
+    # Bounded below by the smallest UID on the server: with moving enabled the folder
+    # holds few messages, so this reads a handful of rows, not the whole history.
+    query = (
+        select(MailboxItemRow.uid, MailboxItemRow.message_pk, MessageRow.status, MailboxItemRow.moved_at)
+        .join(MessageRow, MessageRow.id == MailboxItemRow.message_pk)
+        .where(
+            MailboxItemRow.source == source,
+            MailboxItemRow.folder == folder,
+            MailboxItemRow.uidvalidity == uidvalidity,
+            MailboxItemRow.uid >= min(wanted),
+            MailboxItemRow.uid <= max(wanted),
+        )
+    )
+    with db.session() as session:
+        return {
+            row.uid: LedgerEntry(row.uid, row.message_pk, row.status, row.moved_at is not None)
+            for row in session.execute(query)
+            if row.uid in wanted
+        }
+
+
+def record_item(db: Database, source: str, folder: str, uidvalidity: int, uid: int, message_pk: int) -> None:
+    """Write the ledger row for a UID whose raw bytes are committed (idempotent)."""
+    try:
+        with db.session() as session:
+            session.add(
+                MailboxItemRow(
+                    source=source, folder=folder, uidvalidity=uidvalidity, uid=uid, message_pk=message_pk
+                )
+            )
+    except IntegrityError:  # already recorded (a concurrent poll or a repeated call)
+        return
+
+
+def record_moves(
+    db: Database, source: str, folder: str, uidvalidity: int, uids: Iterable[int], moved_to: str, note: str
+) -> None:
+    uid_list = list(uids)
+    if not uid_list:
+        return
+    with db.session() as session:
+        session.execute(
+            update(MailboxItemRow)
+            .where(
+                MailboxItemRow.source == source,
+                MailboxItemRow.folder == folder,
+                MailboxItemRow.uidvalidity == uidvalidity,
+                MailboxItemRow.uid.in_(uid_list),
+            )
+            .values(moved_at=utcnow(), moved_to=moved_to, move_note=note)
+        )
+
+
+def _state_row(session: Any, source: str) -> MailboxStateRow:
+    row = session.get(MailboxStateRow, source)
+    if row is None:
+        row = MailboxStateRow(
+            source=source,
+            fetched=0,
+            new=0,
+            duplicates=0,
+            quarantined=0,
+            moved=0,
+            errors=0,
+            uidvalidity_changes=0,
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def note_uidvalidity(db: Database, source: str, folder: str, uidvalidity: int) -> int | None:
+    """Remember the folder's UIDVALIDITY; return the previous one when it changed, else None."""
+    for attempt in (1, 2):
+        try:
+            with db.session() as session:
+                row = _state_row(session, source)
+                previous = row.uidvalidity if row.folder == folder else None
+                changed = previous is not None and previous != uidvalidity
+                if changed:
+                    row.uidvalidity_changes += 1
+                row.folder = folder
+                row.uidvalidity = uidvalidity
+                return previous if changed else None
+        except IntegrityError:  # two processes created the row at once; the retry updates it
+            if attempt == 2:
+                raise
+    return None
+
+
+def record_cycle(db: Database, source: str, counts: CycleCounts, error: str | None = None) -> None:
+    """Add one cycle's counters; a failed cycle counts an error and keeps its message."""
+    now = utcnow()
+    with db.session() as session:
+        row = _state_row(session, source)
+        row.fetched += counts.fetched
+        row.new += counts.new
+        row.duplicates += counts.duplicates
+        row.quarantined += counts.quarantined
+        row.moved += counts.moved
+        row.last_poll_at = now
+        if error is None:
+            row.last_success_at = now
+        else:
+            row.errors += 1
+            row.last_error = f"{now:%Y-%m-%dT%H:%M:%SZ} {error}"[:4000]
+
+
+def source_states(db: Database) -> list[SourceState]:
+    with db.session() as session:
+        rows = session.scalars(select(MailboxStateRow).order_by(MailboxStateRow.source))
+        return [
+            SourceState(
+                r.source,
+                r.folder,
+                r.uidvalidity,
+                r.fetched,
+                r.new,
+                r.duplicates,
+                r.quarantined,
+                r.moved,
+                r.errors,
+                r.uidvalidity_changes,
+                r.last_poll_at,
+                r.last_success_at,
+                r.last_error,
+            )
+            for r in rows
+        ]
