@@ -9,10 +9,10 @@ import sys
 from collections.abc import Sequence
 
 from abusebox.cli import db as db_cmd
-from abusebox.cli import enrich, incidents, ingest, keys, messages, parse, poll, run, status
+from abusebox.cli import draft, enrich, incidents, ingest, keys, messages, parse, poll, run, status
 from abusebox.config import ConfigError, Settings, find_config, load_settings
 
-COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, enrich, keys, run, poll, status)
+COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, draft, enrich, keys, run, poll, status)
 
 
 def build_parser() -> argparse.ArgumentParser:

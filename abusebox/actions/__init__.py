@@ -1,0 +1,1 @@
+"""Actions on incidents: drafts of notifications for the people who must act."""

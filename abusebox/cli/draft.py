@@ -1,0 +1,36 @@
+"""`abusebox draft ID [--lang ja|en]`: a notification mail draft for an incident."""
+
+from __future__ import annotations
+
+import argparse
+
+from abusebox.actions.drafts import LANGUAGES, render_notification
+from abusebox.cli.common import err, open_db
+from abusebox.cli.output import print_json
+from abusebox.store import incidents as incident_store
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "draft",
+        parents=[common],
+        help="print a notification draft for an incident (to its owner or abuse contact)",
+    )
+    p.add_argument("id", type=int, help="incident ID")
+    p.add_argument("--lang", choices=LANGUAGES, help="language (default: the owner's, else [mail] language)")
+    p.add_argument("--json", action="store_true", help="{to, subject, body, language}")
+    p.set_defaults(func=cmd_draft)
+
+
+def cmd_draft(args: argparse.Namespace) -> int:
+    db = open_db(args.settings)
+    detail = incident_store.get_incident(db, args.id)
+    if detail is None:
+        err(f"no incident {args.id}")
+        return 1
+    draft = render_notification(detail, args.settings, args.lang)
+    if args.json:
+        print_json({"to": draft.to, "subject": draft.subject, "body": draft.body, "language": draft.language})
+    else:
+        print(draft.as_text())
+    return 0
