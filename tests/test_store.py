@@ -54,3 +54,29 @@ def test_sqlite_pragmas(tmp_path) -> None:  # type: ignore[no-untyped-def]
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_upgrading_keeps_every_row(db_url: str) -> None:
+    """Schema upgrades must never lose evidence (SQLite batch migrations recreate tables)."""
+    from sqlalchemy import text
+
+    db = Database(db_url)
+    db.upgrade("0001")
+    stored = message_store.store_raw(db, RawMessage(b"From: a@example.org\n\nkept\n", "t", "1"))
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "insert into reports (message_pk, verdict, format, spam_score, reasons, extraction_reasons,"
+                " pgp_status, pgp_encrypted, pgp_detail, verdict_by, created_at, updated_at) values"
+                " (:m, 'report', 'freeform', 0, '[]', '[]', 'none', false, '{}', 't', :t, :t)"
+            ),
+            {"m": stored.pk, "t": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
+    db.upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from messages")).scalar() == 1
+        assert conn.execute(text("select count(*) from reports")).scalar() == 1
+        if db.dialect == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert message_store.get_raw(db, stored.pk) == b"From: a@example.org\n\nkept\n"
+    db.dispose()
