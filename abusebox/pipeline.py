@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 Outcome = Literal["processed", "duplicate", "quarantined", "unreadable"]
 COMMIT_BATCH = 100  # messages per transaction
 COMMIT_SECONDS = 0.5  # ... or this long since the batch began, whichever comes first
+STORE_BATCH = 50  # raw messages committed per transaction ...
+STORE_BATCH_BYTES = 16 * 1024 * 1024  # ... or this many bytes, whichever comes first
 KEEP_DESK: DeskVerdict = ("", "")  # sentinel: keep whatever verdict a handler gave earlier
 
 
@@ -102,17 +104,21 @@ class Pipeline:
         self.pool.set_learned(self.learned.get())
 
         def to_analyse() -> Iterator[tuple[tuple[int, str], bytes]]:
-            for item in items:
-                if isinstance(item, SourceError):
-                    side.append(IngestResult("unreadable", None, str(item.args[0]), str(item.args[1])))
-                    continue
-                stored = message_store.store_raw(self.db, item)
-                if on_stored is not None:
-                    on_stored(item, stored.pk)
-                if stored.status in ("processed", "quarantined", "failed"):
-                    side.append(IngestResult("duplicate", stored.pk, item.source_id))
-                    continue
-                yield (stored.pk, item.source_id), item.raw
+            for chunk in _store_chunks(items):
+                messages = [item for item in chunk if isinstance(item, RawMessage)]
+                for item in chunk:
+                    if isinstance(item, SourceError):
+                        side.append(IngestResult("unreadable", None, str(item.args[0]), str(item.args[1])))
+                # Evidence first: the chunk's raw bytes are committed before any is analysed.
+                for item, stored in zip(
+                    messages, message_store.store_raw_many(self.db, messages), strict=True
+                ):
+                    if on_stored is not None:
+                        on_stored(item, stored.pk)
+                    if stored.status in ("processed", "quarantined", "failed"):
+                        side.append(IngestResult("duplicate", stored.pk, item.source_id))
+                        continue
+                    yield (stored.pk, item.source_id), item.raw
 
         yield from self._committed(self.pool.run(to_analyse()), side)
 
@@ -235,6 +241,20 @@ class Pipeline:
             traceback=failure.traceback,
         )
         message_store.add_event(session, pk, "pipeline", "quarantined", {"stage": failure.stage})
+
+
+def _store_chunks(items: Iterable[RawMessage | SourceError]) -> Iterator[list[RawMessage | SourceError]]:
+    """Group a stream into chunks stored in one transaction each (bounded in count and bytes)."""
+    chunk: list[RawMessage | SourceError] = []
+    size = 0
+    for item in items:
+        chunk.append(item)
+        size += len(item.raw) if isinstance(item, RawMessage) else 0
+        if len(chunk) >= STORE_BATCH or size >= STORE_BATCH_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def _drain(side: list[IngestResult]) -> Iterator[IngestResult]:

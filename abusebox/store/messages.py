@@ -82,6 +82,19 @@ def store_raw(db: Database, message: RawMessage, headers: dict[str, Any] | None 
     Duplicate detection is by sha256 of the bytes, never by Message-ID; two processes
     storing the same bytes at once both get the one row.
     """
+    with db.session() as session:
+        return _store_one(session, message, headers)
+
+
+def store_raw_many(db: Database, messages: list[RawMessage]) -> list[StoredMessage]:
+    """Store several raw messages in one transaction (same rules as store_raw)."""
+    if not messages:
+        return []
+    with db.session() as session:
+        return [_store_one(session, message, None) for message in messages]
+
+
+def _store_one(session: Session, message: RawMessage, headers: dict[str, Any] | None) -> StoredMessage:
     sha = message.sha256
     h = headers or {}
     values = {
@@ -99,14 +112,11 @@ def store_raw(db: Database, message: RawMessage, headers: dict[str, Any] | None 
         "attempts": 0,
         "archived": False,
     }
-    with db.session() as session:
-        pk = _insert_ignoring_duplicates(session, values)
-        if pk is not None:
-            return StoredMessage(pk, sha, True, "new")
-        found = session.execute(
-            select(MessageRow.id, MessageRow.status).where(MessageRow.sha256 == sha)
-        ).one()
-        return StoredMessage(found.id, sha, False, found.status)
+    pk = _insert_ignoring_duplicates(session, values)
+    if pk is not None:
+        return StoredMessage(pk, sha, True, "new")
+    found = session.execute(select(MessageRow.id, MessageRow.status).where(MessageRow.sha256 == sha)).one()
+    return StoredMessage(found.id, sha, False, found.status)
 
 
 def find_by_sha(db: Database, sha: str) -> StoredMessage | None:
