@@ -225,6 +225,13 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
         1.0,
     ),
     (_rx(r"攻撃|侵入試行|侵入の試み|エクスプロイト|不正な通信|インジェクション"), "intrusion-attempt", 1.0),
+    # Copyright notices (DMCA, ACNS) are not security incidents but still reports: other.
+    (
+        _rx(r"copyright|\bDMCA\b|claimed infringement|infring\w*|\bACNS\b|pirated|piracy"),
+        "other",
+        3.0,
+    ),
+    (_rx(r"著作権|知的財産|海賊版"), "other", 3.0),
 )
 _QUOTED = re.compile(r"^\s*(?:>|\|)")
 _SIGNATURE = re.compile(r"^(?:-- ?|_{5,}|-{5,}|={5,})\s*$")

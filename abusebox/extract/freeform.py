@@ -4,8 +4,8 @@ For each evidence line (see lines.py) every address is given a role (roles.py), 
 time, a category and the attacked port. Observations hold one entry per (ip, time)
 for sources and one per address for targets; targets are also listed in
 ``Extraction.targets``. Times: a time on the line; else a time of day on the line with
-the last date stated before it; else the one time stated in the same paragraph; else
-the one time stated in the part. Zone: on the value, else the zone the report states,
+the last date stated before it; else the one time (or the start of the short window)
+stated in the same paragraph; else in the part. Zone: on the value, else the zone the report states,
 else the Date header's offset.
 """
 
@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from abusebox.extract.categories import category_from_text, line_category
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
 from abusebox.extract.roles import RoleGuess, guess_role
+from abusebox.extract.tablecols import Header, is_separator, read_header
 from abusebox.extract.times import TimeParts, combine, day_first_from, find_time_parts, stated_zone
 from abusebox.models import Extraction, Observation, ParsedMessage
 from abusebox.parsing.language import language_of
@@ -40,7 +41,7 @@ _SERVICE_PORT = re.compile(
 _SERVICE_WORDS = (
     (re.compile(r"\bssh[d2]?\b", re.I | re.ASCII), 22),
     (re.compile(r"\btelnet\b", re.I | re.ASCII), 23),
-    (re.compile(r"\bRDP\b|リモートデスクトップ", re.I | re.ASCII), 3389),
+    (re.compile(r"\bRDP\b|\bremote desktop\b|リモートデスクトップ", re.I | re.ASCII), 3389),
 )
 _PORT_HINT = re.compile(r"port|pt=|/tcp|/udp|ポート", re.IGNORECASE)
 _DPT = re.compile(r"\bDPT=\d")
@@ -71,6 +72,24 @@ def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare:
         if pattern.search(line):
             return port
     return None
+
+
+# Login services without a port word of their own: a report naming one of them next to
+# SSH or RDP is about several services, and no single port applies to all its sources.
+_OTHER_SERVICES = re.compile(
+    r"\bHTTP/\d|\bwp-login|\bxmlrpc|\b(?:e?smtp|imap|pop3|ftp|sasl|dovecot|postfix|exim|sip|vnc|mysql)\b",
+    re.I | re.ASCII,
+)
+
+
+def _report_service(text: str) -> int | None:
+    """The port of the one login service a brute-force report names anywhere ("Remote
+    Desktop" in the prose, Event 4625 lines below it); None when it names several."""
+    head = text[:200_000]
+    ports = {port for pattern, port in _SERVICE_WORDS if pattern.search(head)}
+    if len(ports) != 1 or _OTHER_SERVICES.search(head):
+        return None
+    return ports.pop()
 
 
 class _Times:
@@ -106,24 +125,25 @@ class _Times:
             parts, date=date, default_tz=ctx.zone, reference=ctx.reference, day_first=ctx.day_first
         )
 
-    def for_line(self, index: int, line: EvidenceLine) -> tuple[datetime | None, str | None]:
+    def for_line(self, index: int, line: EvidenceLine) -> tuple[datetime | None, str | None, bool]:
+        """(time, its text, whether the line itself states it) for one line."""
         found = self.parts[index]
         for parts in found:
             if parts.has_date and parts.has_time:
                 value = self._combine(parts)
                 if value is not None:
-                    return value, parts.original
+                    return value, parts.original, True
         date = next((p for p in found if p.has_date and not p.has_time), None) or self.last_date[index]
         if date is not None:
             for parts in found:
                 if parts.has_time and not parts.has_date:
                     value = self._combine(parts, date)
                     if value is not None:
-                        return value, f"{date.original} {parts.original}"
+                        return value, f"{date.original} {parts.original}", True
         for single in (self.paragraph_time.get(line.paragraph), self.part_time.get(line.part)):
             if single is not None:
-                return single
-        return None, None
+                return single[0], single[1], False
+        return None, None, False
 
 
 class _LineCategories:
@@ -144,8 +164,22 @@ class _LineCategories:
         return self._cache[key]
 
 
+# A paragraph or part that states a few times close together ("First seen ... Last
+# seen ...", "Listed since ... Last detection ...") describes one incident window: its
+# start is the time of an address stated without one. More, or farther apart, is a log
+# of other events, and no time is better than a wrong one.
+MAX_WINDOW_TIMES = 3
+MAX_WINDOW = timedelta(hours=24)
+
+
 def _single(pools: dict[int, set[tuple[datetime, str]]]) -> dict[int, tuple[datetime, str]]:
-    return {key: min(pool) for key, pool in pools.items() if len({value for value, _o in pool}) == 1}
+    """Per paragraph (or part): the one time it states, or the start of its short window."""
+    chosen: dict[int, tuple[datetime, str]] = {}
+    for key, pool in pools.items():
+        values = {value for value, _o in pool}
+        if len(values) <= MAX_WINDOW_TIMES and max(values) - min(values) <= MAX_WINDOW:
+            chosen[key] = min(pool)
+    return chosen
 
 
 def _report_category(parsed: ParsedMessage, text: str) -> str | None:
@@ -176,8 +210,9 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         extraction.reasons.append(f"times without a zone read in {ctx.zone}, as the report states")
     elif reference is not None:
         extraction.reasons.append(f"times without a zone read in the Date header's offset ({reference:%z})")
-    with_hits = [(i, line, find_ips(line.text)) for i, line in enumerate(lines)]
-    with_hits = [(i, line, hits) for i, line, hits in with_hits if hits]
+    all_hits = [(i, line, find_ips(line.text)) for i, line in enumerate(lines)]
+    headers = _table_headers(all_hits)
+    with_hits = [(i, line, hits) for i, line, hits in all_hits if hits]
     if not with_hits:
         return extraction
     times = _Times(lines, line_parts, ctx)
@@ -187,7 +222,7 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     for i, line in enumerate(lines):
         if i not in with_addresses and len(paragraphs.get(line.paragraph, "")) < 4000:
             paragraphs[line.paragraph] = paragraphs.get(line.paragraph, "") + "\n" + line.text
-    guesses = [(i, line, hits, _roles(line.text, hits)) for i, line, hits in with_hits]
+    guesses = [(i, line, hits, _roles(line.text, hits, headers.get(i))) for i, line, hits in with_hits]
     targets = {
         h.ip
         for _i, _l, hits, roles in guesses
@@ -195,43 +230,83 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         if r.role == "target" and r.cued
     }
     seen: set[tuple[str, datetime | None, str]] = set()
+    # Sources whose time was borrowed from the paragraph: a later line stating that time
+    # itself (with its port and log evidence) replaces them.
+    borrowed: dict[tuple[str, datetime | None, str], int] = {}
     categories = _LineCategories()
+    service = _report_service(text) if ctx.category == "brute-force" else None
     for index, line, hits, roles in guesses:
-        when, original = times.for_line(index, line)
+        when, original, own = times.for_line(index, line)
         category = categories.of(line.text) or ctx.category
-        port = _service_port(line.text, hits, roles)
+        header = headers.get(index)
+        port = header.port(line.text) if header is not None else None
+        if port is None:
+            port = _service_port(line.text, hits, roles)
         if port is None:  # prose: "... から\n弊社サーバに対してSSHの総当たり攻撃" spans lines
             port = _service_port(paragraphs.get(line.paragraph, ""), [], [], bare=False)
+        if port is None:
+            port = service
         evidence = line.text.strip()[:MAX_EVIDENCE]
         for hit, guess in zip(hits, roles, strict=True):
             if not guess.cued and hit.ip in targets:
                 guess = RoleGuess("target", 0.8, "named as a target elsewhere in the report")
             key = (hit.ip, when if guess.role == "source" else None, guess.role)
-            if key in seen:
+            replace = borrowed.pop(key, None) if own and when is not None else None
+            if key in seen and replace is None:
                 continue
             seen.add(key)
+            if not own and when is not None and guess.role == "source":
+                borrowed[key] = len(extraction.observations)
             confidence = round(guess.confidence * (0.8 if line.quoted else 1.0), 3)
-            extraction.observations.append(
-                Observation(
-                    ip=hit.ip,
-                    time=when if guess.role == "source" else None,
-                    category=category,
-                    port=port if guess.role == "source" else None,
-                    evidence=evidence,
-                    role=guess.role,
-                    time_original=original if guess.role == "source" else None,
-                    confidence=confidence,
-                    reason=guess.reason,
-                )
+            observation = Observation(
+                ip=hit.ip,
+                time=when if guess.role == "source" else None,
+                category=category,
+                port=port if guess.role == "source" else None,
+                evidence=evidence,
+                role=guess.role,
+                time_original=original if guess.role == "source" else None,
+                confidence=confidence,
+                reason=guess.reason,
             )
+            if replace is None:
+                extraction.observations.append(observation)
+            else:
+                extraction.observations[replace] = observation
             if guess.role == "target" and hit.ip not in extraction.targets:
                 extraction.targets.append(hit.ip)
     return extraction
 
 
-def _roles(line: str, hits: list[IpHit]) -> list[RoleGuess]:
+def _table_headers(all_hits: list[tuple[int, EvidenceLine, list[IpHit]]]) -> dict[int, Header]:
+    """Line index -> the table header above it, for the rows that follow and fit it.
+
+    Blank lines do not end a table (an HTML table's rows may come out apart); the
+    first line that does not fit the header does.
+    """
+    found: dict[int, Header] = {}
+    current: Header | None = None
+    for index, line, hits in all_hits:
+        if not hits:
+            header = read_header(line.text)
+            if header is not None:
+                current = header
+            elif current is not None and not is_separator(line.text):
+                current = None
+        elif current is not None and current.fits(line.text):
+            found[index] = current
+        else:
+            current = None
+    return found
+
+
+def _roles(line: str, hits: list[IpHit], header: Header | None = None) -> list[RoleGuess]:
     roles: list[RoleGuess] = []
     for hit in hits:
+        column = header.column(line, hit.start) if header is not None else None
+        if column == "source" or column == "target":
+            roles.append(RoleGuess(column, 1.0, f"in the table's {column} column"))
+            continue
         # A range yields several hits with one span: neighbours are the hits outside it.
         prev_end = max((h.end for h in hits if h.end <= hit.start), default=0)
         next_start = min((h.start for h in hits if h.start >= hit.end), default=len(line))
