@@ -214,7 +214,7 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     headers = _table_headers(all_hits)
     with_hits = [(i, line, hits) for i, line, hits in all_hits if hits]
     if not with_hits:
-        return extraction
+        return _subject_sources(parsed, ctx, extraction)
     times = _Times(lines, line_parts, ctx)
     # Prose lines without addresses, per paragraph: they may name the attacked service.
     with_addresses = {i for i, _line, _hits in with_hits}
@@ -275,6 +275,44 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
                 extraction.observations[replace] = observation
             if guess.role == "target" and hit.ip not in extraction.targets:
                 extraction.targets.append(hit.ip)
+    return _subject_sources(parsed, ctx, extraction)
+
+
+def _subject_sources(parsed: ParsedMessage, ctx: _Context, extraction: Extraction) -> Extraction:
+    """ "Port scan from 203.0.113.5" with "see subject" as the body: when the body names no
+    source, the sources the subject names (with the time the subject states, if any)."""
+    if any(o.role == "source" for o in extraction.observations):
+        return extraction
+    subject = parsed.subject[:1000]
+    hits = find_ips(subject)
+    if not hits:
+        return extraction
+    found = find_time_parts(subject)
+    when = next(
+        (
+            value
+            for p in found
+            if p.has_date and p.has_time
+            for value in [combine(p, default_tz=ctx.zone, reference=ctx.reference, day_first=ctx.day_first)]
+            if value is not None
+        ),
+        None,
+    )
+    for hit, guess in zip(hits, _roles(subject, hits), strict=True):
+        if guess.role != "source" or hit.ip in extraction.targets:
+            continue
+        extraction.observations.append(
+            Observation(
+                ip=hit.ip,
+                time=when,
+                category=line_category(subject) or ctx.category,
+                port=_service_port(subject, hits, [guess]) if len(hits) == 1 else None,
+                evidence=subject.strip()[:MAX_EVIDENCE],
+                role="source",
+                confidence=round(guess.confidence * 0.9, 3),
+                reason=f"named in the subject ({guess.reason})",
+            )
+        )
     return extraction
 
 
