@@ -81,6 +81,8 @@ _SYSLOG_HOST = re.compile(
 # tcpdump "A.port > B.port", NetFlow "A:port -> B:port", hand-written "A => B" / "A → B".
 _TCPDUMP_AFTER = re.compile(r"^\s?>\s|^\s{0,6}(?:-{1,2}>|=>|→)\s")
 _TCPDUMP_BEFORE = re.compile(r"\s>\s$|\s(?:-{1,2}>|=>|→)\s{0,6}$")
+# nginx error logs end with host: "..." - the HTTP Host header, naming the reporter's server.
+_HTTP_HOST = re.compile(r"\bhost: ?\"$")
 # The host of a URL (http://IP/..., defanged hxxp[:]//IP) serves the content reported.
 _URL_HOST = re.compile(r"\b(?:https?|hxxps?|h\*\*ps?|ftp|fxp)\[?:\]?//$", re.IGNORECASE)
 
@@ -101,6 +103,8 @@ def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) 
         return RoleGuess("source", 1.0, "log key names the source")
     if _KEY_TARGET.search(before):
         return RoleGuess("target", 1.0, "log key names the destination")
+    if _HTTP_HOST.search(before):
+        return RoleGuess("target", 0.9, "the HTTP Host the request was sent to")
     if _TCPDUMP_AFTER.match(after):
         return RoleGuess("source", 0.95, "left of '>' or '->' in a packet or flow line")
     if _TCPDUMP_BEFORE.search(before):

@@ -2,7 +2,8 @@
 
 Reports paste tables into the body: CSV (``"ip","timestamp",...,"dst_ip"``), pipe tables
 (``| 送信元IP | 宛先IP | 宛先ポート |``), HTML tables (cells joined by tabs, see
-parsing/html.py) and columns aligned with runs of spaces. Cue words cannot tell
+parsing/html.py), columns aligned with runs of spaces and W3C extended logs (IIS,
+Windows Firewall: ``#Fields: date time s-ip ... c-ip``). Cue words cannot tell
 ``dst_ip`` from ``ip`` on a data row; the header can. ``read_header`` recognises a
 header line, ``Header.column`` finds the cell of an address on a following row, and
 ``Header.port`` reads that row's attacked port.
@@ -11,12 +12,15 @@ header line, ``Header.column`` finds the cell of an address on a following row, 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
 ColumnRole = Literal["source", "target", "port"]
 
-_DELIMITERS = ("\t", "|", ",", ";")
+_DELIMITERS = ("\t", "|", "｜", ",", ";")
+_W3C_FIELDS = re.compile(r"^\s*#Fields:\s*", re.IGNORECASE)
+_W3C = re.compile(r"(?<=\S)\s+(?=\S)")  # W3C logs separate fields with single spaces
 _ALIGNED = re.compile(r"(?<=\S) {2,}(?=\S)")  # columns aligned with spaces: 2+ between cells
 _SEPARATOR = re.compile(r"^[\s+|=:-]*$")  # +-----+-----+, |---|---|, =====
 _NORMALISE = re.compile(r"[^0-9a-z]+")
@@ -24,19 +28,22 @@ _SOURCE_NAMES = frozenset(
     {
         "ip", "ip_address", "ipaddress", "address", "src", "src_ip", "srcip", "source", "source_ip",
         "source_address", "source_ip_address", "attacker", "attacker_ip", "attacking_ip", "offender",
-        "offending_ip", "host_ip", "remote_ip", "client_ip", "ipv4", "ipv6", "src_addr", "saddr",
+        "offending_ip", "host_ip", "remote_ip", "client_ip", "ipv4", "ipv6", "src_addr", "saddr", "c_ip",
     }
 )  # fmt: skip
 _TARGET_NAMES = frozenset(
     {
         "dst", "dst_ip", "dstip", "dest_ip", "destination", "destination_ip", "destination_address",
         "target", "target_ip", "victim", "victim_ip", "sinkhole", "sinkhole_ip", "server_ip",
-        "local_ip", "honeypot", "sensor", "sensor_ip", "dst_addr", "daddr",
+        "local_ip", "honeypot", "sensor", "sensor_ip", "dst_addr", "daddr", "s_ip",
     }
 )  # fmt: skip
 _PORT_NAMES = frozenset(
-    {"port", "dst_port", "dstport", "dport", "dest_port", "destination_port", "target_port", "service_port"}
-)
+    {
+        "port", "dst_port", "dstport", "dport", "dest_port", "destination_port", "target_port",
+        "service_port", "s_port",
+    }
+)  # fmt: skip
 # Japanese names lose their kana when normalised, so they are matched on the raw cell.
 _JA_SOURCE = re.compile(r"^(?:送信元|攻撃元|発信元|接続元|アクセス元)(?:IP)?(?:アドレス)?$", re.IGNORECASE)
 _JA_TARGET = re.compile(r"^(?:宛先|攻撃先|対象|被害)(?:IP)?(?:アドレス|サーバ|ホスト)?$", re.IGNORECASE)
@@ -51,12 +58,17 @@ class Header:
     roles: tuple[ColumnRole | None, ...]
 
     def _cells(self, line: str) -> list[str]:
-        return self.delimiter.split(line.strip() if self.delimiter is _ALIGNED else line, MAX_COLUMNS)
+        return self.delimiter.split(line.strip() if self._spaced else line, MAX_COLUMNS)
+
+    @property
+    def _spaced(self) -> bool:
+        return self.delimiter is _ALIGNED or self.delimiter is _W3C
 
     def column(self, line: str, position: int) -> ColumnRole | None:
         """Role of the column holding ``line[position]`` (cells counted by delimiter)."""
-        start = len(line) - len(line.lstrip()) if self.delimiter is _ALIGNED else 0
-        index = sum(1 for _m in self.delimiter.finditer(line, start, position))
+        start = len(line) - len(line.lstrip()) if self._spaced else 0
+        # position + 1: the spaced delimiters look ahead at the cell's first character.
+        index = sum(1 for _m in self.delimiter.finditer(line, start, position + 1))
         return self.roles[index] if index < len(self.roles) else None
 
     def port(self, line: str) -> int | None:
@@ -64,7 +76,7 @@ class Header:
         cells = self._cells(line)
         for index, role in enumerate(self.roles):
             if role == "port" and index < len(cells):
-                value = cells[index].strip(_CELL_TRIM)
+                value = unicodedata.normalize("NFKC", cells[index]).strip(_CELL_TRIM)
                 if value.isascii() and value.isdigit() and 0 < int(value) <= 65535:
                     return int(value)
         return None
@@ -80,7 +92,7 @@ class Header:
 
 
 def _role(cell: str) -> ColumnRole | None:
-    raw = cell.strip(_CELL_TRIM)
+    raw = unicodedata.normalize("NFKC", cell).strip(_CELL_TRIM)
     if _JA_SOURCE.match(raw):
         return "source"
     if _JA_TARGET.match(raw):
@@ -106,7 +118,11 @@ def read_header(line: str) -> Header | None:
     """
     counts = {d: line.count(d) for d in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda d: counts[d])
-    if 2 <= counts[best] <= MAX_COLUMNS:
+    w3c = _W3C_FIELDS.match(line)
+    if w3c:
+        delimiter = _W3C
+        cells = _W3C.split(line[w3c.end() :].strip(), MAX_COLUMNS)
+    elif 2 <= counts[best] <= MAX_COLUMNS:
         delimiter = re.compile(re.escape(best))
         cells = line.split(best, MAX_COLUMNS)
     elif counts[best] == 0 and 2 <= len(_ALIGNED.findall(line.strip())) <= MAX_COLUMNS:
@@ -121,5 +137,6 @@ def read_header(line: str) -> Header | None:
 
 
 def is_separator(line: str) -> bool:
-    """A rule line between a table's header and its rows (``+----+``, ``|---|``)."""
-    return bool(_SEPARATOR.match(line))
+    """A line inside a table that is no row: a rule (``+----+``, ``|---|``) or a W3C
+    directive (``#Software: ...``)."""
+    return bool(_SEPARATOR.match(line)) or line.lstrip().startswith("#")
