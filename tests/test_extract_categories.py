@@ -102,3 +102,21 @@ def test_category_from_rsit(value, expected):
 def test_line_category_is_local_to_the_line():
     assert line_category("Invalid user admin from 192.0.2.1") == "brute-force"
     assert line_category("192.0.2.1") is None
+
+
+def test_copyright_notices_are_other():
+    from abusebox.extract.categories import category_from_text
+
+    text = "Notice of Claimed Infringement\nWe act for the copyright owner; BitTorrent peer 198.51.100.144"
+    assert category_from_text(text) == "other"
+    assert category_from_text("著作権侵害に関する通知") == "other"
+
+
+def test_compound_jail_names_take_their_qualifier():
+    from abusebox.parsing.formats.xarf import xarf_category
+
+    assert xarf_category("postfix-sasl") == "brute-force"  # SMTP AUTH guessing, not spam
+    assert xarf_category("apache-wp-login") == "brute-force"
+    assert xarf_category("apache-noscript") == "intrusion-attempt"
+    assert xarf_category("postfix") == "spam"
+    assert xarf_category("sshd") == "brute-force"

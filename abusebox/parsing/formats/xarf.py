@@ -33,6 +33,8 @@ _WORD_CATEGORIES: dict[str, str] = {
     "pop3": "brute-force",
     "sasl": "brute-force",
     "auth": "brute-force",
+    "sshd": "brute-force",
+    "dovecot": "brute-force",
     "wordpress": "brute-force",
     "xmlrpc": "brute-force",
     "htpasswd": "brute-force",
