@@ -120,3 +120,22 @@ def test_compound_jail_names_take_their_qualifier():
     assert xarf_category("apache-noscript") == "intrusion-attempt"
     assert xarf_category("postfix") == "spam"
     assert xarf_category("sshd") == "brute-force"
+
+
+def test_sinkhole_rows_with_family_names_are_malware_even_when_called_compromised():
+    from abusebox.extract.categories import category_from_text
+
+    text = (
+        "hosts in your network appear to be compromised and part of a botnet (sinkhole connections)\n"
+        "| Timestamp (UTC)     | IP            | Malware |\n"
+        "| 2026-11-19 03:11:52 | 198.51.100.31 | mirai   |\n"
+        "| 2026-11-19 03:40:07 | 198.51.100.32 | gafgyt  |\n"
+    )
+    assert category_from_text(text, subject="Compromised hosts in your network") == "malware"
+    assert category_from_text("our web server was compromised, a web shell uploaded") == "intrusion"
+
+
+def test_password_guessing_in_prose_is_brute_force():
+    from abusebox.extract.categories import category_from_text
+
+    assert category_from_text("has been trying to guess passwords on our IMAP server") == "brute-force"

@@ -396,3 +396,13 @@ def test_the_one_login_service_of_a_brute_force_report_gives_the_port():
     # A report naming another login service as well gets no report-wide port.
     mixed = body + '\n198.51.100.141 - - [19/Nov/2026:10:20:30 +0900] "POST /wp-login.php HTTP/1.1" 200 5\n'
     assert {port for _ip, _t, port in _sources(_extract(_mail(mixed)))} == {None}
+
+
+def test_suricata_eve_json_line():
+    body = (
+        '{"timestamp":"2026-11-19T10:20:30.123456+0000","event_type":"alert","src_ip":"192.0.2.240",'
+        '"src_port":4444,"dest_ip":"198.51.100.10","dest_port":80,"proto":"TCP"}\n'
+    )
+    extraction = _extract(_mail(body))
+    assert _sources(extraction) == [("192.0.2.240", "2026-11-19T10:20:30Z", 80)]
+    assert extraction.targets == ["198.51.100.10"]

@@ -263,3 +263,18 @@ def test_a_threat_intel_newsletter_naming_addresses_is_automated() -> None:
     a = analyze(_plain(body, "Threat Intel Weekly #214", extra), Settings())
     assert a.verdict == "automated", explain(a)
     assert any("[newsletter" in r for r in a.triage.reasons)
+
+
+def test_malspam_invoice_is_spam_and_domain_slamming_is_fraud() -> None:
+    invoice = (
+        "Please find the attached invoice INV-1 for services rendered. Payment is now overdue.\n"
+        "Kindly process the payment today to avoid a late fee.\nhttp://billing.example.com/INV-1.zip\n"
+    )
+    a = analyze(_plain(invoice, "Invoice INV-1 overdue"), Settings())
+    assert a.verdict == "spam", explain(a)
+    slam = (
+        "FINAL NOTICE\nYour search engine submission for example.net expires soon (domain expiration).\n"
+        "https://renewal.example.net/pay\nThis is not a bill. You are under no obligation to pay.\n"
+    )
+    b = analyze(_plain(slam, "Final notice: example.net"), Settings())
+    assert (b.verdict, b.triage.category) == ("non_incident", "fraud"), explain(b)

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from abusebox.extract.categories import category_from_text, line_category
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
+from abusebox.extract.linetimes import LineTimes, TimeContext
 from abusebox.extract.roles import RoleGuess, guess_role
 from abusebox.extract.tablecols import Header, is_separator, read_header
-from abusebox.extract.times import TimeParts, combine, day_first_from, find_time_parts, stated_zone
+from abusebox.extract.times import combine, day_first_from, find_time_parts, stated_zone
 from abusebox.models import Extraction, Observation, ParsedMessage
 from abusebox.parsing.language import language_of
 
@@ -31,7 +32,7 @@ MAX_EVIDENCE = 500
 # port (sshd "from A port 54321", A:54321) is ephemeral and says nothing: not recorded.
 _SERVICE_PORT = re.compile(
     r"\b(?:DPT|dport|dst_?port|dest_?port|destination[ _]port|service[ _]port|target[ _]port)"
-    r"\s?[=:]\s?(\d{1,5})\b"
+    r"[\"']?\s?[=:]\s?(\d{1,5})\b"
     r"|\b(\d{1,5})\s?/\s?(?:tcp|udp)\b"
     r"|(?:宛先|攻撃先|対象)ポート(?:番号)?\s?[:：]?\s?(\d{1,5})|(\d{1,5})\s?番ポート"
     r"|ポート(?:番号)?\s?[:：]?\s?(\d{1,5})"
@@ -92,60 +93,6 @@ def _report_service(text: str) -> int | None:
     return ports.pop()
 
 
-class _Times:
-    """Times per line, with the paragraph and part fallbacks."""
-
-    def __init__(self, lines: list[EvidenceLine], parts: list[list[TimeParts]], ctx: _Context) -> None:
-        self.ctx = ctx
-        self.parts = parts
-        self.last_date: list[TimeParts | None] = []
-        by_paragraph: dict[int, set[tuple[datetime, str]]] = {}
-        by_part: dict[int, set[tuple[datetime, str]]] = {}
-        last: TimeParts | None = None
-        last_part = -1
-        for line, found in zip(lines, self.parts, strict=True):
-            if line.part != last_part:
-                last = None  # a date stated in another part does not carry over
-            self.last_date.append(last)
-            for parts in found:
-                if parts.has_date:
-                    last, last_part = parts, line.part
-                if parts.has_date and parts.has_time:
-                    value = self._combine(parts)
-                    if value is not None:
-                        by_paragraph.setdefault(line.paragraph, set()).add((value, parts.original))
-                        by_part.setdefault(line.part, set()).add((value, parts.original))
-        # The one time a paragraph (or part) states, when it states exactly one.
-        self.paragraph_time = _single(by_paragraph)
-        self.part_time = _single(by_part)
-
-    def _combine(self, parts: TimeParts, date: TimeParts | None = None) -> datetime | None:
-        ctx = self.ctx
-        return combine(
-            parts, date=date, default_tz=ctx.zone, reference=ctx.reference, day_first=ctx.day_first
-        )
-
-    def for_line(self, index: int, line: EvidenceLine) -> tuple[datetime | None, str | None, bool]:
-        """(time, its text, whether the line itself states it) for one line."""
-        found = self.parts[index]
-        for parts in found:
-            if parts.has_date and parts.has_time:
-                value = self._combine(parts)
-                if value is not None:
-                    return value, parts.original, True
-        date = next((p for p in found if p.has_date and not p.has_time), None) or self.last_date[index]
-        if date is not None:
-            for parts in found:
-                if parts.has_time and not parts.has_date:
-                    value = self._combine(parts, date)
-                    if value is not None:
-                        return value, f"{date.original} {parts.original}", True
-        for single in (self.paragraph_time.get(line.paragraph), self.part_time.get(line.part)):
-            if single is not None:
-                return single[0], single[1], False
-        return None, None, False
-
-
 class _LineCategories:
     """line_category with a cache keyed on the line without digits: log lines repeat."""
 
@@ -162,24 +109,6 @@ class _LineCategories:
                 self._cache.clear()
             self._cache[key] = line_category(line)
         return self._cache[key]
-
-
-# A paragraph or part that states a few times close together ("First seen ... Last
-# seen ...", "Listed since ... Last detection ...") describes one incident window: its
-# start is the time of an address stated without one. More, or farther apart, is a log
-# of other events, and no time is better than a wrong one.
-MAX_WINDOW_TIMES = 3
-MAX_WINDOW = timedelta(hours=24)
-
-
-def _single(pools: dict[int, set[tuple[datetime, str]]]) -> dict[int, tuple[datetime, str]]:
-    """Per paragraph (or part): the one time it states, or the start of its short window."""
-    chosen: dict[int, tuple[datetime, str]] = {}
-    for key, pool in pools.items():
-        values = {value for value, _o in pool}
-        if len(values) <= MAX_WINDOW_TIMES and max(values) - min(values) <= MAX_WINDOW:
-            chosen[key] = min(pool)
-    return chosen
 
 
 def _report_category(parsed: ParsedMessage, text: str) -> str | None:
@@ -215,7 +144,7 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     with_hits = [(i, line, hits) for i, line, hits in all_hits if hits]
     if not with_hits:
         return _subject_sources(parsed, ctx, extraction)
-    times = _Times(lines, line_parts, ctx)
+    times = LineTimes(lines, line_parts, TimeContext(ctx.reference, ctx.zone, ctx.day_first))
     # Prose lines without addresses, per paragraph: they may name the attacked service.
     with_addresses = {i for i, _line, _hits in with_hits}
     paragraphs: dict[int, str] = {}

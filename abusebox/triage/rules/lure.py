@@ -1,7 +1,8 @@
 """A phishing lure itself, sent to the abuse address: spam, not a report.
 
-"Your mailbox is full, verify your account within 24 hours" and 「アカウントを一時的に
-ロックしました。本人確認を行ってください」 are what phishing mails say; a report about
+"Your mailbox is full, verify your account within 24 hours", 「アカウントを一時的に
+ロックしました。本人確認を行ってください」 and "the attached invoice is now overdue" are
+what phishing and malspam mails say; a report about
 one says so in its own words (report_language) and names the site, which outweighs
 this rule. Read in the sender's own text, with a live (not defanged) link required:
 reporters defang, lures want the click.
@@ -51,6 +52,17 @@ TERMS: tuple[str, ...] = (
     "下記のリンク",
     "お支払い情報の更新",
     "パスワードの再設定",
+    # malspam: an "invoice" to open
+    "attached invoice",
+    "invoice attached",
+    "open the invoice",
+    "view the invoice",
+    "now overdue",
+    "payment is overdue",
+    "late fee",
+    "process the payment",
+    "請求書を添付",
+    "請求書をご確認",
 )
 MIN_TERMS = 3
 
