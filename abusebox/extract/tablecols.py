@@ -11,6 +11,7 @@ header line, ``Header.column`` finds the cell of an address on a following row, 
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -66,10 +67,15 @@ class Header:
 
     def column(self, line: str, position: int) -> ColumnRole | None:
         """Role of the column holding ``line[position]`` (cells counted by delimiter)."""
+        return self.columns(line, [position])[0]
+
+    def columns(self, line: str, positions: list[int]) -> list[ColumnRole | None]:
+        """Roles of the columns holding each of ``positions``: one pass over the line."""
         start = len(line) - len(line.lstrip()) if self._spaced else 0
-        # position + 1: the spaced delimiters look ahead at the cell's first character.
-        index = sum(1 for _m in self.delimiter.finditer(line, start, position + 1))
-        return self.roles[index] if index < len(self.roles) else None
+        ends = [m.end() for m in self.delimiter.finditer(line, start)]
+        # A cell starts after a delimiter's end: its index is the delimiters ending at or before it.
+        indexes = (bisect.bisect_right(ends, position) for position in positions)
+        return [self.roles[i] if i < len(self.roles) else None for i in indexes]
 
     def port(self, line: str) -> int | None:
         """The attacked port this row states in the header's port column."""
