@@ -406,3 +406,11 @@ def test_suricata_eve_json_line():
     extraction = _extract(_mail(body))
     assert _sources(extraction) == [("192.0.2.240", "2026-11-19T10:20:30Z", 80)]
     assert extraction.targets == ["198.51.100.10"]
+
+
+def test_full_width_service_words_and_proto_slash_port():
+    body = "貴社の回線（ＩＰ：１９８．５１．１００．８８）から、\n第三者に対するＳＳＨのスキャン\n"
+    assert _sources(_extract(_mail(body))) == [("198.51.100.88", None, 22)]
+    assert _sources(_extract(_mail("203.0.113.9 から TCP/3389 へのスキャン\n"))) == [
+        ("203.0.113.9", None, 3389)
+    ]

@@ -104,3 +104,8 @@ def test_no_cue_is_a_low_confidence_source_with_a_reason():
 )
 def test_flows_json_urls_and_named_servers(line: str, expected: list[tuple[str, str]]) -> None:
     assert _roles(line) == expected
+
+
+def test_japanese_keys_padded_with_full_width_spaces():
+    assert _roles("　通信先　　：２０３．０．１１３．２０１（ＴＣＰ／２２）") == [("203.0.113.201", "target")]
+    assert _roles("■発信元ＩＰアドレス　：192.0.2.5") == [("192.0.2.5", "source")]

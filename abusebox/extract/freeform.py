@@ -37,15 +37,19 @@ _SERVICE_PORT = re.compile(
     r"|\b(\d{1,5})\s?/\s?(?:tcp|udp)\b"
     r"|(?:宛先|攻撃先|対象)ポート(?:番号)?\s?[:：]?\s?(\d{1,5})|(\d{1,5})\s?番ポート"
     r"|ポート(?:番号)?\s?[:：]?\s?(\d{1,5})"
-    r"|\bport\s?(\d{1,5})\b",
+    r"|\bport\s?(\d{1,5})\b"
+    r"|\b(?:tcp|udp)\s?/\s?(\d{1,5})\b",  # "TCP/22", as Japanese notices write it
     re.IGNORECASE | re.ASCII,
 )
+# Full-width forms map one to one (indices stay valid): "ＳＳＨ", "ＴＣＰ／２２".
+_FULLWIDTH = re.compile(r"[\uff01-\uff5e]")
+_FW_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _SERVICE_WORDS = (
     (re.compile(r"\bssh[d2]?\b", re.I | re.ASCII), 22),
     (re.compile(r"\btelnet\b", re.I | re.ASCII), 23),
     (re.compile(r"\bRDP\b|\bremote desktop\b|リモートデスクトップ", re.I | re.ASCII), 3389),
 )
-_PORT_HINT = re.compile(r"port|pt=|/tcp|/udp|ポート", re.IGNORECASE)
+_PORT_HINT = re.compile(r"port|pt=|/tcp|/udp|tcp/|udp/|ポート", re.IGNORECASE)
 _DPT = re.compile(r"\bDPT=\d")
 
 
@@ -59,6 +63,8 @@ class _Context:
 
 def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare: bool = True) -> int | None:
     """The attacked port stated on ``line``; ``bare=False`` ignores a plain "port N"."""
+    if _FULLWIDTH.search(line):
+        line = line.translate(_FW_TABLE)
     source_ends = [h.end for h, r in zip(hits, roles, strict=True) if r.role == "source"]
     matches = _SERVICE_PORT.finditer(line) if _PORT_HINT.search(line) else ()
     for m in matches:

@@ -36,14 +36,14 @@ _KEY_SOURCE = re.compile(
     r"|\b(?:c2|c&c|cnc|command[ -]and[ -]control|phishing|malware|botnet|spam|drop ?zone)"
     r"[ _-]?(?:server|host|site|url|node|panel)(?:[ _-]?(?:ip|addr|address))?"
     r"|(?:送信元|攻撃元|発信元|接続元|アクセス元)(?:IP)?(?:アドレス)?)"
-    r"[\"']?\s{0,3}[=:：]\s{0,3}[\"'\[(<]?$",
+    r"[\"']?[\s\u3000]{0,8}[=:：][\s\u3000]{0,3}[\"'\[(<（]?$",
     re.IGNORECASE | re.ASCII,
 )
 _KEY_TARGET = re.compile(
     rf"(?:\b(?:dst|dest|destination|target|targeted|victim|local|server|attacked){_KEY_ADDR}"
     r"|\b(?:dstip|daddr|ip_?dst|lip)"
-    r"|(?:宛先|攻撃先|被害|対象)(?:IP)?(?:アドレス)?)"
-    r"[\"']?\s{0,3}[=:：]\s{0,3}[\"'\[(<]?$",
+    r"|(?:宛先|攻撃先|通信先|接続先|被害|対象)(?:サーバ|ホスト)?(?:IP)?(?:アドレス)?)"
+    r"[\"']?[\s\u3000]{0,8}[=:：][\s\u3000]{0,3}[\"'\[(<（]?$",
     re.IGNORECASE | re.ASCII,
 )
 _AFTER_SOURCE = re.compile(r"^[\s)\]）」』>]{0,3}(?:から|より|が(?:弊|当)|による)")

@@ -47,7 +47,9 @@ _PORT_NAMES = frozenset(
 )  # fmt: skip
 # Japanese names lose their kana when normalised, so they are matched on the raw cell.
 _JA_SOURCE = re.compile(r"^(?:送信元|攻撃元|発信元|接続元|アクセス元)(?:IP)?(?:アドレス)?$", re.IGNORECASE)
-_JA_TARGET = re.compile(r"^(?:宛先|攻撃先|対象|被害)(?:IP)?(?:アドレス|サーバ|ホスト)?$", re.IGNORECASE)
+_JA_TARGET = re.compile(
+    r"^(?:宛先|攻撃先|通信先|接続先|対象|被害)(?:IP)?(?:アドレス|サーバ|ホスト)?$", re.IGNORECASE
+)
 _JA_PORT = re.compile(r"^(?:宛先|攻撃先|対象)?ポート(?:番号)?$")
 _CELL_TRIM = " \t\"'`*[]()（）"
 MAX_COLUMNS = 64
