@@ -102,3 +102,40 @@ def test_category_from_rsit(value, expected):
 def test_line_category_is_local_to_the_line():
     assert line_category("Invalid user admin from 192.0.2.1") == "brute-force"
     assert line_category("192.0.2.1") is None
+
+
+def test_copyright_notices_are_other():
+    from abusebox.extract.categories import category_from_text
+
+    text = "Notice of Claimed Infringement\nWe act for the copyright owner; BitTorrent peer 198.51.100.144"
+    assert category_from_text(text) == "other"
+    assert category_from_text("著作権侵害に関する通知") == "other"
+
+
+def test_compound_jail_names_take_their_qualifier():
+    from abusebox.parsing.formats.xarf import xarf_category
+
+    assert xarf_category("postfix-sasl") == "brute-force"  # SMTP AUTH guessing, not spam
+    assert xarf_category("apache-wp-login") == "brute-force"
+    assert xarf_category("apache-noscript") == "intrusion-attempt"
+    assert xarf_category("postfix") == "spam"
+    assert xarf_category("sshd") == "brute-force"
+
+
+def test_sinkhole_rows_with_family_names_are_malware_even_when_called_compromised():
+    from abusebox.extract.categories import category_from_text
+
+    text = (
+        "hosts in your network appear to be compromised and part of a botnet (sinkhole connections)\n"
+        "| Timestamp (UTC)     | IP            | Malware |\n"
+        "| 2026-11-19 03:11:52 | 198.51.100.31 | mirai   |\n"
+        "| 2026-11-19 03:40:07 | 198.51.100.32 | gafgyt  |\n"
+    )
+    assert category_from_text(text, subject="Compromised hosts in your network") == "malware"
+    assert category_from_text("our web server was compromised, a web shell uploaded") == "intrusion"
+
+
+def test_password_guessing_in_prose_is_brute_force():
+    from abusebox.extract.categories import category_from_text
+
+    assert category_from_text("has been trying to guess passwords on our IMAP server") == "brute-force"

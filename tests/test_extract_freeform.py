@@ -331,3 +331,86 @@ def test_language_is_japanese_for_japanese_prose_with_a_long_english_log():
     )
     body = "以下のとおり総当たり攻撃を受けました。ご対応をお願いします。\n\n" + log
     assert _extract(_mail(body, subject="Report")).language == "ja"
+
+
+# --- field-trial fixes -------------------------------------------------------------------
+
+
+def test_source_named_only_in_the_subject():
+    extraction = _extract(
+        _mail("Hi,\nsee subject. Please make it stop.\n", subject="Port scan from 203.0.113.222")
+    )
+    assert _sources(extraction) == [("203.0.113.222", None, None)]
+    assert extraction.observations[0].reason.startswith("named in the subject")
+
+
+def test_subject_is_not_read_when_the_body_names_the_source():
+    extraction = _extract(
+        _mail("Failed password from 192.0.2.5 port 4000 ssh2\n", subject="About 203.0.113.9")
+    )
+    assert [ip for ip, _t, _p in _sources(extraction)] == ["192.0.2.5"]
+
+
+def test_first_seen_last_seen_window_gives_the_start():
+    body = (
+        "We observed port scanning originating from 203.0.113.71 against our network.\n\n"
+        "First seen: 11/19/2026 10:20 PM EST\nLast seen:  11/19/2026 11:05 PM EST\n"
+    )
+    assert _sources(_extract(_mail(body))) == [("203.0.113.71", "2026-11-20T03:20:00Z", None)]
+
+
+def test_many_times_far_apart_give_no_time():
+    body = "Hosts of yours attacked us: 203.0.113.71.\n\n2026-11-01 10:00 UTC\n2026-11-05 10:00 UTC\n"
+    assert _sources(_extract(_mail(body))) == [("203.0.113.71", None, None)]
+
+
+def test_a_log_line_replaces_the_prose_line_that_borrowed_its_time():
+    body = (
+        "our firewall logged a port scan from 198.51.100.61. Times are CET.\n"
+        "Nov 19 10:31:02 fw01 kernel: SRC=198.51.100.61 DST=203.0.113.20 PROTO=TCP SPT=5 DPT=3389\n"
+        "Nov 19 10:31:03 fw01 kernel: SRC=198.51.100.61 DST=203.0.113.22 PROTO=TCP SPT=5 DPT=22\n"
+    )
+    sources = _sources(_extract(_mail(body, date="Thu, 19 Nov 2026 12:00:00 +0100")))
+    assert sources == [
+        ("198.51.100.61", "2026-11-19T09:31:02Z", 3389),
+        ("198.51.100.61", "2026-11-19T09:31:03Z", 22),
+    ]
+
+
+def test_times_in_utc_heading_beats_the_date_header_offset():
+    body = (
+        "starting at 10:00 PM PST our server 198.51.100.10 was flooded.\n\nNetFlow sample (times in UTC):\n"
+        "2026-11-19 06:00:01.123 0.512 UDP 203.0.113.5:123 -> 198.51.100.10:80 1200\n"
+    )
+    extraction = _extract(_mail(body, date="Thu, 19 Nov 2026 07:00:00 -0800"))
+    assert ("203.0.113.5", "2026-11-19T06:00:01Z", 80) in _sources(extraction)
+    assert extraction.targets == ["198.51.100.10"]
+
+
+def test_the_one_login_service_of_a_brute_force_report_gives_the_port():
+    body = (
+        "Our Windows server (Remote Desktop) logged failed logons (Event ID 4625).\n\n"
+        "Network Information:\n\tSource Network Address:\t198.51.100.140\n\tSource Port:\t0\n"
+    )
+    assert _sources(_extract(_mail(body)))[0][2] == 3389
+    # A report naming another login service as well gets no report-wide port.
+    mixed = body + '\n198.51.100.141 - - [19/Nov/2026:10:20:30 +0900] "POST /wp-login.php HTTP/1.1" 200 5\n'
+    assert {port for _ip, _t, port in _sources(_extract(_mail(mixed)))} == {None}
+
+
+def test_suricata_eve_json_line():
+    body = (
+        '{"timestamp":"2026-11-19T10:20:30.123456+0000","event_type":"alert","src_ip":"192.0.2.240",'
+        '"src_port":4444,"dest_ip":"198.51.100.10","dest_port":80,"proto":"TCP"}\n'
+    )
+    extraction = _extract(_mail(body))
+    assert _sources(extraction) == [("192.0.2.240", "2026-11-19T10:20:30Z", 80)]
+    assert extraction.targets == ["198.51.100.10"]
+
+
+def test_full_width_service_words_and_proto_slash_port():
+    body = "貴社の回線（ＩＰ：１９８．５１．１００．８８）から、\n第三者に対するＳＳＨのスキャン\n"
+    assert _sources(_extract(_mail(body))) == [("198.51.100.88", None, 22)]
+    assert _sources(_extract(_mail("203.0.113.9 から TCP/3389 へのスキャン\n"))) == [
+        ("203.0.113.9", None, 3389)
+    ]

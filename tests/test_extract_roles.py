@@ -71,3 +71,41 @@ def test_no_cue_is_a_low_confidence_source_with_a_reason():
     guess = guess_role("192.0.2.1", hit.start, hit.end, 0, 9)
     assert (guess.role, guess.cued) == ("source", False)
     assert guess.confidence < 1 and guess.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (  # NetFlow: left of the arrow is the source, right the destination
+            "2026-11-19 06:00:01.123 0.512 UDP    203.0.113.5:123   ->    198.51.100.10:80   1200",
+            [("203.0.113.5", "source"), ("198.51.100.10", "target")],
+        ),
+        (
+            "19.11.2026 10:20:15 192.0.2.17 => 198.51.100.5:22",
+            [("192.0.2.17", "source"), ("198.51.100.5", "target")],
+        ),
+        (  # JSON keys: the quote between key and colon
+            '{"src_ip":"198.51.100.201","src_port":41234,"dst_ip":"192.0.2.10","dst_port":22}',
+            [("198.51.100.201", "source"), ("192.0.2.10", "target")],
+        ),
+        (  # dovecot: rip = remote, lip = local
+            "user=<info>, method=PLAIN, rip=192.0.2.99, lip=198.51.100.25, TLS",
+            [("192.0.2.99", "source"), ("198.51.100.25", "target")],
+        ),
+        ("C2 server:  203[.]0[.]113[.]9", [("203.0.113.9", "source")]),
+        ("Phishing site IP: 192.0.2.120", [("192.0.2.120", "source")]),
+        ("the link goes to hxxp://198.51.100.77/login.php", [("198.51.100.77", "source")]),
+        ("our server https://198.51.100.10/ was defaced", [("198.51.100.10", "target")]),
+        (
+            'client: 192.0.2.230, server: www.example.io, request: "GET / HTTP/1.1", host: "198.51.100.7"',
+            [("192.0.2.230", "source"), ("198.51.100.7", "target")],
+        ),
+    ],
+)
+def test_flows_json_urls_and_named_servers(line: str, expected: list[tuple[str, str]]) -> None:
+    assert _roles(line) == expected
+
+
+def test_japanese_keys_padded_with_full_width_spaces():
+    assert _roles("　通信先　　：２０３．０．１１３．２０１（ＴＣＰ／２２）") == [("203.0.113.201", "target")]
+    assert _roles("■発信元ＩＰアドレス　：192.0.2.5") == [("192.0.2.5", "source")]

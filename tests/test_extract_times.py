@@ -211,3 +211,25 @@ def test_one_megabyte_of_digits_and_separators_is_fast():
         started = time.perf_counter()
         find_times(text)
         assert time.perf_counter() - started < 5.0
+
+
+def test_snort_fast_alert_month_day_without_a_year():
+    reference = datetime(2026, 11, 19, 20, 0, tzinfo=timezone(timedelta(hours=9)))
+    line = "11/19-19:20:30.123456  [**] [1:2010935:3] ET SCAN {TCP} 203.0.113.61:43122 -> 198.51.100.20:1433"
+    hits = find_times(line, reference=reference)
+    assert [h.time for h in hits] == [datetime(2026, 11, 19, 10, 20, 30, tzinfo=UTC)]
+    assert find_times("ranges 10/24-10/26", reference=reference) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "offset_hours"),
+    [
+        ("NetFlow sample (times in UTC):", 0),
+        ("Zeitstempel in UTC.", 0),
+        ("Alle Zeitangaben in CET", 1),
+    ],
+)
+def test_zone_cues_times_in(text, offset_hours):
+    zone = stated_zone(text)
+    assert zone is not None
+    assert zone.utcoffset(None) == timedelta(hours=offset_hours)

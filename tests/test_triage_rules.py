@@ -214,3 +214,67 @@ def test_rule_contract(name: str) -> None:
         assert hit is None or (isinstance(hit, RuleHit) and hit.reason.strip())
         if hit is not None and hit.score > 0:
             assert hit.verdict_hint is not None, f"{name}: a junk-ward hit must say which junk"
+
+
+def _plain(body: str, subject: str, extra: str = "") -> bytes:
+    return (
+        f"From: someone@example.org\nTo: abuse@example.net\nSubject: {subject}\n"
+        f"Date: Thu, 19 Nov 2026 10:00:00 +0000\nMessage-ID: <x@example.org>\n{extra}"
+        "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n" + body
+    ).encode()
+
+
+LURE = (
+    "Dear user,\n\nYour mailbox has reached its storage quota. Verify your account within 24 hours:\n"
+    "http://mailbox-support.example.net/verify.php\n\nFailure to verify will close your account.\n"
+)
+
+
+def test_a_phishing_lure_sent_to_the_desk_is_spam() -> None:
+    a = analyze(_plain(LURE, "Your mailbox is almost full"), Settings())
+    assert a.verdict == "spam", explain(a)
+    assert any("[phishing_lure" in r for r in a.triage.reasons)
+
+
+def test_a_report_pasting_a_lure_stays_a_report() -> None:
+    body = (
+        "Hello, your customer at 198.51.100.77 hosts a phishing site; the mail I received said:\n\n"
+        + LURE.replace("http://mailbox-support.example.net", "http://198.51.100.77")
+        + "\nPlease take it down.\n"
+    )
+    a = analyze(_plain(body, "Phishing site on your network"), Settings())
+    assert a.verdict == "report", explain(a)
+
+
+def test_a_lure_without_a_link_is_not_flagged() -> None:
+    a = analyze(
+        _plain(LURE.replace("http://mailbox-support.example.net/verify.php", ""), "Mailbox"), Settings()
+    )
+    assert not any("[phishing_lure" in r for r in a.triage.reasons)
+
+
+def test_a_threat_intel_newsletter_naming_addresses_is_automated() -> None:
+    body = (
+        "Threat Intel Weekly - in this issue:\n"
+        "* A Mirai variant scans Telnet from 192.0.2.14 and 203.0.113.200.\n"
+        "* Webinar: register today.\n\nYou are receiving this newsletter because you subscribed.\n"
+    )
+    extra = "List-Id: <weekly.example.com>\nList-Unsubscribe: <https://example.com/u>\nPrecedence: bulk\n"
+    a = analyze(_plain(body, "Threat Intel Weekly #214", extra), Settings())
+    assert a.verdict == "automated", explain(a)
+    assert any("[newsletter" in r for r in a.triage.reasons)
+
+
+def test_malspam_invoice_is_spam_and_domain_slamming_is_fraud() -> None:
+    invoice = (
+        "Please find the attached invoice INV-1 for services rendered. Payment is now overdue.\n"
+        "Kindly process the payment today to avoid a late fee.\nhttp://billing.example.com/INV-1.zip\n"
+    )
+    a = analyze(_plain(invoice, "Invoice INV-1 overdue"), Settings())
+    assert a.verdict == "spam", explain(a)
+    slam = (
+        "FINAL NOTICE\nYour search engine submission for example.net expires soon (domain expiration).\n"
+        "https://renewal.example.net/pay\nThis is not a bill. You are under no obligation to pay.\n"
+    )
+    b = analyze(_plain(slam, "Final notice: example.net"), Settings())
+    assert (b.verdict, b.triage.category) == ("non_incident", "fraud"), explain(b)

@@ -142,7 +142,10 @@ def _rx(pattern: str) -> re.Pattern[str]:
 # (pattern, category, weight). English words are bounded; Japanese has no word boundaries.
 _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (
-        _rx(r"brute[\s-]?forc\w*|dictionary attack|password (?:spray|guess)\w*|credential stuffing"),
+        _rx(
+            r"brute[\s-]?forc\w*|dictionary attack|password (?:spray|guess)\w*|credential stuffing"
+            r"|guess\w* (?:the |their |user )?passwords?"
+        ),
         "brute-force",
         3.0,
     ),
@@ -160,6 +163,7 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (
         _rx(
             r"総当たり|総当り|ブルートフォース|パスワードリスト攻撃|辞書攻撃|ログイン試行|認証失敗|不正ログイン試行"
+            r"|パスワード(?:を)?推測"
         ),
         "brute-force",
         3.0,
@@ -189,6 +193,16 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
         "malware",
         2.5,
     ),
+    # Family names in feed rows and sinkhole reports: each row names the infection.
+    (
+        _rx(
+            r"\b(?:mirai|gafgyt|bashlite|mozi|emotet|qakbot|qbot|trickbot|icedid|dridex|conficker"
+            r"|andromeda|avalanche|necurs|zeus|ramnit|sality|pushdo|tinba|nymaim|redline|lokibot"
+            r"|agenttesla|formbook|asyncrat|cobalt ?strike)\b"
+        ),
+        "malware",
+        2.0,
+    ),
     (
         _rx(
             r"vulnerab\w*|open (?:dns )?resolver|open ntp"
@@ -205,12 +219,14 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (_rx(r"詐欺|架空請求|偽サイト|偽ショッピング"), "fraud", 2.0),
     (
         _rx(
-            r"compromised|intrusion\b(?! attempt)|defac\w*|web ?shell|backdoor|hacked"
+            r"intrusion\b(?! attempt)|defac\w*|web ?shell|backdoor|hacked"
             r"|unauthori[sz]ed access|breach"
         ),
         "intrusion",
         2.5,
     ),
+    # Weaker: a "compromised host" in a botnet is an infected system (malware) first.
+    (_rx(r"compromised"), "intrusion", 1.5),
     (
         _rx(r"不正アクセス|侵入(?!試行|の試み)|改ざん|改竄|乗っ取|踏み台化|ウェブシェル|バックドア"),
         "intrusion",
@@ -225,8 +241,16 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
         1.0,
     ),
     (_rx(r"攻撃|侵入試行|侵入の試み|エクスプロイト|不正な通信|インジェクション"), "intrusion-attempt", 1.0),
+    # Copyright notices (DMCA, ACNS) are not security incidents but still reports: other.
+    (
+        _rx(r"copyright|\bDMCA\b|claimed infringement|infring\w*|\bACNS\b|pirated|piracy"),
+        "other",
+        3.0,
+    ),
+    (_rx(r"著作権|知的財産|海賊版"), "other", 3.0),
 )
-_QUOTED = re.compile(r"^\s*(?:>|\|)")
+# "> " and "| " quote; a line with more pipes is a table row ("| ts | ip | malware |").
+_QUOTED = re.compile(r"^\s*(?:>|\|(?!.*\|))")
 _SIGNATURE = re.compile(r"^(?:-- ?|_{5,}|-{5,}|={5,})\s*$")
 _MAX_HITS_PER_ENTRY = 3  # one repeated word in a 10,000-line log must not outweigh everything
 

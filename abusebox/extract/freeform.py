@@ -4,13 +4,14 @@ For each evidence line (see lines.py) every address is given a role (roles.py), 
 time, a category and the attacked port. Observations hold one entry per (ip, time)
 for sources and one per address for targets; targets are also listed in
 ``Extraction.targets``. Times: a time on the line; else a time of day on the line with
-the last date stated before it; else the one time stated in the same paragraph; else
-the one time stated in the part. Zone: on the value, else the zone the report states,
+the last date stated before it; else the one time (or the start of the short window)
+stated in the same paragraph; else in the part. Zone: on the value, else the zone the report states,
 else the Date header's offset.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -18,8 +19,10 @@ from datetime import datetime, tzinfo
 from abusebox.extract.categories import category_from_text, line_category
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
+from abusebox.extract.linetimes import LineTimes, TimeContext
 from abusebox.extract.roles import RoleGuess, guess_role
-from abusebox.extract.times import TimeParts, combine, day_first_from, find_time_parts, stated_zone
+from abusebox.extract.tablecols import Header, is_separator, read_header
+from abusebox.extract.times import combine, day_first_from, find_time_parts, stated_zone
 from abusebox.models import Extraction, Observation, ParsedMessage
 from abusebox.parsing.language import language_of
 
@@ -30,19 +33,23 @@ MAX_EVIDENCE = 500
 # port (sshd "from A port 54321", A:54321) is ephemeral and says nothing: not recorded.
 _SERVICE_PORT = re.compile(
     r"\b(?:DPT|dport|dst_?port|dest_?port|destination[ _]port|service[ _]port|target[ _]port)"
-    r"\s?[=:]\s?(\d{1,5})\b"
+    r"[\"']?\s?[=:]\s?(\d{1,5})\b"
     r"|\b(\d{1,5})\s?/\s?(?:tcp|udp)\b"
     r"|(?:宛先|攻撃先|対象)ポート(?:番号)?\s?[:：]?\s?(\d{1,5})|(\d{1,5})\s?番ポート"
     r"|ポート(?:番号)?\s?[:：]?\s?(\d{1,5})"
-    r"|\bport\s?(\d{1,5})\b",
+    r"|\bport\s?(\d{1,5})\b"
+    r"|\b(?:tcp|udp)\s?/\s?(\d{1,5})\b",  # "TCP/22", as Japanese notices write it
     re.IGNORECASE | re.ASCII,
 )
+# Full-width forms map one to one (indices stay valid): "ＳＳＨ", "ＴＣＰ／２２".
+_FULLWIDTH = re.compile(r"[\uff01-\uff5e]")
+_FW_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _SERVICE_WORDS = (
     (re.compile(r"\bssh[d2]?\b", re.I | re.ASCII), 22),
     (re.compile(r"\btelnet\b", re.I | re.ASCII), 23),
-    (re.compile(r"\bRDP\b|リモートデスクトップ", re.I | re.ASCII), 3389),
+    (re.compile(r"\bRDP\b|\bremote desktop\b|リモートデスクトップ", re.I | re.ASCII), 3389),
 )
-_PORT_HINT = re.compile(r"port|pt=|/tcp|/udp|ポート", re.IGNORECASE)
+_PORT_HINT = re.compile(r"port|pt=|/tcp|/udp|tcp/|udp/|ポート", re.IGNORECASE)
 _DPT = re.compile(r"\bDPT=\d")
 
 
@@ -56,6 +63,8 @@ class _Context:
 
 def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare: bool = True) -> int | None:
     """The attacked port stated on ``line``; ``bare=False`` ignores a plain "port N"."""
+    if _FULLWIDTH.search(line):
+        line = line.translate(_FW_TABLE)
     source_ends = [h.end for h, r in zip(hits, roles, strict=True) if r.role == "source"]
     matches = _SERVICE_PORT.finditer(line) if _PORT_HINT.search(line) else ()
     for m in matches:
@@ -73,57 +82,22 @@ def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare:
     return None
 
 
-class _Times:
-    """Times per line, with the paragraph and part fallbacks."""
+# Login services without a port word of their own: a report naming one of them next to
+# SSH or RDP is about several services, and no single port applies to all its sources.
+_OTHER_SERVICES = re.compile(
+    r"\bHTTP/\d|\bwp-login|\bxmlrpc|\b(?:e?smtp|imap|pop3|ftp|sasl|dovecot|postfix|exim|sip|vnc|mysql)\b",
+    re.I | re.ASCII,
+)
 
-    def __init__(self, lines: list[EvidenceLine], parts: list[list[TimeParts]], ctx: _Context) -> None:
-        self.ctx = ctx
-        self.parts = parts
-        self.last_date: list[TimeParts | None] = []
-        by_paragraph: dict[int, set[tuple[datetime, str]]] = {}
-        by_part: dict[int, set[tuple[datetime, str]]] = {}
-        last: TimeParts | None = None
-        last_part = -1
-        for line, found in zip(lines, self.parts, strict=True):
-            if line.part != last_part:
-                last = None  # a date stated in another part does not carry over
-            self.last_date.append(last)
-            for parts in found:
-                if parts.has_date:
-                    last, last_part = parts, line.part
-                if parts.has_date and parts.has_time:
-                    value = self._combine(parts)
-                    if value is not None:
-                        by_paragraph.setdefault(line.paragraph, set()).add((value, parts.original))
-                        by_part.setdefault(line.part, set()).add((value, parts.original))
-        # The one time a paragraph (or part) states, when it states exactly one.
-        self.paragraph_time = _single(by_paragraph)
-        self.part_time = _single(by_part)
 
-    def _combine(self, parts: TimeParts, date: TimeParts | None = None) -> datetime | None:
-        ctx = self.ctx
-        return combine(
-            parts, date=date, default_tz=ctx.zone, reference=ctx.reference, day_first=ctx.day_first
-        )
-
-    def for_line(self, index: int, line: EvidenceLine) -> tuple[datetime | None, str | None]:
-        found = self.parts[index]
-        for parts in found:
-            if parts.has_date and parts.has_time:
-                value = self._combine(parts)
-                if value is not None:
-                    return value, parts.original
-        date = next((p for p in found if p.has_date and not p.has_time), None) or self.last_date[index]
-        if date is not None:
-            for parts in found:
-                if parts.has_time and not parts.has_date:
-                    value = self._combine(parts, date)
-                    if value is not None:
-                        return value, f"{date.original} {parts.original}"
-        for single in (self.paragraph_time.get(line.paragraph), self.part_time.get(line.part)):
-            if single is not None:
-                return single
-        return None, None
+def _report_service(text: str) -> int | None:
+    """The port of the one login service a brute-force report names anywhere ("Remote
+    Desktop" in the prose, Event 4625 lines below it); None when it names several."""
+    head = text[:200_000]
+    ports = {port for pattern, port in _SERVICE_WORDS if pattern.search(head)}
+    if len(ports) != 1 or _OTHER_SERVICES.search(head):
+        return None
+    return ports.pop()
 
 
 class _LineCategories:
@@ -142,10 +116,6 @@ class _LineCategories:
                 self._cache.clear()
             self._cache[key] = line_category(line)
         return self._cache[key]
-
-
-def _single(pools: dict[int, set[tuple[datetime, str]]]) -> dict[int, tuple[datetime, str]]:
-    return {key: min(pool) for key, pool in pools.items() if len({value for value, _o in pool}) == 1}
 
 
 def _report_category(parsed: ParsedMessage, text: str) -> str | None:
@@ -176,18 +146,19 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         extraction.reasons.append(f"times without a zone read in {ctx.zone}, as the report states")
     elif reference is not None:
         extraction.reasons.append(f"times without a zone read in the Date header's offset ({reference:%z})")
-    with_hits = [(i, line, find_ips(line.text)) for i, line in enumerate(lines)]
-    with_hits = [(i, line, hits) for i, line, hits in with_hits if hits]
+    all_hits = [(i, line, find_ips(line.text)) for i, line in enumerate(lines)]
+    headers = _table_headers(all_hits)
+    with_hits = [(i, line, hits) for i, line, hits in all_hits if hits]
     if not with_hits:
-        return extraction
-    times = _Times(lines, line_parts, ctx)
+        return _subject_sources(parsed, ctx, extraction)
+    times = LineTimes(lines, line_parts, TimeContext(ctx.reference, ctx.zone, ctx.day_first))
     # Prose lines without addresses, per paragraph: they may name the attacked service.
     with_addresses = {i for i, _line, _hits in with_hits}
     paragraphs: dict[int, str] = {}
     for i, line in enumerate(lines):
         if i not in with_addresses and len(paragraphs.get(line.paragraph, "")) < 4000:
             paragraphs[line.paragraph] = paragraphs.get(line.paragraph, "") + "\n" + line.text
-    guesses = [(i, line, hits, _roles(line.text, hits)) for i, line, hits in with_hits]
+    guesses = [(i, line, hits, _roles(line.text, hits, headers.get(i))) for i, line, hits in with_hits]
     targets = {
         h.ip
         for _i, _l, hits, roles in guesses
@@ -195,45 +166,129 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         if r.role == "target" and r.cued
     }
     seen: set[tuple[str, datetime | None, str]] = set()
+    # Sources whose time was borrowed from the paragraph: a later line stating that time
+    # itself (with its port and log evidence) replaces them.
+    borrowed: dict[tuple[str, datetime | None, str], int] = {}
     categories = _LineCategories()
+    service = _report_service(text) if ctx.category == "brute-force" else None
     for index, line, hits, roles in guesses:
-        when, original = times.for_line(index, line)
+        when, original, own = times.for_line(index, line)
         category = categories.of(line.text) or ctx.category
-        port = _service_port(line.text, hits, roles)
+        header = headers.get(index)
+        port = header.port(line.text) if header is not None else None
+        if port is None:
+            port = _service_port(line.text, hits, roles)
         if port is None:  # prose: "... から\n弊社サーバに対してSSHの総当たり攻撃" spans lines
             port = _service_port(paragraphs.get(line.paragraph, ""), [], [], bare=False)
+        if port is None:
+            port = service
         evidence = line.text.strip()[:MAX_EVIDENCE]
         for hit, guess in zip(hits, roles, strict=True):
             if not guess.cued and hit.ip in targets:
                 guess = RoleGuess("target", 0.8, "named as a target elsewhere in the report")
             key = (hit.ip, when if guess.role == "source" else None, guess.role)
-            if key in seen:
+            replace = borrowed.pop(key, None) if own and when is not None else None
+            if key in seen and replace is None:
                 continue
             seen.add(key)
+            if not own and when is not None and guess.role == "source":
+                borrowed[key] = len(extraction.observations)
             confidence = round(guess.confidence * (0.8 if line.quoted else 1.0), 3)
-            extraction.observations.append(
-                Observation(
-                    ip=hit.ip,
-                    time=when if guess.role == "source" else None,
-                    category=category,
-                    port=port if guess.role == "source" else None,
-                    evidence=evidence,
-                    role=guess.role,
-                    time_original=original if guess.role == "source" else None,
-                    confidence=confidence,
-                    reason=guess.reason,
-                )
+            observation = Observation(
+                ip=hit.ip,
+                time=when if guess.role == "source" else None,
+                category=category,
+                port=port if guess.role == "source" else None,
+                evidence=evidence,
+                role=guess.role,
+                time_original=original if guess.role == "source" else None,
+                confidence=confidence,
+                reason=guess.reason,
             )
+            if replace is None:
+                extraction.observations.append(observation)
+            else:
+                extraction.observations[replace] = observation
             if guess.role == "target" and hit.ip not in extraction.targets:
                 extraction.targets.append(hit.ip)
+    return _subject_sources(parsed, ctx, extraction)
+
+
+def _subject_sources(parsed: ParsedMessage, ctx: _Context, extraction: Extraction) -> Extraction:
+    """ "Port scan from 203.0.113.5" with "see subject" as the body: when the body names no
+    source, the sources the subject names (with the time the subject states, if any)."""
+    if any(o.role == "source" for o in extraction.observations):
+        return extraction
+    subject = parsed.subject[:1000]
+    hits = find_ips(subject)
+    if not hits:
+        return extraction
+    found = find_time_parts(subject)
+    when = next(
+        (
+            value
+            for p in found
+            if p.has_date and p.has_time
+            for value in [combine(p, default_tz=ctx.zone, reference=ctx.reference, day_first=ctx.day_first)]
+            if value is not None
+        ),
+        None,
+    )
+    for hit, guess in zip(hits, _roles(subject, hits), strict=True):
+        if guess.role != "source" or hit.ip in extraction.targets:
+            continue
+        extraction.observations.append(
+            Observation(
+                ip=hit.ip,
+                time=when,
+                category=line_category(subject) or ctx.category,
+                port=_service_port(subject, hits, [guess]) if len(hits) == 1 else None,
+                evidence=subject.strip()[:MAX_EVIDENCE],
+                role="source",
+                confidence=round(guess.confidence * 0.9, 3),
+                reason=f"named in the subject ({guess.reason})",
+            )
+        )
     return extraction
 
 
-def _roles(line: str, hits: list[IpHit]) -> list[RoleGuess]:
+def _table_headers(all_hits: list[tuple[int, EvidenceLine, list[IpHit]]]) -> dict[int, Header]:
+    """Line index -> the table header above it, for the rows that follow and fit it.
+
+    Blank lines do not end a table (an HTML table's rows may come out apart); the
+    first line that does not fit the header does.
+    """
+    found: dict[int, Header] = {}
+    current: Header | None = None
+    for index, line, hits in all_hits:
+        if not hits:
+            header = read_header(line.text)
+            if header is not None:
+                current = header
+            elif current is not None and not is_separator(line.text):
+                current = None
+        elif current is not None and current.fits(line.text):
+            found[index] = current
+        else:
+            current = None
+    return found
+
+
+def _roles(line: str, hits: list[IpHit], header: Header | None = None) -> list[RoleGuess]:
     roles: list[RoleGuess] = []
-    for hit in hits:
+    columns = header.columns(line, [h.start for h in hits]) if header is not None else [None] * len(hits)
+    starts = sorted(h.start for h in hits)
+    ends = sorted(h.end for h in hits)
+    for hit, column in zip(hits, columns, strict=True):
+        if column == "source" or column == "target":
+            roles.append(RoleGuess(column, 1.0, f"in the table's {column} column"))
+            continue
         # A range yields several hits with one span: neighbours are the hits outside it.
-        prev_end = max((h.end for h in hits if h.end <= hit.start), default=0)
-        next_start = min((h.start for h in hits if h.start >= hit.end), default=len(line))
+        # Hits come in order without overlaps, so starts and ends are sorted: bisect, not
+        # a scan per hit (a row of 1,500 addresses would be quadratic).
+        before = bisect.bisect_right(ends, hit.start)
+        prev_end = ends[before - 1] if before else 0
+        after = bisect.bisect_left(starts, hit.end)
+        next_start = starts[after] if after < len(starts) else len(line)
         roles.append(guess_role(line, hit.start, hit.end, prev_end, next_start))
     return roles

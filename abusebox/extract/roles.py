@@ -31,16 +31,19 @@ _KEY_ADDR = r"(?:[ _-]?(?:ip|host|addr|address))?(?:[ _-]?(?:address|addr))?"
 _KEY_SOURCE = re.compile(
     rf"(?:\b(?:src|source|client|remote|attacker|attacking|offender|offending|reported|abusive|abuser"
     rf"|malicious|suspicious|origin|originating|sender|sending){_KEY_ADDR}"
-    r"|\b(?:srcip|rhost|saddr|ip_?src|source network address|calling station id)"
+    r"|\b(?:srcip|rhost|rip|saddr|ip_?src|source network address|calling station id)"
+    # A server named by what it does wrong is the offender: "C2 server:", "phishing host:".
+    r"|\b(?:c2|c&c|cnc|command[ -]and[ -]control|phishing|malware|botnet|spam|drop ?zone)"
+    r"[ _-]?(?:server|host|site|url|node|panel)(?:[ _-]?(?:ip|addr|address))?"
     r"|(?:送信元|攻撃元|発信元|接続元|アクセス元)(?:IP)?(?:アドレス)?)"
-    r"\s{0,3}[=:：]\s{0,3}[\"'\[(<]?$",
+    r"[\"']?[\s\u3000]{0,8}[=:：][\s\u3000]{0,3}[\"'\[(<（]?$",
     re.IGNORECASE | re.ASCII,
 )
 _KEY_TARGET = re.compile(
     rf"(?:\b(?:dst|dest|destination|target|targeted|victim|local|server|attacked){_KEY_ADDR}"
-    r"|\b(?:dstip|daddr|ip_?dst)"
-    r"|(?:宛先|攻撃先|被害|対象)(?:IP)?(?:アドレス)?)"
-    r"\s{0,3}[=:：]\s{0,3}[\"'\[(<]?$",
+    r"|\b(?:dstip|daddr|ip_?dst|lip)"
+    r"|(?:宛先|攻撃先|通信先|接続先|被害|対象)(?:サーバ|ホスト)?(?:IP)?(?:アドレス)?)"
+    r"[\"']?[\s\u3000]{0,8}[=:：][\s\u3000]{0,3}[\"'\[(<（]?$",
     re.IGNORECASE | re.ASCII,
 )
 _AFTER_SOURCE = re.compile(r"^[\s)\]）」』>]{0,3}(?:から|より|が(?:弊|当)|による)")
@@ -75,8 +78,13 @@ _SYSLOG_HOST = re.compile(
     r"^\s*(?:<\d{1,3}>)?(?:[A-Z][a-z]{2}\s{1,2}\d{1,2}\s\d{2}:\d{2}:\d{2}"
     r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s+$"
 )
-_TCPDUMP_AFTER = re.compile(r"^\s?>\s")
-_TCPDUMP_BEFORE = re.compile(r"\s>\s$")
+# tcpdump "A.port > B.port", NetFlow "A:port -> B:port", hand-written "A => B" / "A → B".
+_TCPDUMP_AFTER = re.compile(r"^\s?>\s|^\s{0,6}(?:-{1,2}>|=>|→)\s")
+_TCPDUMP_BEFORE = re.compile(r"\s>\s$|\s(?:-{1,2}>|=>|→)\s{0,6}$")
+# nginx error logs end with host: "..." - the HTTP Host header, naming the reporter's server.
+_HTTP_HOST = re.compile(r"\bhost: ?\"$")
+# The host of a URL (http://IP/..., defanged hxxp[:]//IP) serves the content reported.
+_URL_HOST = re.compile(r"\b(?:https?|hxxps?|h\*\*ps?|ftp|fxp)\[?:\]?//$", re.IGNORECASE)
 
 
 def _nearest(pattern: re.Pattern[str], text: str) -> int:
@@ -95,13 +103,17 @@ def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) 
         return RoleGuess("source", 1.0, "log key names the source")
     if _KEY_TARGET.search(before):
         return RoleGuess("target", 1.0, "log key names the destination")
+    if _HTTP_HOST.search(before):
+        return RoleGuess("target", 0.9, "the HTTP Host the request was sent to")
     if _TCPDUMP_AFTER.match(after):
-        return RoleGuess("source", 0.95, "left of '>' in a packet line")
+        return RoleGuess("source", 0.95, "left of '>' or '->' in a packet or flow line")
     if _TCPDUMP_BEFORE.search(before):
-        return RoleGuess("target", 0.95, "right of '>' in a packet line")
+        return RoleGuess("target", 0.95, "right of '>' or '->' in a packet or flow line")
     own = _nearest(_OWN, before)
     if own >= 0 and own >= _nearest(_CUE_SOURCE, before):
         return RoleGuess("target", 0.9, "the reporter's own machine")
+    if _URL_HOST.search(before):
+        return RoleGuess("source", 0.85, "the host of a URL in the report")
     if _AFTER_SOURCE.match(after):
         return RoleGuess("source", 0.95, "followed by から/より")
     if _AFTER_TARGET.match(after):

@@ -90,6 +90,8 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
         r"(?:,?[ \t]{1,3}(?P<y>(?:19|20)[0-9]{2})(?![0-9:]))?"
         rf"{_TIME_AFTER_DATE}(?:[ \t](?P<y2>(?:19|20)[0-9]{{2}})(?![0-9]))?"
     ),
+    # Snort fast alerts: 11/19-19:20:30.123456 (month/day, no year)
+    re.compile(rf"(?<![0-9./:-])(?P<m>[0-9]{{1,2}})/(?P<d>[0-9]{{1,2}})-{_HMS}(?![0-9])"),
     # Japanese: 2026年11月19日(木) 22時05分30秒, 令和8年11月19日 午後3時, 11月19日 22:05
     re.compile(
         r"(?:(?:(?P<y>[0-9]{4})|(?P<era>令和|平成)[ \t]?(?P<ey>[0-9]{1,2}|元))[ \t]?年[ \t]?)?"
@@ -108,6 +110,7 @@ _PREFILTERS: tuple[Callable[[str, bool], bool], ...] = (
     lambda t, m: _NUMERIC_DATE.search(t) is not None,
     lambda t, m: m,
     lambda t, m: m,
+    lambda t, m: "/" in t and "-" in t,
     lambda t, m: "月" in t,
     lambda t, m: ":" in t or "時" in t,
 )

@@ -111,8 +111,9 @@ _ANY_ZONE = (
 # Prose that says which zone the times are in.
 _CUE = re.compile(
     r"(?:time\s?zone|timezone|\bTZ\b|タイムゾーン|時間帯|時刻(?:は|の表記は)?|時間は|表記は"
-    r"|times?\s(?:are|is|were|shown|given|listed|stated|below|above)(?:\s(?:are|is|in|as))?"
-    r"|all\stimes|timestamps?\s(?:are|is)(?:\sin)?)"
+    r"|times?\s(?:are|is|were|shown|given|listed|stated|below|above|in)(?:\s(?:are|is|in|as))?"
+    r"|all\stimes|timestamps?\s(?:are|is|in)(?:\sin)?"
+    r"|(?:zeitstempel|zeitangaben|zeiten|uhrzeiten)\s(?:sind\s)?(?:in|als))"
     rf"[\s:=：は(（]{{0,4}}(?:is\s|in\s|are\s)?[(（]?(?P<zone>{_ANY_ZONE})",
     re.IGNORECASE,
 )

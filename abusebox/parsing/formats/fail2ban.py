@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from abusebox.extract.ips import find_ips
+from abusebox.extract.roles import guess_role
 from abusebox.extract.times import find_times
 from abusebox.models import Extraction, Observation, ParsedMessage
 from abusebox.parsing.formats import register
@@ -53,6 +55,7 @@ class Fail2BanParser:
             if when in seen:
                 continue
             seen.add(when)
+            _add_targets(extraction, line, ip)
             extraction.observations.append(
                 Observation(ip, when, category, None, evidence(line), reason=reason)
             )
@@ -63,6 +66,18 @@ class Fail2BanParser:
                 Observation(ip, None, category, None, evidence(stated.group(0)), reason=reason)
             )
         return extraction
+
+
+def _add_targets(extraction: Extraction, line: str, banned: str) -> None:
+    """The reporter's own addresses on a log line (dovecot ``lip=``, ``DST=``) are targets."""
+    hits = find_ips(line)
+    for i, hit in enumerate(hits):
+        if hit.ip == banned or hit.ip in extraction.targets:
+            continue
+        prev_end = hits[i - 1].end if i else 0
+        next_start = hits[i + 1].start if i + 1 < len(hits) else len(line)
+        if guess_role(line, hit.start, hit.end, prev_end, next_start).role == "target":
+            extraction.targets.append(hit.ip)
 
 
 register(Fail2BanParser())

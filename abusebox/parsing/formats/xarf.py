@@ -32,6 +32,13 @@ _WORD_CATEGORIES: dict[str, str] = {
     "imap": "brute-force",
     "pop3": "brute-force",
     "sasl": "brute-force",
+    "auth": "brute-force",
+    "sshd": "brute-force",
+    "dovecot": "brute-force",
+    "wordpress": "brute-force",
+    "xmlrpc": "brute-force",
+    "htpasswd": "brute-force",
+    "botsearch": "scan",
     "sip": "brute-force",
     "asterisk": "brute-force",
     "portscan": "scan",
@@ -66,9 +73,11 @@ def xarf_category(*values: str | None) -> str | None:
         low = value.strip().lower()
         if low in _WORD_CATEGORIES:
             return _WORD_CATEGORIES[low]
-        for word in _SPLIT.split(low):
-            if word in _WORD_CATEGORIES:
-                return _WORD_CATEGORIES[word]
+        # In a compound name the last known word is the qualifier: fail2ban's postfix-sasl
+        # guards SMTP AUTH (brute-force, not spam), apache-wp-login a login page.
+        words = [w for w in _SPLIT.split(low) if w in _WORD_CATEGORIES]
+        if words:
+            return _WORD_CATEGORIES[words[-1]]
         found = category_from_text(value)
         if found:
             return found

@@ -16,6 +16,8 @@ from abusebox.triage.rules import (  # noqa: F401  (imported to register)
     fraud,
     hidden_html,
     links,
+    lure,
+    newsletter,
     report_language,
     solicitation,
     spam_content,

@@ -1,4 +1,4 @@
-"""One-click fraud and billing scams (架空請求, ワンクリック詐欺): not security incidents.
+"""One-click fraud and billing scams (架空請求, ワンクリック詐欺, domain slamming): not incidents.
 
 JPCERT/CC's guidance treats these as fraud to be handled by consumer channels,
 not as computer-security incidents: the verdict is `non_incident`, category
@@ -49,6 +49,13 @@ TERMS: tuple[str, ...] = (
     "pay within",
     "unpaid invoice",
     "your subscription fee",
+    # domain slamming: fake renewal and "search engine submission" notices
+    "domain expiration",
+    "search engine submission",
+    "this is not a bill",
+    "under no obligation to pay",
+    "secure your listing",
+    "ドメインの有効期限",
 )
 
 

@@ -1,0 +1,62 @@
+"""The held-out field trial: realistic reports and junk the extractors were not tuned on.
+
+Every tests/data/fieldtrial/*.eml goes through ``analyze()`` and is compared with its
+hand-written ``.expected.json`` (see fieldtrial_score.py). Misses are printed per file;
+the thresholds are over the whole set, so one hard sample does not hide the others.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fieldtrial_score import FIELDTRIAL, Figures, SampleScore, figures, report_lines, samples, score_sample
+
+from abusebox.models import CATEGORIES, VERDICTS
+
+
+@pytest.fixture(scope="module")
+def scores() -> list[SampleScore]:
+    return [score_sample(path) for path in samples()]
+
+
+@pytest.fixture(scope="module")
+def figs(scores: list[SampleScore]) -> Figures:
+    print("\n" + "\n".join(report_lines(scores)))
+    print(figures(scores))
+    return figures(scores)
+
+
+def test_the_set_is_large_and_labelled() -> None:
+    paths = samples()
+    assert len(paths) >= 40
+    for path in paths:
+        expected = json.loads(path.with_suffix(".expected.json").read_text())
+        assert expected["verdict"] in VERDICTS, path.name
+        assert expected["category"] is None or expected["category"] in CATEGORIES, path.name
+        if expected["verdict"] == "report":
+            assert expected["sources"], f"{path.name}: a report names at least one source"
+    assert not [
+        p for p in FIELDTRIAL.glob("*.expected.json") if not p.with_name(p.name[:-14] + ".eml").exists()
+    ]
+
+
+def test_sources_recall_and_precision(figs: Figures) -> None:
+    assert figs.recall >= 0.95
+    assert figs.recall_per_report >= 0.95  # the 200-address sample must not hide the small ones
+    assert figs.precision >= 0.90
+
+
+def test_times(figs: Figures) -> None:
+    assert figs.time_accuracy >= 0.95
+    assert figs.time_accuracy_per_report >= 0.95
+
+
+def test_junk_is_never_a_report_and_reports_never_junk(scores: list[SampleScore]) -> None:
+    wrong = [s.name for s in scores if not s.verdict_ok]
+    assert wrong == []
+
+
+def test_categories_and_formats(figs: Figures) -> None:
+    assert figs.category_accuracy >= 0.85
+    assert figs.format_accuracy == 1.0
