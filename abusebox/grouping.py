@@ -45,6 +45,16 @@ def prefix_key(ip: str, settings: GroupingSettings) -> str:
     return net.compressed
 
 
+def _inside(ip: str, network: str | None) -> bool:
+    """Is ``ip`` in the incident's enriched network (then its facts are known already)?"""
+    if network is None:
+        return False
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(network, strict=False)
+    except (ValueError, TypeError):
+        return False
+
+
 def group_key(ip: str, settings: GroupingSettings) -> str:
     """The key of a source address for the ip and prefix kinds (no lookups needed)."""
     return prefix_key(ip, settings) if settings.key == "prefix" else ip
@@ -149,8 +159,10 @@ class Grouper:
                 {"report": run[0].report_pk, "observations": len(run), "key": key},
             )
             assignments.extend((m.pk, incident.id, key) for m in run)
-            if not incident.ours and incident.network is None:
-                to_enrich.update(m.observation.ip for m in run)
+            if not incident.ours:
+                to_enrich.update(
+                    m.observation.ip for m in run if not _inside(m.observation.ip, incident.network)
+                )
             if incident.id not in touched:
                 touched.append(incident.id)
         for pk in touched:

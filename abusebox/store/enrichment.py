@@ -177,15 +177,15 @@ def store_info(session: Session, info: NetworkInfo, now: datetime, expires_at: d
     return int(session.scalar(select(EnrichmentRow.id).where(EnrichmentRow.network == info.network)) or 0)
 
 
-def incidents_to_enrich(session: Session, ip: str) -> list[IncidentRow]:
-    """External, not yet enriched incidents holding a source observation of ``ip``."""
+def external_incidents_of(session: Session, ip: str) -> list[IncidentRow]:
+    """Unmerged external incidents holding a source observation of ``ip``."""
     pks = select(ObservationRow.incident_pk).where(
-        ObservationRow.ip == ip, ObservationRow.incident_pk.is_not(None)
+        ObservationRow.ip == ip, ObservationRow.role == "source", ObservationRow.incident_pk.is_not(None)
     )
     return list(
         session.scalars(
             select(IncidentRow)
-            .where(IncidentRow.id.in_(pks), IncidentRow.ours.is_(False), IncidentRow.network.is_(None))
+            .where(IncidentRow.id.in_(pks), IncidentRow.ours.is_(False), IncidentRow.merged_into_pk.is_(None))
             .order_by(IncidentRow.id)
         )
     )
