@@ -65,16 +65,18 @@ def test_export_zip_has_evidence_with_matching_manifest(db: Database, tmp_path: 
         assert {entries[n] for n in emls} == {hashlib.sha256(r).hexdigest() for r in raws}
         rows = list(csv.DictReader(io.StringIO(zf.read("observations.csv").decode())))
         assert len(rows) == 2 and all(r["evidence"] == "'" + HOSTILE for r in rows)
+        assert {r["taxonomy"] for r in rows} == {"intrusion-attempts/brute-force"}  # RSIT
         timeline = json.loads(zf.read("timeline.json"))
         assert [e["action"] for e in timeline][:2] == ["created", "grouped"]
         pgp = json.loads(zf.read("pgp.json"))
         assert sorted(p["status"] for p in pgp) == ["none", "valid"]
         info = json.loads(zf.read("incident.json"))
         assert info["id"] == pk and info["targets"] == ["198.51.100.7"]
+        assert info["taxonomy"] == "intrusion-attempts/brute-force"
 
 
 def test_safe_cell() -> None:
-    for bad in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"):
+    for bad in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "  =1+1", "＝1+1", "＠SUM(A1)"):
         assert safe_cell(bad) == "'" + bad
     assert safe_cell("192.0.2.1") == "192.0.2.1" and safe_cell(None) == ""
 
