@@ -273,7 +273,9 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    code = _run(handling.merge, open_db(args.settings), args.target, args.others, args.actor)
+    code = _run(
+        handling.merge, open_db(args.settings), args.target, args.others, args.actor, args.settings.lifecycle
+    )
     if code == 0:
         print(f"merged {', '.join(map(str, args.others))} into {args.target}")
     return code
