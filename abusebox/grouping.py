@@ -101,13 +101,15 @@ class Grouper:
         now = now or utcnow()
         buckets: dict[tuple[str, str, str | None], list[StoredObservation]] = defaultdict(list)
         owners: dict[str, Owner | None] = {}
+        keys: dict[str, tuple[str, str]] = {}
         for stored in observations:
             obs = stored.observation
             if obs.role != "source":
                 continue
-            if obs.ip not in owners:
+            if obs.ip not in owners:  # once per distinct source: the key may cost a cache query
                 owners[obs.ip] = self.constituency.match(obs.ip)
-            key, kind = self.key_for(session, obs.ip, owners[obs.ip], now)
+                keys[obs.ip] = self.key_for(session, obs.ip, owners[obs.ip], now)
+            key, kind = keys[obs.ip]
             buckets[(key, kind, obs.category or report_category)].append(stored)
         if not buckets:
             return []

@@ -127,8 +127,11 @@ def finish(
 def _candidate_networks(ip: str) -> list[str]:
     """Every network containing ``ip`` (/32../0 or /128../0), for an indexed IN lookup."""
     addr = ipaddress.ip_address(ip)
-    bits = addr.max_prefixlen
-    return [ipaddress.ip_network(f"{addr}/{plen}", strict=False).compressed for plen in range(bits, -1, -1)]
+    bits, value, kind = addr.max_prefixlen, int(addr), type(addr)
+    # Masking integers: the grouping of network/asn keys calls this once per source.
+    return [
+        f"{kind((value >> (bits - plen)) << (bits - plen)).compressed}/{plen}" for plen in range(bits, -1, -1)
+    ]
 
 
 def cached(session: Session, ip: str, now: datetime) -> tuple[int, NetworkInfo] | None:
