@@ -19,13 +19,15 @@ from pathlib import Path
 
 from abusebox.config import Settings
 from abusebox.errors import AbuseboxError
+from abusebox.extract.categories import taxonomy
 from abusebox.retention import archive_path
 from abusebox.store import evidence as evidence_store
 from abusebox.store.db import Database
 from abusebox.store.incidents import get_incident
 
-CSV_FIELDS = ("id", "time", "ip", "port", "category", "message_id", "evidence")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_FIELDS = ("id", "time", "ip", "port", "category", "taxonomy", "message_id", "evidence")
+# OWASP's list, plus the full-width forms a Japanese spreadsheet also reads as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 
 class ExportError(AbuseboxError):
@@ -42,7 +44,8 @@ class ExportResult:
 def safe_cell(value: object) -> str:
     """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    # Leading spaces do not stop every spreadsheet from evaluating what follows.
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_START) else text
 
 
 def observations_csv(observations: list[dict[str, object]]) -> bytes:
@@ -50,7 +53,8 @@ def observations_csv(observations: list[dict[str, object]]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
     for obs in observations:
-        writer.writerow([safe_cell(obs.get(f)) for f in CSV_FIELDS])
+        row = {**obs, "taxonomy": taxonomy(obs.get("category"))}  # type: ignore[arg-type]
+        writer.writerow([safe_cell(row.get(f)) for f in CSV_FIELDS])
     return buf.getvalue().encode("utf-8")
 
 
@@ -83,6 +87,7 @@ def export_incident(settings: Settings, db: Database, pk: int, out: Path) -> Exp
     info = detail.as_json()
     info.pop("observations", None)
     info.pop("events", None)
+    info["taxonomy"] = taxonomy(detail.category)  # RSIT classification, for CSIRT tools
     info["missing_raw_messages"] = result.missing
     info["exported_by"] = "abusebox"
     for name, data in (

@@ -45,6 +45,16 @@ def prefix_key(ip: str, settings: GroupingSettings) -> str:
     return net.compressed
 
 
+def _inside(ip: str, network: str | None) -> bool:
+    """Is ``ip`` in the incident's enriched network (then its facts are known already)?"""
+    if network is None:
+        return False
+    try:
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(network, strict=False)
+    except (ValueError, TypeError):
+        return False
+
+
 def group_key(ip: str, settings: GroupingSettings) -> str:
     """The key of a source address for the ip and prefix kinds (no lookups needed)."""
     return prefix_key(ip, settings) if settings.key == "prefix" else ip
@@ -91,13 +101,15 @@ class Grouper:
         now = now or utcnow()
         buckets: dict[tuple[str, str, str | None], list[StoredObservation]] = defaultdict(list)
         owners: dict[str, Owner | None] = {}
+        keys: dict[str, tuple[str, str]] = {}
         for stored in observations:
             obs = stored.observation
             if obs.role != "source":
                 continue
-            if obs.ip not in owners:
+            if obs.ip not in owners:  # once per distinct source: the key may cost a cache query
                 owners[obs.ip] = self.constituency.match(obs.ip)
-            key, kind = self.key_for(session, obs.ip, owners[obs.ip], now)
+                keys[obs.ip] = self.key_for(session, obs.ip, owners[obs.ip], now)
+            key, kind = keys[obs.ip]
             buckets[(key, kind, obs.category or report_category)].append(stored)
         if not buckets:
             return []
@@ -149,8 +161,10 @@ class Grouper:
                 {"report": run[0].report_pk, "observations": len(run), "key": key},
             )
             assignments.extend((m.pk, incident.id, key) for m in run)
-            if not incident.ours and incident.network is None:
-                to_enrich.update(m.observation.ip for m in run)
+            if not incident.ours:
+                to_enrich.update(
+                    m.observation.ip for m in run if not _inside(m.observation.ip, incident.network)
+                )
             if incident.id not in touched:
                 touched.append(incident.id)
         for pk in touched:

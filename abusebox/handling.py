@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from abusebox import priority
+from abusebox.config import LifecycleSettings
 from abusebox.errors import AbuseboxError
 from abusebox.store import handling as store
 from abusebox.store.db import Database
@@ -40,8 +42,14 @@ def _refresh(session: Session, *rows: IncidentRow) -> None:
         session.refresh(row)
 
 
-def merge(db: Database, target_pk: int, source_pks: list[int], actor: str) -> None:
-    """Fold ``source_pks`` into ``target_pk``."""
+def merge(
+    db: Database, target_pk: int, source_pks: list[int], actor: str, settings: LifecycleSettings | None = None
+) -> None:
+    """Fold ``source_pks`` into ``target_pk``; with ``settings``, the merged volume may escalate it.
+
+    The target also gains the abuse contacts of the merged incidents (and their network
+    facts when it has none), so folding never loses whom to notify.
+    """
     if not source_pks or target_pk in source_pks or len(set(source_pks)) != len(source_pks):
         raise HandlingError("merge needs a target and one or more other, distinct incidents")
     with db.session() as session:
@@ -52,8 +60,20 @@ def merge(db: Database, target_pk: int, source_pks: list[int], actor: str) -> No
             source.merged_into_pk = target_pk
             add_event(session, target_pk, actor, "merged", {"from": pk, "observations": moved})
             add_event(session, pk, actor, "merged_into", {"into": target_pk, "observations": moved})
+            _adopt_enrichment(target, source)
             _refresh(session, source)
         _refresh(session, target)
+        if settings is not None:
+            priority.escalate(session, target, settings)
+
+
+def _adopt_enrichment(target: IncidentRow, source: IncidentRow) -> None:
+    if target.network is None and source.network is not None:
+        for name in ("network", "network_name", "asn", "country"):
+            setattr(target, name, getattr(source, name))
+    target.abuse_contacts = list(
+        dict.fromkeys([*(target.abuse_contacts or []), *(source.abuse_contacts or [])])
+    )
 
 
 def unmerge(db: Database, pk: int, actor: str) -> int:
@@ -68,11 +88,25 @@ def unmerge(db: Database, pk: int, actor: str) -> int:
         target_pk = source.merged_into_pk
         target = incident_row(session, target_pk)
         assert target is not None
-        back = store.move_observations(session, list(event.detail.get("observations", [])), target_pk, pk)
+        # The target may itself have been merged on since: fetch the observations back
+        # from wherever along that chain they now are.
+        wanted = list(event.detail.get("observations", []))
+        back: list[int] = []
+        holder: IncidentRow | None = target
+        for _hop in range(20):  # merge chains are short; the bound guards against a cycle
+            if holder is None:
+                break
+            back += store.move_observations(session, wanted, holder.id, pk)
+            if holder.merged_into_pk is None:
+                break
+            holder = incident_row(session, holder.merged_into_pk)
+        back.sort()
         source.merged_into_pk = None
         add_event(session, pk, actor, "unmerged", {"from": target_pk, "observations": back})
         add_event(session, target_pk, actor, "unmerged", {"restored": pk, "observations": back})
         _refresh(session, source, target)
+        if holder is not None and holder.id != target_pk:
+            _refresh(session, holder)
         return target_pk
 
 

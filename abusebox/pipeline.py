@@ -23,6 +23,7 @@ from abusebox.config import Settings
 from abusebox.errors import SourceError, TransientError
 from abusebox.grouping import Grouper
 from abusebox.models import Analysis, RawMessage
+from abusebox.retention import RawUnavailable, read_raw
 from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
 from abusebox.store.db import Database
@@ -131,14 +132,22 @@ class Pipeline:
         else the verdict a handler gave the message earlier, which replay keeps.
         """
         self.pool.set_learned(self.learned.get())
+        side: list[IngestResult] = []
 
         def load() -> Iterator[tuple[tuple[int, str], bytes]]:
             for pk in pks:
                 with self.db.session() as session:
                     message_store.add_event(session, pk, actor, "replayed", {})
-                yield (pk, f"message {pk}"), message_store.get_raw(self.db, pk)
+                try:  # archived bytes come from the archive; pruned ones cannot be replayed
+                    raw = read_raw(self.settings, self.db, pk)
+                except RawUnavailable as exc:
+                    with self.db.session() as session:
+                        self._quarantine(session, pk, AnalysisFailure("load", str(exc)))
+                    side.append(IngestResult("quarantined", pk, f"message {pk}", f"load: {exc}"))
+                    continue
+                yield (pk, f"message {pk}"), raw
 
-        yield from self._committed(self.pool.run(load()), [], desk=override or KEEP_DESK)
+        yield from self._committed(self.pool.run(load()), side, desk=override or KEEP_DESK)
 
     def _committed(
         self,

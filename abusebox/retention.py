@@ -9,6 +9,7 @@ set). Observations are deleted (``archive``: appended first as JSON lines to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from abusebox.config import Settings
+from abusebox.errors import PermanentError
 from abusebox.models import format_utc
 from abusebox.store import evidence as store
 from abusebox.store.db import Database
@@ -35,6 +37,42 @@ class RetentionResult:
 
 def archive_path(settings: Settings, sha256: str) -> Path:
     return settings.resolve_path(settings.retention.archive_dir) / sha256[:2] / f"{sha256}.eml"
+
+
+class RawUnavailable(PermanentError):
+    """The raw bytes of a message are gone (pruned) or the archived copy is missing or altered."""
+
+
+def read_raw(settings: Settings, db: Database, pk: int) -> bytes:
+    """A message's raw bytes, from the database or, once archived, from the archive file.
+
+    The archived copy is checked against the sha256 stored at ingest. Raises KeyError for
+    no such message and RawUnavailable (with a reason fit for the ledger) when the bytes
+    cannot be had.
+    """
+    with db.session() as session:
+        state = store.raw_state(session, pk)
+    if state is None:
+        raise KeyError(pk)
+    sha, raw, archived = state
+    if raw is not None:
+        return raw
+    if not archived:
+        raise RawUnavailable(
+            f"raw bytes of message {pk} were pruned by retention (mode prune); only sha256 {sha} is kept"
+        )
+    path = archive_path(settings, sha)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RawUnavailable(
+            f"message {pk} was archived to {path}, which cannot be read: {exc.strerror or exc}"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise RawUnavailable(
+            f"archived copy {path} of message {pk} does not match the sha256 stored at ingest"
+        )
+    return data
 
 
 def _write_once(path: Path, data: bytes) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from abusebox.cli import main
-from abusebox.config import Settings
+from abusebox.config import ConstituencyNetwork, Settings
 from abusebox.grouping import Grouper
 from abusebox.models import Observation
 from abusebox.store.db import Database
@@ -68,7 +68,11 @@ def test_incident_commands(
     capsys.readouterr()
     assert run(cli, "incidents", "show", str(first)) == 0
     shown = capsys.readouterr().out
-    assert "State triage" in shown and "assignee bob" in shown and "alice: state" in shown
+    assert "State:       triage" in shown and "assignee bob" in shown
+    assert "alice: state  (from: new, to: triage, note: confirmed)" in shown  # not a Python dict
+    assert "First seen:  2026-11-01 00:00:00 UTC" in shown and "Work log (times UTC):" in shown
+    assert "information-gathering/scanner" in shown  # the RSIT type
+    assert "not enriched yet" in shown
 
     assert run(cli, "incidents", "merge", str(first), str(second), "--actor", "alice") == 0
     assert run(cli, "incidents", "unmerge", str(second)) == 0
@@ -83,6 +87,8 @@ def test_incident_commands(
     with zipfile.ZipFile(zpath) as zf:
         assert "manifest-sha256.txt" in zf.namelist()
     assert "1 messages" in capsys.readouterr().out
+    assert run(cli, "incidents", "export", str(first), "--out", str(tmp_path)) == 1
+    assert "cannot write" in capsys.readouterr().err  # a directory: a message, no traceback
 
     assert run(cli, "incidents", "show", str(first), "--json") == 0
     data = json.loads(capsys.readouterr().out)
@@ -94,3 +100,39 @@ def test_enrich_pending_offline(cli: Path, capsys: pytest.CaptureFixture[str]) -
     assert run(cli, "enrich", "--pending") == 0
     out = capsys.readouterr().out
     assert "offline mode" in out and "2 pending" in out
+
+
+def test_show_and_list_for_our_constituency(
+    db: Database, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ours: the owner's contact to notify and the closing record still required; --owner
+    finds it by the constituency owner's (Japanese) name; observation ids for split."""
+    cfg = tmp_path / "abusebox.toml"
+    cfg.write_text(
+        f'[database]\nurl = "{db_url}"\n\n[[constituency]]\nnetwork = "203.0.113.0/24"\n'
+        'owner = "情報基盤センター"\ncontacts = ["noc@example.ac.jp"]\nlanguage = "ja"\n'
+    )
+    settings = Settings(constituency=[ConstituencyNetwork("203.0.113.0/24", "情報基盤センター")])
+    with db.session() as session:
+        obs = [
+            Observation(
+                ip="203.0.113.9", time=T0, category="brute-force", evidence="不正ログイン試行 203.0.113.9"
+            )
+        ]
+        stored = add_report(session, obs, received=T0)
+        (pk,) = Grouper(settings).group_report(session, stored, None, now=T0)
+    capsys.readouterr()
+    assert run(cfg, "incidents", "list", "--owner", "情報基盤センター", "--json") == 0
+    assert [i["id"] for i in json.loads(capsys.readouterr().out)] == [pk]
+    assert run(cfg, "incidents", "list", "--owner", "someone-else", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert run(cfg, "incidents", "list") == 0
+    listed = capsys.readouterr().out
+    assert "OWNER" in listed and "情報基盤センター" in listed and "FIRST SEEN (UTC)" in listed
+    assert run(cfg, "incidents", "show", str(pk)) == 0
+    shown = capsys.readouterr().out
+    assert "ours: 情報基盤センター; notify noc@example.ac.jp (ja)" in shown
+    assert "Closing record (required to resolve: ours):" in shown
+    row = next(line for line in shown.splitlines() if "不正ログイン試行" in line)
+    header = next(line for line in shown.splitlines() if line.startswith("OBS"))
+    assert row.split()[0].isdigit() and header.index("EVIDENCE") > 0

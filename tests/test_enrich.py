@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from abusebox.config import EnrichmentSettings, Settings
+from abusebox.config import EnrichmentSettings, GroupingSettings, Settings
 from abusebox.enrich.job import make_client, run_enrichment
 from abusebox.grouping import Grouper
 from abusebox.models import Observation
@@ -168,3 +168,105 @@ def test_reserved_addresses_are_skipped_not_retried(db: Database, rdap: Replay) 
     assert run.skipped == 1
     with db.session() as session:
         assert enrichment_store.queue_state(session, "10.1.2.3")["status"] == "skipped"  # type: ignore[index]
+
+
+def test_jpnic_and_krnic_contacts_replace_the_national_registry(db: Database, rdap: Replay) -> None:
+    """APNIC names JPNIC/KRNIC themselves; the national gateway names the operator."""
+    settings = _settings(rdap)
+    _ingest(db, settings, ["133.1.2.5", "115.1.2.3"])
+    run = run_enrichment(settings, db, now=NOW)
+    assert run.looked_up == 2 and run.retried == 0
+    jp = _incident(db, "133.1.2.5")
+    assert (jp.network, jp.country, jp.asn) == ("133.1.0.0/16", "JP", 4730)
+    assert jp.network_name == "OSAKAU-NET (Osaka University)"  # from the recorded JPNIC page
+    # The technical contact's page (fetched by handle MY22537JP): E-Mail, then Reply Mail.
+    assert jp.abuse_contacts == ["noc@osaka-u.example.jp", "abuse@osaka-u.example.jp"]
+    assert "hostmaster@nic.ad.jp" not in jp.abuse_contacts
+    assert any(p.startswith("/jpnic/") and "key=133.1.2.5" in p for p in rdap.requests)
+    kr = _incident(db, "115.1.2.3")
+    assert kr.network == "115.1.2.0/26" and kr.country == "KR"  # the more specific KRNIC block
+    assert kr.abuse_contacts == ["kornet_ip@kt.com"]
+    with db.session() as session:
+        raw = session.scalar(select(EnrichmentRow.raw).where(EnrichmentRow.network == "133.1.0.0/16"))
+    assert raw["nir"]["registry"] == "jpnic" and raw["rir_abuse_contacts"] == ["hostmaster@nic.ad.jp"]
+
+
+def test_a_failing_national_gateway_keeps_the_apnic_answer(db: Database, rdap: Replay) -> None:
+    settings = _settings(rdap)
+    rdap.behaviour["jpnic"] = "down"
+    _ingest(db, settings, ["133.1.2.5"])
+    run = run_enrichment(settings, db, now=NOW)
+    assert run.looked_up == 1 and run.retried == 0
+    jp = _incident(db, "133.1.2.5")
+    assert jp.network == "133.0.0.0/8" and jp.abuse_contacts == ["hostmaster@nic.ad.jp"]
+
+
+class _Answers:
+    """A Lookup answering from a table (the seam run_enrichment offers); raises for others."""
+
+    def __init__(self, answers: dict[str, enrichment_store.NetworkInfo]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def lookup(self, ip: str) -> enrichment_store.NetworkInfo:
+        self.asked.append(ip)
+        if ip not in self.answers:
+            raise ValueError(f"odd registry answer for {ip}")
+        return self.answers[ip]
+
+
+def test_an_unexpected_error_backs_one_address_off_and_the_job_goes_on(db: Database, rdap: Replay) -> None:
+    settings = _settings(rdap)
+    _ingest(db, settings, ["192.0.2.1", "198.51.100.1"])
+    client = _Answers({"198.51.100.1": enrichment_store.NetworkInfo("198.51.100.0/24", asn=64500)})
+    run = run_enrichment(settings, db, client=client, now=NOW)
+    assert sorted(client.asked) == ["192.0.2.1", "198.51.100.1"]
+    assert (run.looked_up, run.retried) == (1, 1)
+    with db.session() as session:
+        state = enrichment_store.queue_state(session, "192.0.2.1")
+    assert state is not None and state["status"] == "pending" and state["attempts"] == 1
+    assert "unexpected ValueError: odd registry answer" in state["last_error"]
+    assert state["next_attempt_at"] == NOW + timedelta(seconds=60)
+    assert _incident(db, "198.51.100.1").asn == 64500
+
+
+def test_enrichment_refreshes_and_adds_contacts_of_a_second_network(db: Database, rdap: Replay) -> None:
+    settings = replace(_settings(rdap), grouping=GroupingSettings(key="prefix"))
+    first = enrichment_store.NetworkInfo(
+        "192.0.2.0/25", asn=64500, name="LOW", abuse_contacts=("a@low.example",)
+    )
+    second = enrichment_store.NetworkInfo(
+        "192.0.2.128/25", asn=64501, name="HIGH", abuse_contacts=("b@high.example",)
+    )
+    _ingest(db, settings, ["192.0.2.1"])
+    run_enrichment(settings, db, client=_Answers({"192.0.2.1": first}), now=NOW)
+    # A second source of the same /24 incident, in another registry network: it is queued
+    # although the incident has a network, and its abuse contact is added.
+    (pk,) = _ingest(db, settings, ["192.0.2.200"])
+    run = run_enrichment(settings, db, client=_Answers({"192.0.2.200": second}), now=NOW)
+    assert run.looked_up == 1
+    row = _incident(db, "192.0.2.0/24")
+    assert row.id == pk
+    assert (row.network, row.asn, row.network_name) == ("192.0.2.0/25", 64500, "LOW")
+    assert row.abuse_contacts == ["a@low.example", "b@high.example"]
+    # A source inside the known network is not queued again on every report ...
+    _ingest(db, settings, ["192.0.2.2"])
+    with db.session() as session:
+        assert enrichment_store.queue_state(session, "192.0.2.2") is None
+    # ... but when an address is looked up again (cache expired), a changed answer
+    # refreshes the incident, once.
+    changed = replace(first, name="LOW-RENAMED", abuse_contacts=("abuse@low.example",))
+    later = NOW + timedelta(days=30)
+    with db.session() as session:
+        enrichment_store.enqueue(session, ["192.0.2.1"], later)
+    run_enrichment(settings, db, client=_Answers({"192.0.2.1": changed}), now=later)
+    row = _incident(db, "192.0.2.0/24")
+    assert row.network_name == "LOW-RENAMED" and row.abuse_contacts == ["abuse@low.example"]
+    with db.session() as session:
+        actions = [e.action for e in session.get(IncidentRow, pk).events]  # type: ignore[union-attr]
+    assert actions.count("enriched") == 2 and actions.count("enriched-more") == 1
+    # The same answer again writes nothing.
+    with db.session() as session:
+        enrichment_store.enqueue(session, ["192.0.2.1"], later)
+    again = run_enrichment(settings, db, client=_Answers({}), now=later)
+    assert again.from_cache == 1 and again.incidents == []

@@ -65,16 +65,18 @@ def test_export_zip_has_evidence_with_matching_manifest(db: Database, tmp_path: 
         assert {entries[n] for n in emls} == {hashlib.sha256(r).hexdigest() for r in raws}
         rows = list(csv.DictReader(io.StringIO(zf.read("observations.csv").decode())))
         assert len(rows) == 2 and all(r["evidence"] == "'" + HOSTILE for r in rows)
+        assert {r["taxonomy"] for r in rows} == {"intrusion-attempts/brute-force"}  # RSIT
         timeline = json.loads(zf.read("timeline.json"))
         assert [e["action"] for e in timeline][:2] == ["created", "grouped"]
         pgp = json.loads(zf.read("pgp.json"))
         assert sorted(p["status"] for p in pgp) == ["none", "valid"]
         info = json.loads(zf.read("incident.json"))
         assert info["id"] == pk and info["targets"] == ["198.51.100.7"]
+        assert info["taxonomy"] == "intrusion-attempts/brute-force"
 
 
 def test_safe_cell() -> None:
-    for bad in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"):
+    for bad in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "  =1+1", "＝1+1", "＠SUM(A1)"):
         assert safe_cell(bad) == "'" + bad
     assert safe_cell("192.0.2.1") == "192.0.2.1" and safe_cell(None) == ""
 
@@ -116,3 +118,57 @@ def test_retention_prune_mode_drops_raw_without_archive(db: Database, tmp_path: 
     assert not (tmp_path / "arch").exists()
     result = export_incident(settings, db, pk, tmp_path / "x.zip")
     assert result.messages == 0 and len(result.missing) == 2
+
+
+def test_replay_reads_archived_bytes_and_quarantines_pruned_ones(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    """Replay after retention: archived bytes come back from the archive (sha256 checked);
+    pruned ones cannot, and the message is quarantined saying so, not crashed on."""
+    from abusebox.pipeline import Pipeline
+    from abusebox.sources.local import iter_path
+    from abusebox.store import messages as message_store
+    from abusebox.workers import AnalyzerPool
+
+    examples = sorted((Path(__file__).resolve().parents[1] / "examples" / "inbox" / "cur").iterdir())[:3]
+    archived = replace(
+        settings,
+        path=str(tmp_path / "abusebox.toml"),
+        retention=RetentionSettings(raw_days=1, mode="archive", archive_dir="arch"),
+    )
+    with AnalyzerPool(archived, processes=1) as pool:
+        pipeline = Pipeline(archived, db, pool)
+        stored = [r.message_pk for r in pipeline.ingest(item for p in examples for item in iter_path(p, "t"))]
+        assert len(stored) == 3
+        later = utcnow() + timedelta(days=2)
+        assert apply_retention(archived, db, now=later).messages == 3
+        first, second, third = stored
+        assert [r.outcome for r in pipeline.replay([first])] == ["processed"]
+        # An altered archive copy is refused, not replayed.
+        with db.session() as session:
+            sha = session.get(MessageRow, second).sha256  # type: ignore[union-attr]
+        archive_path(archived, sha).write_bytes(b"tampered")
+        (result,) = list(pipeline.replay([second]))
+        assert result.outcome == "quarantined" and "does not match the sha256" in (result.reason or "")
+        # Pruned: quarantined with the reason, the run goes on with the next message.
+        with db.session() as session:
+            session.get(MessageRow, third).archived = False  # type: ignore[union-attr]
+        results = list(pipeline.replay([third, first]))
+    assert [r.outcome for r in results] == ["quarantined", "processed"]
+    msg = message_store.get_message(db, third)
+    assert msg is not None and msg.status == "quarantined" and msg.failed_stage == "load"
+    assert "pruned by retention" in (msg.status_reason or "")
+
+
+def test_retention_keeps_the_bytes_of_messages_never_processed(db: Database, tmp_path: Path) -> None:
+    settings = Settings(
+        path=str(tmp_path / "abusebox.toml"), retention=RetentionSettings(raw_days=1, mode="prune")
+    )
+    _two_reports(db, settings)
+    with db.session() as session:
+        first = session.scalars(select(MessageRow).order_by(MessageRow.id)).first()
+        assert first is not None
+        first.status = "new"  # stored, then the worker stopped before analysing it
+    assert apply_retention(settings, db, now=T0 + timedelta(days=5)).messages == 1
+    with db.session() as session:
+        assert session.scalar(select(func.count(MessageRow.id)).where(MessageRow.raw.is_not(None))) == 1

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from abusebox.config import ConstituencyNetwork, GroupingSettings, Settings
-from abusebox.grouping import Grouper, prefix_key
+from abusebox.grouping import Grouper
 from abusebox.models import Observation
 from abusebox.store.db import Database
+from abusebox.store.enrichment import NetworkInfo, store_info
 from abusebox.store.schema import IncidentRow, ObservationRow
 from tests.incident_helpers import add_report
 
@@ -54,20 +55,50 @@ def reference_count(observations: list[Observation], key, window: timedelta) -> 
 DATA = generate()
 
 
+# For the network and asn keys: one constituency network and three cached RDAP answers;
+# the remaining sources are unknown and fall back to their prefix.
+OURS = ipaddress.ip_network("198.51.0.0/20")
+CACHED = {
+    ipaddress.ip_network("198.51.16.0/21"): 64501,
+    ipaddress.ip_network("198.51.24.0/22"): 64502,
+    ipaddress.ip_network("2001:db8:1::/48"): 64503,
+}
+
+
+def reference_key(kind: str, ip: str) -> str:
+    """The expected key, computed here from the definitions, not by the code under test."""
+    addr = ipaddress.ip_address(ip)
+    prefix = ipaddress.ip_network(f"{ip}/{24 if addr.version == 4 else 64}", strict=False).compressed
+    if kind == "ip":
+        return ip
+    if kind == "prefix":
+        return prefix
+    if addr in OURS:
+        return OURS.compressed
+    for net, asn in CACHED.items():
+        if addr in net:
+            return net.compressed if kind == "network" else f"AS{asn}"
+    return prefix
+
+
 @pytest.mark.parametrize(
     ("key", "window_days"),
-    [("ip", 7.0), ("prefix", 7.0), ("ip", 1.0)],
+    [("ip", 7.0), ("prefix", 1.0), ("network", 7.0), ("asn", 3.0)],
 )
 def test_incident_counts_match_reference(db: Database, key: str, window_days: float) -> None:
     grouping = GroupingSettings(key=key, window_days=window_days)  # type: ignore[arg-type]
-    grouper = Grouper(Settings(grouping=grouping))
+    grouper = Grouper(Settings(grouping=grouping, constituency=[ConstituencyNetwork(OURS.compressed, "lab")]))
+    if key in ("network", "asn"):
+        with db.session() as session:
+            for net, asn in CACHED.items():
+                info = NetworkInfo(net.compressed, rir="arin", asn=asn)
+                store_info(session, info, START, START + timedelta(days=365))
     for start in range(0, len(DATA), 100):  # reports of 100 observations, in time order
         chunk = DATA[start : start + 100]
         with db.session() as session:
             stored = add_report(session, chunk, received=chunk[-1].time)  # type: ignore[arg-type]
             grouper.group_report(session, stored, None, now=START)
-    keyf = (lambda ip: ip) if key == "ip" else (lambda ip: prefix_key(ip, grouping))
-    expected = reference_count(DATA, keyf, timedelta(days=window_days))
+    expected = reference_count(DATA, lambda ip: reference_key(key, ip), timedelta(days=window_days))
     with db.session() as session:
         count = session.scalar(select(func.count(IncidentRow.id)))
         obs_total = session.scalar(select(func.sum(IncidentRow.observation_count)))
@@ -77,13 +108,16 @@ def test_incident_counts_match_reference(db: Database, key: str, window_days: fl
         keyed = session.scalar(
             select(func.count(ObservationRow.id)).where(ObservationRow.group_key.is_not(None))
         )
+        kinds = set(session.scalars(select(IncidentRow.key_kind)))
     assert count == expected
     assert obs_total == len(DATA)
     assert unassigned == 0
     assert keyed == len(DATA)
-    # The prefix key groups strictly more coarsely than the ip key.
-    if key == "prefix":
+    # Coarser keys group strictly more coarsely than the ip key, so the test can tell them apart.
+    if key != "ip":
         assert expected < reference_count(DATA, lambda ip: ip, timedelta(days=window_days))
+    if key in ("network", "asn"):  # all three ways of keying occurred
+        assert kinds == {"network", "prefix", key}
 
 
 def _obs(ip: str, day: float, category: str = "scan") -> Observation:

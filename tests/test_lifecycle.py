@@ -173,3 +173,34 @@ def test_split_and_unsplit(db: Database) -> None:
     assert _actions(db, pk).count("unsplit") == 1
     with pytest.raises(lifecycle.LifecycleError, match="was merged into"):
         lifecycle.set_state(db, new, "triage", "alice")
+
+
+def test_merge_escalates_volume_and_keeps_every_abuse_contact(db: Database) -> None:
+    settings = replace(SETTINGS, lifecycle=replace(SETTINGS.lifecycle, high_priority_reports=3))
+    (a,) = _ingest(db, "192.0.2.1", 0, "brute-force", settings)
+    (b,) = _ingest(db, "192.0.2.2", 0, "brute-force", settings)
+    _ingest(db, "192.0.2.2", 1, "brute-force", settings)
+    with db.session() as session:
+        row_b = session.get(IncidentRow, b)
+        assert row_b is not None
+        row_b.network, row_b.asn, row_b.abuse_contacts = "192.0.2.0/25", 64500, ["abuse@b.example"]
+    handling.merge(db, a, [b], "alice", settings.lifecycle)
+    with db.session() as session:
+        row_a = session.get(IncidentRow, a)
+        assert row_a is not None
+        assert (row_a.report_count, row_a.priority) == (3, "high")
+        assert (row_a.network, row_a.abuse_contacts) == ("192.0.2.0/25", ["abuse@b.example"])
+        assert [e.action for e in row_a.events][-1] == "escalated"
+
+
+def test_unmerge_fetches_observations_back_through_a_merge_chain(db: Database) -> None:
+    (a,) = _ingest(db, "192.0.2.1", 0)
+    (b,) = _ingest(db, "192.0.2.2", 0)
+    (c,) = _ingest(db, "192.0.2.3", 0)
+    handling.merge(db, b, [a], "alice")  # a -> b
+    handling.merge(db, c, [b], "alice")  # b (holding a's observation) -> c
+    assert handling.unmerge(db, a, "alice") == b
+    da, dc = get_incident(db, a), get_incident(db, c)
+    assert da is not None and dc is not None
+    assert (da.observation_count, da.sources) == (1, ["192.0.2.1"])
+    assert dc.observation_count == 2 and "192.0.2.1" not in dc.sources

@@ -10,7 +10,10 @@ from pathlib import Path
 from abusebox import handling, lifecycle
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import print_json, table
+from abusebox.config import Settings
+from abusebox.constituency import Constituency
 from abusebox.export import ExportError, export_incident
+from abusebox.extract.categories import taxonomy
 from abusebox.models import CATEGORIES
 from abusebox.store import incidents as incident_store
 
@@ -30,7 +33,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     ls = isub.add_parser("list", parents=[common], help="list incidents, most recently seen first")
     ls.add_argument("--state", choices=STATES)
     ls.add_argument("--category", choices=CATEGORIES)
-    ls.add_argument("--owner")
+    ls.add_argument("--owner", help="constituency owner, or an external network's name or CIDR")
     ls.add_argument("--limit", type=int, default=200)
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_list)
@@ -103,6 +106,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                     r.priority,
                     r.category or "-",
                     r.group_key,
+                    r.owner or r.network_name or "-",
                     r.report_count,
                     r.observation_count,
                     _t(r.first_seen),
@@ -117,10 +121,11 @@ def cmd_list(args: argparse.Namespace) -> int:
                 "PRIO",
                 "CATEGORY",
                 "KEY",
+                "OWNER",
                 "REPORTS",
                 "OBS",
-                "FIRST SEEN",
-                "LAST SEEN",
+                "FIRST SEEN (UTC)",
+                "LAST SEEN (UTC)",
                 "ASSIGNEE",
             ),
         )
@@ -138,44 +143,99 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
-    print(f"Incident {detail.pk}: {detail.category or '-'} from {detail.group_key}")
-    print(f"State {detail.state}, priority {detail.priority}, assignee {detail.assignee or '-'}")
-    print(
-        f"Seen {data['first_seen']} .. {data['last_seen']}, {detail.report_count} reports, "
-        f"{detail.observation_count} observations"
+    print(render(detail, args.settings))
+    return 0
+
+
+def _field(label: str, value: object) -> str:
+    return f"{label + ':':<13}{value}"
+
+
+def _utc(value: str | None) -> str:
+    """``2026-11-19T13:05:13Z`` -> ``2026-11-19 13:05:13 UTC`` (the desk reads it aloud)."""
+    return value.replace("T", " ").replace("Z", " UTC") if value else "-"
+
+
+def _detail(detail: object) -> str:
+    """An event's detail as ``key: value`` pairs, not a Python dict."""
+    if not isinstance(detail, dict) or not detail:
+        return ""
+    parts = []
+    for key, value in detail.items():
+        if isinstance(value, list):
+            value = ", ".join(map(str, value)) if len(value) <= 8 else f"{len(value)} items"
+        elif isinstance(value, dict):
+            value = "; ".join(f"{k}={v}" for k, v in value.items())
+        parts.append(f"{key}: {value}")
+    return "  (" + ", ".join(parts) + ")"
+
+
+def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
+    """The human view of one incident for the desk: facts, who to contact, record, log."""
+    data = detail.as_json()
+    lines = [
+        f"Incident #{detail.pk}  {detail.category or '-'}  ({taxonomy(detail.category) or 'no RSIT type'})"
+    ]
+    lines.append(
+        _field("State", f"{detail.state}    priority {detail.priority}    assignee {detail.assignee or '-'}")
     )
-    print(f"Sources:   {', '.join(detail.sources) or '-'}")
-    print(f"Targets:   {', '.join(detail.targets) or '-'}")
-    print(f"Reporters: {', '.join(detail.reporters) or '-'}")
-    print(f"Key:       {detail.group_key} ({detail.key_kind})")
-    print(f"Ours:      {'yes, owner ' + (detail.owner or '-') if detail.ours else 'no (external)'}")
-    net = detail.network
-    if net.get("network"):
-        print(
-            f"Network:   {net['network']} {net['name'] or ''} AS{net['asn'] or '-'} {net['country'] or ''}; "
-            f"abuse contact {', '.join(net['abuse_contacts']) or '-'}"
+    lines.append(_field("First seen", _utc(data["first_seen"])))
+    lines.append(_field("Last seen", _utc(data["last_seen"])))
+    lines.append(_field("Volume", f"{detail.report_count} reports, {detail.observation_count} observations"))
+    lines.append(_field("Key", f"{detail.group_key} ({detail.key_kind})"))
+    lines.append(_field("Sources", ", ".join(detail.sources) or "-"))
+    lines.append(_field("Targets", ", ".join(detail.targets) or "-"))
+    lines.append(_field("Reporters", ", ".join(detail.reporters) or "-"))
+    if detail.ours:
+        owner = Constituency(settings.constituency).match(detail.sources[0]) if detail.sources else None
+        contact = (
+            f"; notify {', '.join(owner.contacts)} ({owner.language})" if owner and owner.contacts else ""
         )
+        lines.append(_field("Owner", f"ours: {detail.owner or '-'}{contact}"))
+    else:
+        net = detail.network
+        if net.get("network"):
+            asn = f"AS{net['asn']}" if net.get("asn") else "AS -"
+            lines.append(
+                _field("Network", f"{net['network']}  {net['name'] or ''}  {asn}  {net['country'] or ''}")
+            )
+            lines.append(_field("Abuse", ", ".join(net["abuse_contacts"]) or "-"))
+        else:
+            lines.append(_field("Network", "external, not enriched yet (abusebox enrich --pending)"))
     if detail.merged_into:
-        print(f"Merged into incident {detail.merged_into}")
-    if any(detail.record.values()):
-        print("Closing record:")
-        for key, value in detail.record.items():
-            print(f"  {key}: {value or '-'}")
-    print("\nObservations:")
-    print(
+        lines.append(_field("Merged into", f"incident #{detail.merged_into} (work on that one)"))
+    record = detail.record
+    if detail.ours or any(record.values()):
+        needed = " (required to resolve: ours)" if detail.ours and detail.state != "resolved" else ""
+        lines.append(f"Closing record{needed}:")
+        for key in ("cause", "recovery", "prevention", "lessons", "resolution"):
+            lines.append("  " + _field(key, record.get(key) or "-"))
+    lines.append("")
+    lines.append("Observations (times UTC):")
+    lines.append(
         table(
             [
-                (o["time"] or "-", o["ip"], o["port"] or "", o["message_id"], o["evidence"])
+                (
+                    o["id"],
+                    _utc(o["time"]).removesuffix(" UTC"),
+                    o["ip"],
+                    o["port"] or "",
+                    o["message_id"],
+                    o["evidence"],
+                )
                 for o in detail.observations
             ],
-            ("TIME", "IP", "PORT", "MSG", "EVIDENCE"),
+            ("OBS", "TIME", "IP", "PORT", "MSG", "EVIDENCE"),
             max_width=70,
         )
     )
-    print("\nTimeline:")
+    lines.append("")
+    lines.append("Work log (times UTC):")
     for e in detail.events:
-        print(f"  {e['at']}  {e['actor']}: {e['action']} {e['detail'] or ''}")
-    return 0
+        lines.append(
+            f"  {_utc(e['at']).removesuffix(' UTC')}  {e['actor']}: {e['action']}{_detail(e['detail'])}"
+        )
+    return "\n".join(lines)
 
 
 def _run(fn, *a, **kw) -> int:  # type: ignore[no-untyped-def]
@@ -213,7 +273,9 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    code = _run(handling.merge, open_db(args.settings), args.target, args.others, args.actor)
+    code = _run(
+        handling.merge, open_db(args.settings), args.target, args.others, args.actor, args.settings.lifecycle
+    )
     if code == 0:
         print(f"merged {', '.join(map(str, args.others))} into {args.target}")
     return code
@@ -251,6 +313,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         result = export_incident(args.settings, open_db(args.settings), args.id, args.out)
     except ExportError as exc:
         err(str(exc))
+        return 1
+    except OSError as exc:  # an unwritable --out: say where, not a traceback
+        err(f"cannot write {args.out}: {exc.strerror or exc}")
         return 1
     print(f"wrote {result.path}: {result.messages} messages")
     if result.missing:

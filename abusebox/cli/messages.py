@@ -9,6 +9,7 @@ import sys
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import print_json, table
 from abusebox.models import VERDICTS
+from abusebox.retention import RawUnavailable, read_raw
 from abusebox.store import messages as message_store
 from abusebox.triage.reclassify import DESK_VERDICTS, reclassify
 
@@ -77,7 +78,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         err(f"no message {args.id}")
         return 1
     if args.raw:
-        sys.stdout.buffer.write(message_store.get_raw(db, args.id))
+        try:  # from the archive once retention moved the bytes there
+            sys.stdout.buffer.write(read_raw(args.settings, db, args.id))
+        except RawUnavailable as exc:
+            err(str(exc))
+            return 1
         return 0
     data = summary.as_json()
     data["events"] = message_store.message_events(db, args.id)

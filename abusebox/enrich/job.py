@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from abusebox.config import EnrichmentSettings, Settings
 from abusebox.enrich.ratelimit import RegistryCoolingDown, RegistryLimiter
-from abusebox.enrich.rdap import LookupFailed, NotRoutable, RateLimited, RdapClient
+from abusebox.enrich.rdap import MAX_CONTACTS, LookupFailed, NotRoutable, RateLimited, RdapClient
 from abusebox.store import enrichment as store
 from abusebox.store.db import Database
 from abusebox.store.incidents import add_event
@@ -89,8 +89,36 @@ def run_enrichment(
             continue
         if client is None:
             client = make_client(cfg)
-        _lookup_one(settings, db, client, item, now, run)
+        try:
+            _lookup_one(settings, db, client, item, now, run)
+        except Exception as exc:  # the per-address boundary: see _unexpected
+            _unexpected(settings, db, item, now, run, exc)
     return run
+
+
+def _unexpected(
+    settings: Settings, db: Database, item: store.QueueItem, now: datetime, run: EnrichmentRun, exc: Exception
+) -> None:
+    """An answer ipwhois (or our picking) could not handle: log it with the traceback and
+    back the address off like any failure, so one odd registry answer never stops the
+    job nor sits at the head of the queue, retried first on every run."""
+    log.exception("enrichment of %s failed unexpectedly", item.ip)
+    cfg = settings.enrichment
+    attempts = item.attempts + 1
+    give_up = attempts >= cfg.max_retries
+    with db.session() as session:
+        store.reschedule(
+            session,
+            item.pk,
+            attempts=attempts,
+            next_at=now + backoff(cfg, attempts),
+            error=f"unexpected {type(exc).__name__}: {exc}",
+            give_up=give_up,
+        )
+    if give_up:
+        run.given_up += 1
+    else:
+        run.retried += 1
 
 
 def _lookup_one(
@@ -135,19 +163,42 @@ def _lookup_one(
 
 
 def apply(session: Session, ip: str, info: store.NetworkInfo, origin: str) -> list[int]:
-    """Write the network facts onto the external incidents of ``ip`` (with an event)."""
+    """Write the network facts onto the external incidents of ``ip`` (with an event).
+
+    An incident without a network takes them whole. One already enriched with this
+    network is refreshed where the registry changed its answer (the cache expired).
+    One enriched with another network (a prefix or merged incident spanning several)
+    keeps its network and gains this network's abuse contacts, so nobody is left out
+    of the notification. Nothing changed, nothing written: no empty log entries.
+    """
     touched = []
-    for incident in store.incidents_to_enrich(session, ip):
-        incident.asn = info.asn
-        incident.country = info.country
-        incident.network = info.network
-        incident.network_name = info.name
-        incident.abuse_contacts = list(info.abuse_contacts)
+    for incident in store.external_incidents_of(session, ip):
+        before = (
+            incident.network,
+            incident.network_name,
+            incident.asn,
+            incident.country,
+            list(incident.abuse_contacts or []),
+        )
+        contacts = list(info.abuse_contacts)
+        if incident.network is None or incident.network == info.network:
+            incident.asn = info.asn
+            incident.country = info.country
+            incident.network = info.network
+            incident.network_name = info.name
+            what = "enriched"
+        else:
+            contacts = list(dict.fromkeys([*before[4], *info.abuse_contacts]))[: 2 * MAX_CONTACTS]
+            what = "enriched-more"
+        incident.abuse_contacts = contacts
+        after = (incident.network, incident.network_name, incident.asn, incident.country, contacts)
+        if after == before:
+            continue
         add_event(
             session,
             incident.id,
             ACTOR,
-            "enriched",
+            what,
             {
                 "ip": ip,
                 "network": info.network,

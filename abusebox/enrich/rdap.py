@@ -9,6 +9,9 @@ one mirror: ``{base}/{rir}/ip/{addr}`` and ``{base}/{rir}/entity/{handle}``. It 
 through ipwhois's documented ``proxy_opener`` hook, so ipwhois's own HTTP and parsing
 code runs unchanged. ``asn_dns_server`` does the same for the Team Cymru DNS step.
 
+For Japanese and Korean space the national registry (JPNIC, KRNIC) is asked next, as
+ipwhois's own ``lookup_rdap`` does: see ``abusebox.enrich.nir``.
+
 ipwhois is told never to retry or sleep (``retry_count=0``, ``rate_limit_timeout=0``):
 a lookup is one attempt, and the queue owns retries and backoff.
 """
@@ -30,6 +33,7 @@ from ipwhois.net import Net
 from ipwhois.rdap import RDAP
 
 from abusebox.config import EnrichmentSettings
+from abusebox.enrich import nir as nir_step
 from abusebox.enrich.ratelimit import RegistryLimiter
 from abusebox.errors import PermanentError, TransientError
 from abusebox.store.enrichment import NetworkInfo
@@ -64,6 +68,7 @@ def mirror_map(base_url: str) -> list[tuple[str, str]]:
         pairs.append((prefix, f"{base}/{rir}/"))
     pairs.append((ipw_rdap.BOOTSTRAP_URL.rstrip("/") + "/", f"{base}/bootstrap/"))
     pairs.append((str(ipw_net.ARIN).split("nets;")[0], f"{base}/arin-rest/"))
+    pairs.extend(nir_step.mirror_pairs(base_url))
     return pairs
 
 
@@ -131,7 +136,11 @@ class RdapClient:
             raise RateLimited(f"{registry}: {exc}", registry) from None
         except (ipw.HTTPLookupError, ipw.InvalidNetworkObject, ipw.InvalidEntityObject) as exc:
             raise LookupFailed(f"{registry}: {exc}", registry) from None
-        return to_network_info(ip, registry, asn_data, result)
+        info = to_network_info(ip, registry, asn_data, result)
+        nir = nir_step.nir_for(asn_data)
+        if nir is not None:
+            info = nir_step.refine(net, ip, info, nir, self._limiter)
+        return info
 
 
 def to_network_info(ip: str, registry: str, asn_data: dict[str, Any], result: dict[str, Any]) -> NetworkInfo:

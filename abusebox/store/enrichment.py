@@ -127,8 +127,11 @@ def finish(
 def _candidate_networks(ip: str) -> list[str]:
     """Every network containing ``ip`` (/32../0 or /128../0), for an indexed IN lookup."""
     addr = ipaddress.ip_address(ip)
-    bits = addr.max_prefixlen
-    return [ipaddress.ip_network(f"{addr}/{plen}", strict=False).compressed for plen in range(bits, -1, -1)]
+    bits, value, kind = addr.max_prefixlen, int(addr), type(addr)
+    # Masking integers: the grouping of network/asn keys calls this once per source.
+    return [
+        f"{kind((value >> (bits - plen)) << (bits - plen)).compressed}/{plen}" for plen in range(bits, -1, -1)
+    ]
 
 
 def cached(session: Session, ip: str, now: datetime) -> tuple[int, NetworkInfo] | None:
@@ -177,15 +180,15 @@ def store_info(session: Session, info: NetworkInfo, now: datetime, expires_at: d
     return int(session.scalar(select(EnrichmentRow.id).where(EnrichmentRow.network == info.network)) or 0)
 
 
-def incidents_to_enrich(session: Session, ip: str) -> list[IncidentRow]:
-    """External, not yet enriched incidents holding a source observation of ``ip``."""
+def external_incidents_of(session: Session, ip: str) -> list[IncidentRow]:
+    """Unmerged external incidents holding a source observation of ``ip``."""
     pks = select(ObservationRow.incident_pk).where(
-        ObservationRow.ip == ip, ObservationRow.incident_pk.is_not(None)
+        ObservationRow.ip == ip, ObservationRow.role == "source", ObservationRow.incident_pk.is_not(None)
     )
     return list(
         session.scalars(
             select(IncidentRow)
-            .where(IncidentRow.id.in_(pks), IncidentRow.ours.is_(False), IncidentRow.network.is_(None))
+            .where(IncidentRow.id.in_(pks), IncidentRow.ours.is_(False), IncidentRow.merged_into_pk.is_(None))
             .order_by(IncidentRow.id)
         )
     )

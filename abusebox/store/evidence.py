@@ -57,13 +57,25 @@ def incident_messages(session: Session, incident_pk: int) -> list[EvidenceMessag
     return out
 
 
+def raw_state(session: Session, pk: int) -> tuple[str, bytes | None, bool] | None:
+    """(sha256, raw bytes or None, archived) of a message; None when there is no such message."""
+    row = session.execute(
+        select(MessageRow.sha256, MessageRow.raw, MessageRow.archived).where(MessageRow.id == pk)
+    ).first()
+    return (row.sha256, row.raw, bool(row.archived)) if row is not None else None
+
+
 def old_raw_messages(session: Session, cutoff: datetime, limit: int) -> list[tuple[int, str, bytes]]:
-    """Messages received before ``cutoff`` that still hold their raw bytes."""
+    """Messages received before ``cutoff`` that still hold their raw bytes.
+
+    Messages still ``new`` (stored, never analysed: the worker stopped) keep their bytes
+    whatever their age, so the resume step can still process them.
+    """
     return [
         (pk, sha, raw)
         for pk, sha, raw in session.execute(
             select(MessageRow.id, MessageRow.sha256, MessageRow.raw)
-            .where(MessageRow.received_at < cutoff, MessageRow.raw.is_not(None))
+            .where(MessageRow.received_at < cutoff, MessageRow.raw.is_not(None), MessageRow.status != "new")
             .order_by(MessageRow.id)
             .limit(limit)
         )

@@ -170,6 +170,7 @@ class IncidentSummary:
     last_seen: datetime | None
     report_count: int
     observation_count: int
+    network_name: str | None = None  # the RDAP/NIR holder of an external source
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -180,6 +181,7 @@ class IncidentSummary:
             "priority": self.priority,
             "assignee": self.assignee,
             "owner": self.owner,
+            "network_name": self.network_name,
             "first_seen": format_utc(self.first_seen),
             "last_seen": format_utc(self.last_seen),
             "reports": self.report_count,
@@ -230,6 +232,7 @@ def _summary(row: IncidentRow) -> IncidentSummary:
         row.last_seen,
         row.report_count,
         row.observation_count,
+        row.network_name,
     )
 
 
@@ -252,7 +255,15 @@ def list_incidents(
     if category:
         query = query.where(IncidentRow.category == category)
     if owner:
-        query = query.where(IncidentRow.owner == owner)
+        # Ours: the constituency owner; external: the registry network (name or CIDR).
+        wanted = owner.casefold()
+        query = query.where(
+            or_(
+                func.lower(IncidentRow.owner) == wanted,
+                func.lower(IncidentRow.network_name) == wanted,
+                IncidentRow.network == owner,
+            )
+        )
     with db.session() as session:
         return [_summary(row) for row in session.scalars(query)]
 
@@ -264,7 +275,7 @@ def get_incident(db: Database, pk: int) -> IncidentDetail | None:
             return None
         base = _summary(row)
         obs = session.execute(
-            select(ObservationRow, MessageRow.from_addr, MessageRow.id)
+            select(ObservationRow, func.coalesce(ReportRow.reporter, MessageRow.from_addr), MessageRow.id)
             .join(ReportRow, ReportRow.id == ObservationRow.report_pk)
             .join(MessageRow, MessageRow.id == ReportRow.message_pk)
             .where(ObservationRow.incident_pk == pk)
