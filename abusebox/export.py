@@ -55,7 +55,9 @@ def observations_csv(observations: list[dict[str, object]]) -> bytes:
     for obs in observations:
         row = {**obs, "taxonomy": taxonomy(obs.get("category"))}  # type: ignore[arg-type]
         writer.writerow([safe_cell(row.get(f)) for f in CSV_FIELDS])
-    return buf.getvalue().encode("utf-8")
+    # With a BOM: Excel (the desk's usual viewer, Japanese Windows included) then reads
+    # the file as UTF-8 instead of the locale's code page.
+    return buf.getvalue().encode("utf-8-sig")
 
 
 def _json(data: object) -> bytes:

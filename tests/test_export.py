@@ -63,7 +63,9 @@ def test_export_zip_has_evidence_with_matching_manifest(db: Database, tmp_path: 
         emls = sorted(n for n in names if n.endswith(".eml"))
         assert sorted(zf.read(n) for n in emls) == sorted(raws)
         assert {entries[n] for n in emls} == {hashlib.sha256(r).hexdigest() for r in raws}
-        rows = list(csv.DictReader(io.StringIO(zf.read("observations.csv").decode())))
+        data = zf.read("observations.csv")
+        assert data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
         assert len(rows) == 2 and all(r["evidence"] == "'" + HOSTILE for r in rows)
         assert {r["taxonomy"] for r in rows} == {"intrusion-attempts/brute-force"}  # RSIT
         timeline = json.loads(zf.read("timeline.json"))
