@@ -114,6 +114,10 @@ def _mime_signed(entity: mime.RawEntity, walk: _Walk) -> None:
     # RFC 3156 5: the signature covers the first part with CRLF line endings, byte for byte.
     sigs, _call = verify_detached(walk.keyring, mime.canonical_crlf(signed.source), signature.decoded_body())
     walk.findings.signatures.extend(sigs)
+    if walk.verify_forwarded:  # a notice forwarded inside the signed part has its own signer
+        for leaf in signed.leaves():
+            if leaf.content_type == "message/rfc822":
+                _forwarded(leaf, walk)
 
 
 def _mime_encrypted(entity: mime.RawEntity, walk: _Walk, outer: bytes) -> None:
@@ -228,6 +232,8 @@ def _forwarded(entity: mime.RawEntity, walk: _Walk) -> None:
         walk.forwarded.append(PgpResult(status="error", detail=f"forwarded message not checked: {exc}"))
         return
     result = summarise(sub.findings, nested, home_path(walk.settings))
+    if result.status == "none" and not result.encrypted:
+        return  # PGP-looking text, but nothing signed: nothing to report about the forward
     result.detail = "; ".join(filter(None, ["forwarded message", result.detail]))
     walk.forwarded.append(result)
 
