@@ -48,7 +48,10 @@ class TrustedReporter:
         if verified:
             return RuleHit(-10.0, f"trusted reporter {entry}, PGP signature valid and matches From")
         # The From address alone is forgeable: a strong but not overriding signal.
-        how = "partially signed" if pgp.partially_signed else "unsigned"
+        if pgp.signer_matches_from is False:
+            how = "signed by another key"
+        else:
+            how = "partially signed" if pgp.partially_signed else "unsigned"
         return RuleHit(-5.0, f"sender matches trusted reporter {entry} (From header, {how})")
 
 
