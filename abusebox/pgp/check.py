@@ -106,8 +106,12 @@ def _collect(entity: mime.RawEntity, walk: _Walk, outer: bytes) -> None:
 
 def _mime_signed(entity: mime.RawEntity, walk: _Walk) -> None:
     signed, signature = entity.children[0], entity.children[1]
+    for extra in entity.children[2:]:  # RFC 3156 has two parts: anything more is not signed
+        walk.outside(extra.text() if _is_text(extra) else "", f"[part not covered: {extra.content_type}]")
     if len(entity.children) > 2:
-        walk.findings.notes.append("multipart/signed with more than two parts: extra parts ignored")
+        walk.findings.notes.append(
+            "multipart/signed with more than two parts: the extra parts are not signed"
+        )
     if not walk.budget("PGP/MIME signature"):
         walk.outside(signed.text() if _is_text(signed) else "", "[signed part not checked]")
         return
