@@ -209,6 +209,9 @@ class PgpResult:
     unsigned_text: list[str] = field(default_factory=list)
     detail: str | None = None
     trusted_reporter: str | None = None  # reporter bound to the key by `keys trust`
+    # Signed messages forwarded inside this one (message/rfc822), each checked against its
+    # own From. They describe the forwarded content only: never this message's status.
+    forwarded: list[PgpResult] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:

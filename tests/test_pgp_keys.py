@@ -135,3 +135,18 @@ def test_a_hanging_gpg_is_killed_after_the_timeout(w: World, home: Path) -> None
     assert call.timed_out
     assert call.describe_failure() == "gpg timed out"
     assert time.monotonic() - started < 10
+
+
+def test_only_the_keyring_module_runs_gpg_and_only_the_cli_refreshes() -> None:
+    # The ingest path must never fetch keys: gpg runs only through Keyring (which always
+    # passes --no-auto-key-retrieve), and a keyserver refresh only from `abusebox keys`.
+    package = Path(__file__).resolve().parents[1] / "abusebox"
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if rel != "pgp/gpg.py":
+            assert "import gnupg" not in text and "gnupg.GPG" not in text, rel
+            assert not ("subprocess" in text and "gpg" in text.lower().replace("gpg_", "")), rel
+        if rel not in ("pgp/keys.py", "cli/keys.py"):
+            assert "refresh_keys" not in text and "--refresh-keys" not in text, rel
+        assert "auto-key-retrieve" not in text.replace("--no-auto-key-retrieve", ""), rel

@@ -115,3 +115,15 @@ def test_no_encryption_without_exactly_one_usable_key(w: World) -> None:
     # Not listed in encrypt_to: sent signed only.
     msg = protect_outgoing(ack(), ["alice@reporter.example"], w.settings(sign_outgoing=True))
     assert msg.get_content_type() == "multipart/signed"
+
+
+def test_an_empty_passphrase_variable_does_not_eat_the_first_line(
+    w: World, receiver: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # python-gnupg adds --passphrase-fd 0 for "" but writes no passphrase line: gpg would
+    # read the message's first line as the passphrase and sign the rest.
+    monkeypatch.setenv("ABX_TEST_EMPTY_PASSPHRASE", "")
+    signed = sign_message(ack(), w.settings(passphrase_env="ABX_TEST_EMPTY_PASSPHRASE"))
+    raw = signed.as_bytes(policy=SMTP)
+    assert "GOODSIG" in receiver_verify(receiver, raw)
+    assert check_pgp(parse_message(raw), w.settings())[0].status == "valid"

@@ -308,18 +308,73 @@ def test_inline_in_base64_body_is_found(w: World) -> None:
     assert check(raw, w.settings()).status == "valid"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cut=st.integers(0, 4000), junk=st.binary(max_size=40))
-def test_mutated_signed_messages_never_raise_nor_verify(w: World, cut: int, junk: bytes) -> None:
+# Structural tokens an attacker would insert: boundaries, blank lines, headers, bare text.
+STRUCTURAL = [
+    b"\r\n",
+    b"\n\n",
+    b"X\r\n",
+    b" folded\r\n",
+    b"--sig-b0undary\r\n",
+    b"\n--sig-b0undary\n",
+    b"\r\n--sig-b0undary--\r\n",
+    b"\r\n--sig-b0undary\r\n\r\nEVIL 192.0.2.99\r\n",
+    b"Content-Type: text/plain\r\n\r\nEVIL 192.0.2.99\r\n",
+    b"Content-Type: multipart/mixed; boundary=x\r\n",
+]
+
+
+def shown_text_is_signed(mutated: bytes) -> bool:
+    """Every text the pipeline would read (bar the signature itself) is inside the signed report."""
+    parsed = parse_message(mutated)
+    texts = [
+        tp.text.replace("\r\n", "\n").strip()
+        for tp in parsed.text_parts
+        if "pgp-signature" not in tp.content_type and "BEGIN PGP SIGNATURE" not in tp.text
+    ]
+    return bool(texts) and all(t in REPORT for t in texts)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cut=st.integers(0, 4000),
+    junk=st.one_of(st.binary(max_size=40), st.sampled_from(STRUCTURAL)),
+    insert=st.booleans(),
+)
+def test_mutated_signed_messages_never_raise_nor_verify(
+    w: World, cut: int, junk: bytes, insert: bool
+) -> None:
     raw = signed_mime(w)
     start = raw.index(b"MIME-Version")  # mutate the MIME structure, not From/Date (parsing's job)
     cut = start + cut % (len(raw) - start)
-    mutated = raw[:cut] + junk + raw[cut + len(junk) :]
+    mutated = raw[:cut] + junk + raw[cut + (0 if insert else len(junk)) :]
     result, _ = check_pgp(parse_message(mutated), w.settings())
     assert result.status in ("valid", "invalid", "unknown_key", "expired", "revoked", "none", "error")
     if result.status == "valid":
         # Mutations of headers, preamble or armor may keep it valid; the signed part cannot change.
         assert b"--sig-b0undary\r\n" + part_bytes(text_part(REPORT)) + b"\r\n--sig-b0undary" in mutated
+    if result.verified:
+        # No parser differential: what the pipeline reads is what the signature covers.
+        assert shown_text_is_signed(mutated)
+
+
+def test_boundary_line_in_the_header_block_is_read_like_the_pipeline_does(w: World) -> None:
+    # The email package ends the header block at the first non-header line; a splitter that
+    # waited for the blank line would treat "Block ..." as preamble and call the message signed.
+    raw = signed_mime(w).replace(
+        b"\r\n\r\npreamble\r\n", b"\r\n--sig-b0undary\r\n\r\nBlock 192.0.2.99 now.\r\n", 1
+    )
+    assert "192.0.2.99" in parse_message(raw).body_text
+    result = check(raw, w.settings())
+    assert not result.verified and result.status != "valid"
+
+
+def test_extra_parts_of_a_multipart_signed_are_unsigned(w: World) -> None:
+    raw = signed_mime(w).replace(
+        b"\r\n--sig-b0undary--", b"\r\n--sig-b0undary\r\n\r\nBlock 192.0.2.99 now.\r\n--sig-b0undary--", 1
+    )
+    result = check(raw, w.settings())
+    assert (result.status, result.partially_signed, result.verified) == ("valid", True, False)
+    assert result.unsigned_text == ["Block 192.0.2.99 now."]
 
 
 def test_blocks_beyond_the_budget_count_as_unsigned(w: World) -> None:

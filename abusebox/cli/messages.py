@@ -9,6 +9,8 @@ import sys
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import print_json, table
 from abusebox.models import VERDICTS
+from abusebox.pgp import describe as pgp_describe
+from abusebox.pgp.describe import stored_detail
 from abusebox.retention import RawUnavailable, read_raw
 from abusebox.store import messages as message_store
 from abusebox.triage.reclassify import DESK_VERDICTS, reclassify
@@ -87,6 +89,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     data = summary.as_json()
     data["events"] = message_store.message_events(db, args.id)
     data["reasons"] = message_store.report_reasons(db, args.id)
+    pgp = message_store.report_pgp(db, args.id)
+    if pgp is not None:
+        data["pgp"] = {**pgp.contract(), **stored_detail(pgp), "verified": pgp.verified}
     if args.json:
         print_json(data)
         return 0
@@ -107,7 +112,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         "sha256",
         "size",
     ):
-        print(f"{key + ':':<15} {data[key] if data[key] is not None else '-'}")
+        value = data[key] if data[key] is not None else "-"
+        if key == "pgp_status" and pgp is not None:
+            value = pgp_describe.headline(pgp)
+        print(f"{key + ':':<15} {value}")
+        if key == "pgp_status" and pgp is not None:
+            for line in pgp_describe.lines(pgp):
+                print(f"{'':<16}{line}")
     for reason in data["reasons"]:
         print(f"  - {reason}")
     for event in data["events"]:

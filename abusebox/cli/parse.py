@@ -8,6 +8,8 @@ from pathlib import Path
 
 from abusebox.cli.common import err
 from abusebox.cli.output import print_json
+from abusebox.pgp.describe import headline as pgp_headline
+from abusebox.pgp.describe import lines as pgp_lines
 from abusebox.workers import AnalysisFailure, AnalyzerPool
 
 
@@ -47,7 +49,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     print(f"From:     {data['from']}")
     print(f"Subject:  {data['subject']}")
     print(f"Date:     {data['date']}")
-    print(f"Format:   {data['format']}  Language: {data['language']}  PGP: {result.pgp.status}")
+    print(f"Format:   {data['format']}  Language: {data['language']}  PGP: {pgp_headline(result.pgp)}")
+    for line in pgp_lines(result.pgp):
+        print(f"  PGP {line}")
     print(f"Verdict:  {data['verdict']}  Category: {data['category']}")
     for reason in result.triage.reasons:
         print(f"  - {reason}")

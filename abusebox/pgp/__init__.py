@@ -1,37 +1,25 @@
 """PGP verification and decryption of incoming reports (python-gnupg + the gpg binary).
 
-Modules: gpg (running gpg safely), mime (byte-exact PGP/MIME parts), verify, decrypt,
-result (how the overall status is decided: read its docstring), check (the walk over one
-message), keys and trust (keyring management), sign (outgoing mail).
+Modules: gpg (running gpg safely), detect (does a message need gpg at all), mime
+(byte-exact PGP/MIME parts), verify, decrypt, result (how the overall status is decided:
+read its docstring), check (the walk over one message), rebuild (decrypted parts back into
+the message), describe (PGP status for people), keys and trust (keyring management), sign
+(outgoing mail).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 
 from abusebox.config import LimitSettings, PgpSettings, Settings
 from abusebox.models import ParsedMessage, PgpResult
 from abusebox.pgp.check import run_checks
+from abusebox.pgp.detect import has_pgp
 from abusebox.pgp.gpg import GpgError, open_keyring
 from abusebox.pgp.mime import MimeLimit
 
 log = logging.getLogger(__name__)
-
-_MARKERS = (b"-----BEGIN PGP SIGNED MESSAGE-----", b"-----BEGIN PGP MESSAGE-----")
-_TEXT_MARKERS = ("-----BEGIN PGP SIGNED MESSAGE-----", "-----BEGIN PGP MESSAGE-----")
-_PGP_MIME = re.compile(rb"multipart/(?:signed|encrypted)", re.I)
-
-
-def has_pgp(parsed: ParsedMessage) -> bool:
-    """Cheap test (no gpg): does the message carry a signature or encryption at all?"""
-    if parsed.content_type in ("multipart/signed", "multipart/encrypted"):
-        return True
-    if any(marker in parsed.raw for marker in _MARKERS) or _PGP_MIME.search(parsed.raw):
-        return True
-    # Inline blocks inside base64 or quoted-printable bodies only show after decoding.
-    return any(m in tp.text for tp in parsed.text_parts if tp.origin != "rfc822" for m in _TEXT_MARKERS)
 
 
 def resolve_settings(settings: Settings) -> PgpSettings:

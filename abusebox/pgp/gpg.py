@@ -10,7 +10,10 @@ Every call goes through :meth:`Keyring.run`, which
 - sends gpg's human-readable log to a private file (``--log-file``) so that stderr carries
   *only* ``[GNUPG:]`` status lines: text an attacker controls (literal-data file names,
   user IDs) cannot be mistaken for a status line (the SigSpoof class of attack),
-- kills gpg after ``timeout_seconds``.
+- kills gpg after ``timeout_seconds``,
+- keeps python-gnupg from logging a WARNING for every non-zero gpg exit (an unknown key,
+  a bad signature: normal input for an abuse mailbox); the outcome is read from the status
+  lines and recorded in the result instead (see :class:`_QuietExpectedFailures`).
 
 Callers interpret the recorded status lines themselves (verify.py, decrypt.py): python-gnupg's
 own result classes keep one signature's state and raise on malformed lines, so we do not use
@@ -20,6 +23,7 @@ them.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import tempfile
@@ -39,6 +43,37 @@ STATUS_PREFIX = "[GNUPG:] "
 SAFETY_OPTIONS = ("--no-auto-key-retrieve", "--no-auto-key-locate", "--no-greeting")
 _LOG_TAIL_BYTES = 4096
 _LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d gpg\[\d+\] ")  # --log-file line prefix
+
+_logger = logging.getLogger(__name__)
+_PIPE_MESSAGES = ("Error sending data", "Exception occurred while closing: ignored")
+
+
+class _QuietExpectedFailures(logging.Filter):
+    """Drop python-gnupg's log records for failures that Keyring.run handles itself.
+
+    - "gpg returned a non-zero error code": gpg exits 1 or 2 for every bad or unverifiable
+      signature and every message not encrypted to us; hostile mail would flood the worker
+      log with one WARNING per message. GpgCall keeps the exit code and the reason.
+    - "Error sending data" (or the close after it) with a BrokenPipeError: gpg stopped
+      reading its input early (it gave up, or our watchdog killed it); python-gnupg
+      re-raises the error to Keyring.run, which expects it.
+    Any other python-gnupg record passes through.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "gpg returned a non-zero error code: %d":
+            return False
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, BrokenPipeError) and record.msg in _PIPE_MESSAGES)
+
+
+def _install_log_filter() -> None:
+    gnupg_log = logging.getLogger("gnupg")
+    if not any(isinstance(f, _QuietExpectedFailures) for f in gnupg_log.filters):
+        gnupg_log.addFilter(_QuietExpectedFailures())
+
+
+_install_log_filter()
 
 
 class GpgError(AbuseboxError):
@@ -102,7 +137,9 @@ class _Recorder(gnupg.StatusHandler):
 class _TimedGPG(gnupg.GPG):
     """python-gnupg with a watchdog: a gpg process older than ``timeout`` is killed."""
 
-    timeout: float = 20.0
+    def __init__(self, timeout: float, **kwargs: Any) -> None:
+        self.timeout = timeout  # before super().__init__: it already runs gpg once
+        super().__init__(**kwargs)
 
     def _read_data(self, stream: Any, result: Any, on_data: Any = None, buffer_size: int = 65536) -> None:
         # Our own stdout reader: stop and kill gpg once the output passes the caller's cap.
@@ -150,10 +187,9 @@ class Keyring:
         except OSError as exc:
             raise GpgError(f"cannot create GNUPGHOME {home}: {exc}") from exc
         try:
-            gpg = _TimedGPG(gpgbinary=gpg_binary, gnupghome=str(home), options=list(SAFETY_OPTIONS))
+            gpg = _TimedGPG(timeout, gpgbinary=gpg_binary, gnupghome=str(home), options=list(SAFETY_OPTIONS))
         except (OSError, ValueError) as exc:
             raise GpgError(f"cannot run gpg ({gpg_binary}): {exc}") from exc
-        gpg.timeout = timeout
         self._gpg = gpg
 
     @property
@@ -182,6 +218,8 @@ class Keyring:
                 raise GpgError(f"cannot run gpg: {exc}") from exc
             log = _read_tail(log_path)
         noise = [line for line in result.stderr.splitlines() if line and not line.startswith(STATUS_PREFIX)]
+        if result.returncode != 0:
+            _logger.debug("gpg %s exited with %s", " ".join(args[:1]), result.returncode)
         return GpgCall(
             args=list(args),
             statuses=result.statuses,
@@ -225,7 +263,11 @@ def open_keyring(settings: PgpSettings) -> Keyring:
 
 
 def passphrase(settings: PgpSettings) -> str | None:
-    """Our key's passphrase from the environment variable the config names (None if unset)."""
+    """Our key's passphrase from the environment variable the config names (None if unset).
+
+    An empty value counts as unset: python-gnupg would pass ``--passphrase-fd 0`` without
+    writing a passphrase line, and gpg would take the first line of the message as one.
+    """
     if not settings.passphrase_env:
         return None
-    return os.environ.get(settings.passphrase_env)
+    return os.environ.get(settings.passphrase_env) or None

@@ -21,7 +21,8 @@ from abusebox.parsing.charsets import decode_bytes
 
 MAX_DEPTH = 20
 MAX_PARTS = 1000
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
+# The stdlib feedparser's headerRE: a field name and colon, a continuation, or an mbox "From ".
+_HEADERISH = re.compile(rb"^(?:From |[\x21-\x39\x3b-\x7e]*:|[\t ])")
 _EOL = re.compile(rb"\r?\n")
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
 
@@ -97,14 +98,29 @@ def canonical_crlf(data: bytes) -> bytes:
     return _EOL.sub(b"\r\n", data)
 
 
+def _strip_eol(data: bytes) -> bytes:
+    return data[:-2] if data.endswith(b"\r\n") else data[:-1] if data.endswith(b"\n") else data
+
+
 def split_header(raw: bytes) -> tuple[bytes, bytes]:
-    """(header block, body); the blank line belongs to neither."""
-    if raw.startswith((b"\r\n", b"\n")):
-        return b"", raw[2:] if raw.startswith(b"\r\n") else raw[1:]
-    match = _HEADER_END.search(raw)
-    if not match:
-        return raw, b""
-    return raw[: match.start()], raw[match.end() :]
+    """(header block, body) exactly where the email package (what the pipeline reads) splits.
+
+    The header block ends at the first blank line (which belongs to neither) or, like the
+    stdlib feedparser, at the first line that is neither a header field nor a continuation;
+    that line starts the body. Splitting anywhere else would let a message show the
+    pipeline text that the signature walk never saw (a parser differential).
+    """
+    pos = 0
+    while pos < len(raw):
+        eol = raw.find(b"\n", pos)
+        end = len(raw) if eol < 0 else eol + 1
+        line = raw[pos:end]
+        if line in (b"\r\n", b"\n"):
+            return _strip_eol(raw[:pos]), raw[end:]
+        if not _HEADERISH.match(line):
+            return _strip_eol(raw[:pos]), raw[pos:]
+        pos = end
+    return raw, b""
 
 
 def split_multipart(body: bytes, boundary: str) -> list[bytes] | None:

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from abusebox.models import RawMessage
+from abusebox.models import PgpResult, RawMessage
+from abusebox.pgp.describe import from_stored
 from abusebox.store.db import Database
 from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, utcnow
 
@@ -286,3 +287,18 @@ def report_reasons(db: Database, pk: int) -> list[str]:
             select(ReportRow.reasons, ReportRow.extraction_reasons).where(ReportRow.message_pk == pk)
         ).first()
         return [*row.reasons, *row.extraction_reasons] if row else []
+
+
+def report_pgp(db: Database, pk: int) -> PgpResult | None:
+    """The stored PGP result of a message's report (None before it was analysed)."""
+    with db.session() as session:
+        row = session.execute(
+            select(
+                ReportRow.pgp_status,
+                ReportRow.pgp_fingerprint,
+                ReportRow.pgp_signer_matches_from,
+                ReportRow.pgp_encrypted,
+                ReportRow.pgp_detail,
+            ).where(ReportRow.message_pk == pk)
+        ).first()
+    return from_stored(*row) if row else None

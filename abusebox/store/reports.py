@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.models import Analysis, Observation
+from abusebox.pgp.describe import stored_detail
 from abusebox.store.schema import ObservationRow, ReportRow
 
 
@@ -55,24 +56,7 @@ def replace_report(session: Session, message_pk: int, analysis: Analysis) -> tup
         pgp_fingerprint=pgp.fingerprint,
         pgp_signer_matches_from=pgp.signer_matches_from,
         pgp_encrypted=pgp.encrypted,
-        pgp_detail={
-            "decrypted": pgp.decrypted,
-            "partially_signed": pgp.partially_signed,
-            "user_ids": pgp.user_ids,
-            "trusted_reporter": pgp.trusted_reporter,
-            "detail": pgp.detail,
-            "unsigned_text": pgp.unsigned_text[:10],
-            "signatures": [
-                {
-                    "status": s.status,
-                    "fingerprint": s.fingerprint,
-                    "user_ids": s.user_ids,
-                    "signer_matches_from": s.signer_matches_from,
-                    "detail": s.detail,
-                }
-                for s in pgp.signatures
-            ],
-        },
+        pgp_detail=stored_detail(pgp),
     )
     session.add(row)
     session.flush()
@@ -138,3 +122,7 @@ def detach_observations(session: Session, report_pk: int) -> dict[int, int]:
         update(ObservationRow).where(ObservationRow.report_pk == report_pk).values(incident_pk=None)
     )
     return {int(pk): int(n) for pk, n in rows}
+
+
+def report_pk_of(session: Session, message_pk: int) -> int | None:
+    return session.scalar(select(ReportRow.id).where(ReportRow.message_pk == message_pk))

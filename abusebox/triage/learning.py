@@ -13,41 +13,22 @@ import time
 import weakref
 from collections import Counter
 
-from sqlalchemy import func, select
-
 from abusebox.config import Settings
 from abusebox.errors import LimitExceeded
 from abusebox.parsing.mime import parse_message
 from abusebox.store.db import Database
-from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow
+from abusebox.store.decisions import decided_messages, decision_details, decision_stamp
 from abusebox.triage.classifier import NaiveBayes
 from abusebox.triage.signals import LearnedSignals, document_tokens
 from abusebox.triage.text import own_text
 
 log = logging.getLogger(__name__)
-RECLASSIFIED = "reclassified"
-
-
-def decision_stamp(db: Database) -> tuple[int, int]:
-    with db.session() as session:
-        newest, count = session.execute(
-            select(func.max(MessageEventRow.id), func.count(MessageEventRow.id)).where(
-                MessageEventRow.action == RECLASSIFIED
-            )
-        ).one()
-    return int(newest or 0), int(count or 0)
 
 
 def desk_decisions(db: Database, limit: int) -> dict[int, str]:
     """message pk -> the desk's latest verdict, for the newest ``limit`` messages decided."""
-    with db.session() as session:
-        rows = session.execute(
-            select(MessageEventRow.message_pk, MessageEventRow.detail)
-            .where(MessageEventRow.action == RECLASSIFIED)
-            .order_by(MessageEventRow.id)
-        ).all()
     latest: dict[int, str] = {}
-    for pk, detail in rows:
+    for pk, detail in decision_details(db):
         verdict = (detail or {}).get("to")
         if isinstance(verdict, str):
             latest.pop(pk, None)  # re-insert: dict order = order of the latest decision
@@ -65,34 +46,22 @@ def load_learned(db: Database, settings: Settings) -> LearnedSignals:
     senders: dict[str, Counter[str]] = {}
     keys: dict[str, Counter[str]] = {}
     examples: list[tuple[set[str], str]] = []
-    pks = list(decisions)
-    for start in range(0, len(pks), 200):
-        chunk = pks[start : start + 200]
-        with db.session() as session:
-            rows = session.execute(
-                select(
-                    MessageRow.id,
-                    MessageRow.raw,
-                    ReportRow.reporter,
-                    ReportRow.pgp_fingerprint,
-                    ReportRow.pgp_status,
-                )
-                .outerjoin(ReportRow, ReportRow.message_pk == MessageRow.id)
-                .where(MessageRow.id.in_(chunk))
-            ).all()
-        for pk, raw, reporter, fingerprint, pgp_status in rows:
-            verdict = decisions[pk]
-            try:
-                parsed = parse_message(raw, settings.limits)
-            except LimitExceeded as exc:
-                log.info("desk decision on message %s not learned from: %s", pk, exc)
-                continue
-            sender = (parsed.from_addr or reporter or "").lower()
-            if sender:
-                senders.setdefault(sender, Counter())[verdict] += 1
-            if fingerprint and pgp_status == "valid":
-                keys.setdefault(fingerprint.upper(), Counter())[verdict] += 1
-            examples.append((document_tokens(own_text(parsed), parsed.from_addr), verdict))
+    for decided in decided_messages(db, list(decisions)):
+        verdict = decisions[decided.pk]
+        if decided.raw is None:  # pruned by retention: nothing left to learn from
+            continue
+        try:
+            parsed = parse_message(decided.raw, settings.limits)
+        except LimitExceeded as exc:
+            log.info("desk decision on message %s not learned from: %s", decided.pk, exc)
+            continue
+        sender = (parsed.from_addr or decided.reporter or "").lower()
+        if sender:
+            senders.setdefault(sender, Counter())[verdict] += 1
+        # Only a verified signature (the From address's own key, the whole message) names a key.
+        if decided.fingerprint and decided.verified:
+            keys.setdefault(decided.fingerprint.upper(), Counter())[verdict] += 1
+        examples.append((document_tokens(own_text(parsed), parsed.from_addr), verdict))
     classifier = NaiveBayes.train(examples) if examples else None
     return LearnedSignals(
         senders={k: dict(v) for k, v in senders.items()},

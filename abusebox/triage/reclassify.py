@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from abusebox.config import Settings
@@ -24,8 +23,8 @@ from abusebox.store import incidents as incident_store
 from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
 from abusebox.store.db import Database
-from abusebox.store.schema import ReportRow
-from abusebox.triage.learning import RECLASSIFIED, LearnedCache
+from abusebox.store.decisions import RECLASSIFIED
+from abusebox.triage.learning import LearnedCache
 from abusebox.workers import AnalyzerPool
 
 DESK_VERDICTS: tuple[str, ...] = ("report", "spam", "non_incident")
@@ -67,7 +66,7 @@ def reclassify(
         message_store.add_event(
             session, pk, actor, RECLASSIFIED, {"from": previous, "to": verdict, "note": note}
         )
-        report_pk = session.scalar(select(ReportRow.id).where(ReportRow.message_pk == pk))
+        report_pk = report_store.report_pk_of(session, pk)
         if report_pk is not None and (verdict != "report" or previous == "report"):
             report_store.set_verdict(session, pk, verdict, actor)
             if verdict != "report":

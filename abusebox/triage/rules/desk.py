@@ -21,7 +21,7 @@ class DeskHistory:
         if learned is None:
             return None
         fpr = (ctx.pgp.fingerprint or "").upper()
-        if ctx.pgp.status == "valid" and fpr in learned.fingerprints:
+        if ctx.pgp.verified and fpr in learned.fingerprints:
             verdict, n, total = _majority(learned.fingerprints[fpr])
             what = f"key {fpr[-16:]}"
         elif ctx.parsed.from_addr and ctx.parsed.from_addr.lower() in learned.senders:

@@ -31,21 +31,28 @@ class TrustedReporter:
 
     def check(self, ctx: TriageContext) -> RuleHit | None:
         pgp = ctx.pgp
-        valid = pgp.status == "valid"
+        # Only a signature over the whole message by the From address speaks for the sender:
+        # a good signature by another key is status "invalid" already, and a partially
+        # signed message may be a genuine signed text replayed with unsigned words around it.
+        verified = pgp.verified
         fpr = _norm_fpr(pgp.fingerprint)
-        if valid and fpr and fpr in {_norm_fpr(f) for f in ctx.settings.trusted_fingerprints}:
+        if verified and fpr and fpr in {_norm_fpr(f) for f in ctx.settings.trusted_fingerprints}:
             return RuleHit(-10.0, f"signed with trusted key {fpr[-16:]}")
-        if valid and pgp.trusted_reporter:
+        if verified and pgp.trusted_reporter:
             return RuleHit(
                 -10.0, f"signed by trusted reporter {pgp.trusted_reporter} (key bound by the desk)"
             )
         entry = listed_reporter(ctx.parsed.from_addr, ctx.settings.trusted_reporters)
         if entry is None:
             return None
-        if valid and pgp.signer_matches_from:
+        if verified:
             return RuleHit(-10.0, f"trusted reporter {entry}, PGP signature valid and matches From")
         # The From address alone is forgeable: a strong but not overriding signal.
-        return RuleHit(-5.0, f"sender matches trusted reporter {entry} (From header, unsigned)")
+        if pgp.signer_matches_from is False:
+            how = "signed by another key"
+        else:
+            how = "partially signed" if pgp.partially_signed else "unsigned"
+        return RuleHit(-5.0, f"sender matches trusted reporter {entry} (From header, {how})")
 
 
 class PgpSignature:
@@ -54,12 +61,31 @@ class PgpSignature:
 
     def check(self, ctx: TriageContext) -> RuleHit | None:
         pgp = ctx.pgp
-        if pgp.status == "valid" and pgp.signer_matches_from:
+        if pgp.verified:
             return RuleHit(-2.0, "valid PGP signature by the sender")
-        if pgp.status == "valid":
-            return RuleHit(-0.5, "valid PGP signature (signer differs from From)")
+        if pgp.status == "valid" and pgp.signer_matches_from and pgp.partially_signed:
+            return RuleHit(-0.5, "valid PGP signature by the sender over part of the message only")
+        return None
+
+
+class ForwardedSignature:
+    name = "forwarded_pgp_signature"
+    description = "a forwarded message (e.g. a JPCERT/CC notice) carries a valid signature by its sender"
+
+    def check(self, ctx: TriageContext) -> RuleHit | None:
+        # Evidence that the forwarded content is a genuine notice, not that the forwarder is
+        # who they claim: weaker than the sender's own signature, and never "trusted".
+        good = [f for f in ctx.pgp.forwarded if f.verified]
+        trusted = [f for f in good if f.trusted_reporter]
+        if trusted:
+            return RuleHit(
+                -3.0, f"forwards a message signed by trusted reporter {trusted[0].trusted_reporter}"
+            )
+        if good:
+            return RuleHit(-1.0, "forwards a message with a valid PGP signature by its sender")
         return None
 
 
 register(TrustedReporter())
 register(PgpSignature())
+register(ForwardedSignature())

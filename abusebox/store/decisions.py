@@ -1,0 +1,71 @@
+"""The desk's decisions on messages (the `reclassified` message events), for learning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from abusebox.store.db import Database
+from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow
+
+RECLASSIFIED = "reclassified"
+_CHUNK = 200
+
+
+@dataclass(frozen=True)
+class DecidedMessage:
+    pk: int
+    raw: bytes | None
+    reporter: str | None
+    fingerprint: str | None
+    verified: bool  # a good signature by the From address over the whole message
+
+
+def decision_stamp(db: Database) -> tuple[int, int]:
+    """(newest decision id, number of decisions): changes whenever the desk decides."""
+    with db.session() as session:
+        newest, count = session.execute(
+            select(func.max(MessageEventRow.id), func.count(MessageEventRow.id)).where(
+                MessageEventRow.action == RECLASSIFIED
+            )
+        ).one()
+    return int(newest or 0), int(count or 0)
+
+
+def decision_details(db: Database) -> list[tuple[int, dict[str, object] | None]]:
+    """(message pk, event detail) of every decision, oldest first."""
+    with db.session() as session:
+        return [
+            (pk, detail)
+            for pk, detail in session.execute(
+                select(MessageEventRow.message_pk, MessageEventRow.detail)
+                .where(MessageEventRow.action == RECLASSIFIED)
+                .order_by(MessageEventRow.id)
+            )
+        ]
+
+
+def decided_messages(db: Database, pks: list[int]) -> Iterator[DecidedMessage]:
+    """The raw bytes and PGP facts of decided messages, read a chunk at a time."""
+    for start in range(0, len(pks), _CHUNK):
+        with db.session() as session:
+            rows = session.execute(
+                select(
+                    MessageRow.id,
+                    MessageRow.raw,
+                    ReportRow.reporter,
+                    ReportRow.pgp_fingerprint,
+                    ReportRow.pgp_status,
+                    ReportRow.pgp_signer_matches_from,
+                    ReportRow.pgp_detail,
+                )
+                .outerjoin(ReportRow, ReportRow.message_pk == MessageRow.id)
+                .where(MessageRow.id.in_(pks[start : start + _CHUNK]))
+            ).all()
+        for pk, raw, reporter, fingerprint, status, matches, detail in rows:
+            verified = (
+                status == "valid" and matches is True and not (detail or {}).get("partially_signed", False)
+            )
+            yield DecidedMessage(pk, raw, reporter, fingerprint, verified)
