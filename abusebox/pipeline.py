@@ -99,6 +99,7 @@ class Pipeline:
     ) -> Iterator[IngestResult]:
         """Store, analyse and commit a stream of messages; yield one result per item."""
         side: list[IngestResult] = []
+        in_flight: set[int] = set()  # the same bytes twice in one stream are analysed once
         self.pool.set_learned(self.learned.get())
 
         def to_analyse() -> Iterator[tuple[tuple[int, str], bytes]]:
@@ -109,9 +110,10 @@ class Pipeline:
                 stored = message_store.store_raw(self.db, item)
                 if on_stored is not None:
                     on_stored(item, stored.pk)
-                if stored.status in ("processed", "quarantined", "failed"):
+                if stored.status in ("processed", "quarantined", "failed") or stored.pk in in_flight:
                     side.append(IngestResult("duplicate", stored.pk, item.source_id))
                     continue
+                in_flight.add(stored.pk)
                 yield (stored.pk, item.source_id), item.raw
 
         yield from self._committed(self.pool.run(to_analyse()), side)
