@@ -30,7 +30,7 @@ from abusebox.config import Settings, SourceSettings
 from abusebox.models import RawMessage
 from abusebox.pipeline import IngestResult, Pipeline
 from abusebox.poll_counts import PollCounts
-from abusebox.sources.imap import ImapSession, MoveMethod, move
+from abusebox.sources.imap import CopyAttempt, ImapSession, MoveMethod, move
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database
 from abusebox.workers import AnalyzerPool
@@ -191,8 +191,13 @@ class ImapPoller:
             if not group:
                 continue
 
-            def step(client: IMAPClient, t: str = target, g: list[int] = group) -> MoveMethod:
-                return move(client, g, self.session.ensure_folder(client, t))
+            attempt = CopyAttempt(uidvalidity)  # shared by the retries of this move
+
+            def step(
+                client: IMAPClient, t: str = target, g: list[int] = group, a: CopyAttempt = attempt
+            ) -> MoveMethod:
+                a.source_folder = self.session.server_name(src.folder, client)
+                return move(client, g, self.session.ensure_folder(client, t), a)
 
             method = self.session.call(f"UID MOVE to {target}", step)
             mailbox_store.record_moves(

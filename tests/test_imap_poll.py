@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 import threading
 import time
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 from imap_server import DovecotServer, Mailbox, make_report
+from imapclient import IMAPClient
 from sqlalchemy import create_engine, func, select, text
 
 from abusebox import imap_poll
@@ -287,3 +289,55 @@ def test_idle_wait_returns_when_mail_arrives(mailbox: Mailbox) -> None:
         session.disconnect()
         timer.join()
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("server_fixture", ["dovecot_no_move", "dovecot_no_uidplus"])
+def test_connection_dropped_after_copy_never_copies_twice(
+    server_fixture: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    worker: Worker,
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The server ran the COPY but its answer was lost: the retry must not copy again."""
+    from imap_server import PASSWORD, PASSWORD_ENV
+
+    server: DovecotServer = request.getfixturevalue(server_fixture)
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    box = Mailbox(server, server.add_user())
+    box.append(range(4))
+    real_copy = IMAPClient.copy
+    dropped: list[str] = []
+
+    def copy_then_drop(self: IMAPClient, messages: str, folder: str) -> object:
+        result = real_copy(self, messages, folder)
+        if not dropped:
+            dropped.append(messages)
+            self.shutdown()
+            raise imaplib.IMAP4.abort("connection dropped before the COPY answer arrived")
+        return result
+
+    monkeypatch.setattr(IMAPClient, "copy", copy_then_drop)
+    counts = worker.poll_source(box.source())
+
+    assert dropped, "the fault was not injected"
+    assert any("reconnecting in" in r.getMessage() for r in caplog.records)
+    assert counts.moved == 4
+    assert box.count(PROCESSED) == 4  # not 8
+    assert box.count("INBOX") == (0 if server_fixture == "dovecot_no_move" else 4)
+    again = worker.poll_source(box.source())
+    assert (again.fetched, again.moved) == (0, 0)
+    assert box.count(PROCESSED) == 4
+
+
+def test_the_same_bytes_twice_in_one_poll_count_once_new_once_duplicate(
+    mailbox: Mailbox, worker: Worker, db: Database
+) -> None:
+    mailbox.append([1, 2, 1])  # a reporter sent the identical message twice
+    counts = worker.poll_source(mailbox.source())
+    assert (counts.fetched, counts.new, counts.duplicate, counts.moved) == (3, 2, 1, 3)
+    assert (count(db, MessageRow), count(db, ReportRow), count(db, MailboxItemRow)) == (2, 2, 3)
+    assert mailbox.count(PROCESSED) == 3
+    state = mailbox_store.source_states(db)[0]
+    assert (state.fetched, state.new, state.duplicates, state.moved, state.errors) == (3, 2, 1, 3, 0)
