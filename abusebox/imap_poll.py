@@ -107,6 +107,7 @@ class ImapPoller:
         unfinished = [e.message_pk for e in known.values() if e.status == "new"]
         if unfinished:
             log.info("%s: finishing %d messages stored by an earlier poll", src.name, len(unfinished))
+            self.session.disconnect()  # not held idle while they are analysed
             self._replay(unfinished, counts)
         if src.move:
             self._move([e.uid for e in known.values() if not e.moved], uidvalidity, counts)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -49,6 +49,14 @@ class ImapUnavailable(TransientError):
     """The server stayed unreachable through every retry; try again next poll."""
 
 
+class ImapTlsFailed(TransientError):
+    """TLS could not be set up (certificate, protocol, no STARTTLS): not retried within a poll."""
+
+
+class ImapLoginFailed(TransientError):
+    """The server refused the login: not retried within a poll (the password is wrong or locked)."""
+
+
 class UidValidityChanged(TransientError):
     """UIDVALIDITY changed during a poll: stop using this poll's UIDs."""
 
@@ -71,22 +79,46 @@ def uid_set(uids: Iterable[int]) -> str:
 
 
 def _connect(source: SourceSettings, password: str) -> IMAPClient:
+    """Connect, secure and log in; every socket read and write times out."""
     assert source.host is not None and source.user is not None
+    # The system's trusted CAs; a private CA is trusted through the SSL_CERT_FILE variable.
     context = ssl.create_default_context()
-    if source.security == "tls":
-        client = IMAPClient(
-            source.host,
-            port=source.port or 993,
-            ssl=True,
-            ssl_context=context,
-            timeout=source.timeout_seconds,
-        )
-    else:
-        client = IMAPClient(source.host, port=source.port or 143, ssl=False, timeout=source.timeout_seconds)
-        if source.security == "starttls":
-            client.starttls(context)
-    client.login(source.user, password)
+    port = source.port or (993 if source.security == "tls" else 143)
+    where = f"{source.host}:{port}"
+    try:
+        if source.security == "tls":
+            client = IMAPClient(
+                source.host, port=port, ssl=True, ssl_context=context, timeout=source.timeout_seconds
+            )
+        else:
+            client = IMAPClient(source.host, port=port, ssl=False, timeout=source.timeout_seconds)
+            if source.security == "starttls":
+                _secure(client, context, where)
+    except (ssl.SSLEOFError, ssl.SSLZeroReturnError):
+        raise  # the connection dropped during the handshake: retried like any drop
+    except ssl.SSLError as exc:
+        # A failed certificate check or a protocol mismatch (TLS on a plain port): the
+        # same on every attempt, so not retried within this poll.
+        raise ImapTlsFailed(f"{source.name}: TLS with {where} failed: {exc}") from exc
+    try:
+        client.login(source.user, password)
+    except LoginError as exc:
+        _shutdown(client)
+        reason = server_text(exc)
+        raise ImapLoginFailed(f"{source.name}: login as {source.user} to {where} refused: {reason}") from exc
     return client
+
+
+def _secure(client: IMAPClient, context: ssl.SSLContext, where: str) -> None:
+    if not client.has_capability("STARTTLS"):
+        _shutdown(client)
+        # Never fall back to plain text: the password would cross the network unprotected.
+        raise ImapTlsFailed(f"{where} does not offer STARTTLS (security = starttls)")
+    try:
+        client.starttls(context)
+    except BaseException:
+        _shutdown(client)
+        raise
 
 
 class ImapSession:
@@ -99,6 +131,7 @@ class ImapSession:
         self.password = secret(source.password_env, f"source {source.name!r}") or ""
         self.stop = stop or threading.Event()
         self.uidvalidity: int | None = None  # pinned by the first SELECT of a poll
+        self.uidnext: int | None = None  # the folder's UIDNEXT at that first SELECT
         self._client: IMAPClient | None = None
         self._delimiter: str | None = None
         self._prefix = ""
@@ -117,6 +150,7 @@ class ImapSession:
             uidvalidity = int(info[b"UIDVALIDITY"])
             if self.uidvalidity is None:
                 self.uidvalidity = uidvalidity
+                self.uidnext = int(info.get(b"UIDNEXT") or 0) or None
             elif uidvalidity != self.uidvalidity:
                 _shutdown(client)
                 raise UidValidityChanged(
@@ -174,15 +208,19 @@ class ImapSession:
             self._drop()
             raise ImapUnavailable(f"{self.source.name}: {what}: {type(exc).__name__}: {exc}") from exc
 
-    def idle_wait(self, seconds: float) -> bool:
+    def idle_wait(self, seconds: float, since_uidnext: int | None = None) -> bool:
         """IDLE until the server announces new mail, `seconds` pass or a stop is requested.
 
+        `since_uidnext` is the UIDNEXT the last poll saw: mail that arrived after it, but
+        before this IDLE began, is announced by no EXISTS, so it ends the wait at once.
         False when the server has no IDLE (the caller sleeps instead). Transport faults
         propagate: the caller falls back to sleeping until the next poll.
         """
         client = self.client()
         if not client.has_capability("IDLE"):
             return False
+        if since_uidnext is not None and self.uidnext is not None and self.uidnext > since_uidnext:
+            return True
         deadline = time.monotonic() + seconds
         client.idle()
         try:
@@ -195,6 +233,9 @@ class ImapSession:
                 if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
                     break
         finally:
+            # idle_check leaves the socket blocking without a timeout: restore it, or the
+            # DONE below (and every later command) could wait forever on a dead peer.
+            client.socket().settimeout(self.source.timeout_seconds)
             client.idle_done()
         return True
 
@@ -327,6 +368,17 @@ def _hierarchy(client: IMAPClient) -> tuple[str, str]:
     return text, ""
 
 
+def server_text(exc: BaseException) -> str:
+    """The server's answer inside an imaplib/IMAPClient error, as text (not `b'...'`)."""
+    arg = exc.args[0] if exc.args else exc
+    if isinstance(arg, bytes):
+        return arg.decode(errors="replace")
+    text = str(arg)
+    if len(text) > 2 and text[0] == "b" and text[1] in "'\"" and text[-1] == text[1]:
+        return text[2:-1]  # IMAPClient wraps some answers with str(bytes)
+    return text
+
+
 def _shutdown(client: IMAPClient) -> None:
     try:
         client.shutdown()
@@ -336,10 +388,13 @@ def _shutdown(client: IMAPClient) -> None:
 
 __all__ = [
     "CopyAttempt",
+    "ImapLoginFailed",
     "ImapSession",
+    "ImapTlsFailed",
     "ImapUnavailable",
     "MoveMethod",
     "UidValidityChanged",
     "move",
+    "server_text",
     "uid_set",
 ]
