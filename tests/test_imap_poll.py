@@ -285,6 +285,8 @@ def test_idle_wait_returns_when_mail_arrives(mailbox: Mailbox) -> None:
     started = time.monotonic()
     try:
         assert session.idle_wait(20) is True
+        # idle_check makes the socket non-blocking for a while: after IDLE reads time out again.
+        assert session.client().socket().gettimeout() == session.source.timeout_seconds
     finally:
         session.disconnect()
         timer.join()

@@ -18,6 +18,7 @@ import pytest
 from imap_server import PASSWORD, PASSWORD_ENV, Mailbox, make_report
 from sqlalchemy import func, select
 
+from abusebox import imap_poll
 from abusebox.config import Settings, SourceSettings
 from abusebox.imap_poll import CRASH_ENV
 from abusebox.service import Worker
@@ -192,3 +193,34 @@ def test_worker_polls_every_source_and_one_broken_mailbox_stops_no_other(
     lines = [r.getMessage() for r in caplog.records]
     assert "good: fetched 2, new 2, duplicate 0, quarantined 0, moved 2" in lines
     assert any(line.startswith("local: fetched 1, new 1") for line in lines)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # about the IDLE loop; one store is enough
+def test_idle_source_in_run_reacts_to_new_mail_and_stops_promptly(
+    mailbox: Mailbox, settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox.append(range(1))
+    source = mailbox.source(idle=True, poll_interval_seconds=300)  # only IDLE can be this quick
+    arrived: list[str] = []
+
+    def mail_during_poll(point: str) -> None:
+        # Mail that arrives while the first poll is busy: the IDLE that follows hears no EXISTS.
+        if point == "after_fetch" and not arrived:
+            arrived.append(point)
+            mailbox.append([1000])
+
+    monkeypatch.setattr(imap_poll, "fault_point", mail_during_poll)
+    worker = Worker(replace(settings, sources=[source]), db)
+    thread = threading.Thread(target=worker.run_forever)
+    thread.start()
+    try:
+        _wait(lambda: mailbox.count(PROCESSED) == 2, timeout=15)
+        mailbox.append([2000])  # announced to the waiting IDLE
+        _wait(lambda: mailbox.count(PROCESSED) == 3, timeout=15)
+    finally:
+        asked = time.monotonic()
+        worker.stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert time.monotonic() - asked < 5  # the IDLE wait sees the stop within a second or so
+    assert count(db, ReportRow) == 3

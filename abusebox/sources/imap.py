@@ -233,9 +233,6 @@ class ImapSession:
                 if any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses):
                     break
         finally:
-            # idle_check leaves the socket blocking without a timeout: restore it, or the
-            # DONE below (and every later command) could wait forever on a dead peer.
-            client.socket().settimeout(self.source.timeout_seconds)
             client.idle_done()
         return True
 
