@@ -9,10 +9,11 @@ ledger recognises every message already processed or quarantined.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -138,11 +139,21 @@ class Pipeline:
 
     def _committed(
         self,
-        outcomes: Iterator[AnalysisOutcome[tuple[int, str]]],
+        outcomes: Generator[AnalysisOutcome[tuple[int, str]], None, None],
         side: list[IngestResult],
         desk: DeskVerdict | None = None,
     ) -> Iterator[IngestResult]:
         """Commit analysis outcomes in batches; yield each result only once committed."""
+        # Closed at once when a commit fails: the pool then discards the analyses in flight.
+        with contextlib.closing(outcomes):
+            yield from self._commit_all(outcomes, side, desk)
+
+    def _commit_all(
+        self,
+        outcomes: Iterator[AnalysisOutcome[tuple[int, str]]],
+        side: list[IngestResult],
+        desk: DeskVerdict | None,
+    ) -> Iterator[IngestResult]:
         batch: list[AnalysisOutcome[tuple[int, str]]] = []
         started = time.monotonic()
         for outcome in outcomes:

@@ -19,7 +19,7 @@ from abusebox.service import Worker
 from abusebox.sources.imap import ImapSession, ImapUnavailable, uid_set
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database
-from abusebox.store.schema import MailboxItemRow, MessageRow, ReportRow
+from abusebox.store.schema import MailboxItemRow, MessageRow, ObservationRow, ReportRow
 
 PROCESSED = "abusebox.processed"  # "abusebox/processed" in Dovecot's Maildir++ hierarchy
 QUARANTINE = "abusebox.quarantine"
@@ -343,3 +343,63 @@ def test_the_same_bytes_twice_in_one_poll_count_once_new_once_duplicate(
     assert mailbox.count(PROCESSED) == 3
     state = mailbox_store.source_states(db)[0]
     assert (state.fetched, state.new, state.duplicates, state.moved, state.errors) == (3, 2, 1, 3, 0)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # a real outage: a PostgreSQL table lock
+def test_database_outage_mid_batch_never_gives_a_message_another_ones_analysis(
+    mailbox: Mailbox, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Analyses in flight when the database fails must not be handed to later messages."""
+    url = settings.database.url + "%20-clock_timeout%3D300"
+    db = Database(url)
+    db.upgrade()
+    mailbox.append(range(12))
+    locker = create_engine(settings.database.url)
+    conn = locker.connect()
+    trans = conn.begin()
+    real_record = mailbox_store.record_item
+    recorded: list[int] = []
+
+    def record_then_fail(*args: object) -> None:
+        real_record(*args)  # type: ignore[arg-type]
+        recorded.append(1)
+        if len(recorded) == 4:  # four stored, some of them being analysed: the database goes away
+            conn.execute(text("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"))
+
+    monkeypatch.setattr(mailbox_store, "record_item", record_then_fail)
+    two = replace(
+        settings,
+        database=replace(settings.database, url=url),
+        limits=replace(settings.limits, worker_processes=2),
+    )
+    w = Worker(two, db)
+    w.is_leader = True
+    try:
+        w.poll(mailbox.source(batch_size=12))  # logged, not raised
+        assert mailbox.count(PROCESSED) == 0
+        trans.rollback()
+        conn.close()
+        monkeypatch.setattr(mailbox_store, "record_item", real_record)
+        counts = w.poll_source(mailbox.source(batch_size=12))  # the same analysis pool goes on
+    finally:
+        w.close()
+        locker.dispose()
+    assert counts.moved == 12 and mailbox.count(PROCESSED) == 12
+    with db.session() as session:
+        rows = session.execute(
+            select(MessageRow.subject, ReportRow.id, ObservationRow.ip)
+            .join(ReportRow, ReportRow.message_pk == MessageRow.id)
+            .join(ObservationRow, ObservationRow.report_pk == ReportRow.id)
+        ).all()
+    db.dispose()
+    seen: dict[str, set[str]] = {}
+    reports: dict[str, set[int]] = {}
+    for subject, report_pk, ip in rows:
+        seen.setdefault(subject, set()).add(ip)
+        reports.setdefault(subject, set()).add(report_pk)
+    assert len(seen) == 12
+    for subject, ips in seen.items():
+        offender = subject.split("from ")[1].split()[0]
+        # Only the message's own offender (and the victim, which this extraction also lists).
+        assert offender in ips and ips <= {offender, "198.51.100.10"}, f"{subject!r} got {ips}"
+        assert len(reports[subject]) == 1
