@@ -147,7 +147,7 @@ class Worker:
         except BaseException as exc:  # recorded, then re-raised to the caller
             self._record(source, counts, f"{type(exc).__name__}: {exc}")
             raise
-        self._record(source, counts, None)
+        self._record(source, counts, counts.problem())
         return counts
 
     def _record(self, source: SourceSettings, counts: PollCounts, error: str | None) -> None:
@@ -175,6 +175,8 @@ class Worker:
             log.exception("%s: poll failed", source.name)
             return
         log.info("%s: %s", source.name, counts.summary())
+        if counts.problem():
+            log.warning("%s: %s", source.name, counts.problem())
 
     def _idle_loop(self, source: SourceSettings) -> None:
         """For `idle = true`: poll, then IDLE until mail arrives or the interval passes."""

@@ -293,6 +293,7 @@ def test_idle_wait_returns_when_mail_arrives(mailbox: Mailbox) -> None:
     assert time.monotonic() - started < 10
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # about the IMAP side; one store is enough
 @pytest.mark.parametrize("server_fixture", ["dovecot_no_move", "dovecot_no_uidplus"])
 def test_connection_dropped_after_copy_never_copies_twice(
     server_fixture: str,
@@ -403,3 +404,26 @@ def test_database_outage_mid_batch_never_gives_a_message_another_ones_analysis(
         # Only the message's own offender (and the victim, which this extraction also lists).
         assert offender in ips and ips <= {offender, "198.51.100.10"}, f"{subject!r} got {ips}"
         assert len(reports[subject]) == 1
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # about the IMAP side; one store is enough
+def test_a_message_the_server_cannot_deliver_does_not_block_the_mailbox(
+    mailbox: Mailbox, worker: Worker, db: Database
+) -> None:
+    """Dovecot says BYE to a FETCH that includes an unreadable message file."""
+    mailbox.append(range(8))
+    folder = mailbox.server.dir / "mail" / mailbox.user
+    (damaged,) = [f for f in folder.glob("*/*") if f.is_file() and b"(case 5)" in f.read_bytes()]
+    damaged.chmod(0)  # the imap process (user nobody) can no longer read it
+
+    counts = worker.poll_source(mailbox.source(retry_max_seconds=20.0))
+
+    assert (counts.fetched, counts.new, counts.moved) == (7, 7, 7)
+    assert mailbox.count(PROCESSED) == 7
+    assert mailbox.count("INBOX") == 1  # left for a person to look at, retried next poll
+    state = mailbox_store.source_states(db)[0]
+    assert state.errors == 1 and "failed to deliver UID 6" in (state.last_error or "")
+    (damaged,) = [f for f in folder.glob("*/*") if f.is_file() and f.stat().st_mode & 0o777 == 0]
+    damaged.chmod(0o600)  # repaired: the next poll takes it (Dovecot may have renamed the file)
+    again = worker.poll_source(mailbox.source())
+    assert (again.fetched, again.new, again.moved) == (1, 1, 1)

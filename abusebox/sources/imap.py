@@ -57,6 +57,10 @@ class ImapLoginFailed(TransientError):
     """The server refused the login: not retried within a poll (the password is wrong or locked)."""
 
 
+class StepBreaksConnection(TransientError):
+    """A command failed again and again on a working connection (see ImapSession.call)."""
+
+
 class UidValidityChanged(TransientError):
     """UIDVALIDITY changed during a poll: stop using this poll's UIDs."""
 
@@ -178,8 +182,29 @@ class ImapSession:
         if client is not None:
             _shutdown(client)
 
-    def call(self, what: str, step: Callable[[IMAPClient], T]) -> T:
-        """Run one step on the selected folder, reconnecting with backoff and jitter on faults."""
+    def call(self, what: str, step: Callable[[IMAPClient], T], give_up_after: int | None = None) -> T:
+        """Run one step on the selected folder, reconnecting with backoff and jitter on faults.
+
+        With `give_up_after`, a step that breaks the connection that many times although
+        connecting and SELECT succeeded raises StepBreaksConnection: the server fails on
+        the command itself (e.g. a message it cannot read), not on the network.
+        """
+        broken_steps = 0
+
+        def attempt() -> T:
+            nonlocal broken_steps
+            client = self.client()  # a failure to connect is the network's: not counted
+            try:
+                return step(client)
+            except RETRYABLE as exc:
+                broken_steps += 1
+                if give_up_after is not None and broken_steps >= give_up_after:
+                    self._drop()
+                    raise StepBreaksConnection(
+                        f"{self.source.name}: {what} failed {broken_steps} times on a fresh connection: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+                raise
 
         def before_sleep(state: RetryCallState) -> None:
             self._drop()
@@ -203,7 +228,7 @@ class ImapSession:
             reraise=True,
         )
         try:
-            return retrying(lambda: step(self.client()))
+            return retrying(attempt)
         except RETRYABLE as exc:
             self._drop()
             raise ImapUnavailable(f"{self.source.name}: {what}: {type(exc).__name__}: {exc}") from exc
@@ -390,6 +415,7 @@ __all__ = [
     "ImapTlsFailed",
     "ImapUnavailable",
     "MoveMethod",
+    "StepBreaksConnection",
     "UidValidityChanged",
     "move",
     "server_text",
