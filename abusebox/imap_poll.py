@@ -30,7 +30,8 @@ from abusebox.config import Settings, SourceSettings
 from abusebox.models import RawMessage
 from abusebox.pipeline import IngestResult, Pipeline
 from abusebox.poll_counts import PollCounts
-from abusebox.sources.imap import CopyAttempt, ImapSession, MoveMethod, StepBreaksConnection, move
+from abusebox.sources.imap import ImapSession, StepBreaksConnection
+from abusebox.sources.imap_move import CopyAttempt, MoveMethod, move
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database
 from abusebox.workers import AnalyzerPool
