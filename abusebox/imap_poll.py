@@ -30,7 +30,8 @@ from abusebox.config import Settings, SourceSettings
 from abusebox.models import RawMessage
 from abusebox.pipeline import IngestResult, Pipeline
 from abusebox.poll_counts import PollCounts
-from abusebox.sources.imap import ImapSession, MoveMethod, move
+from abusebox.sources.imap import ImapSession, StepBreaksConnection
+from abusebox.sources.imap_move import CopyAttempt, MoveMethod, move
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database
 from abusebox.workers import AnalyzerPool
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 CRASH_ENV = "ABUSEBOX_TEST_CRASH_AT"
 MAX_BATCH_BYTES = 64 * 1024 * 1024  # bounds memory per FETCH whatever batch_size says
 SIZE_CHUNK = 1000  # UIDs per RFC822.SIZE FETCH: keeps command lines short
+FETCH_BREAKS_BEFORE_SPLIT = 2  # a batch FETCH that breaks fresh connections this often is halved
 MOVE_NOTES: dict[MoveMethod, str] = {
     "move": "UID MOVE",
     "copy-expunge": "UID COPY + \\Deleted + UID EXPUNGE (server lacks MOVE)",
@@ -107,6 +109,7 @@ class ImapPoller:
         unfinished = [e.message_pk for e in known.values() if e.status == "new"]
         if unfinished:
             log.info("%s: finishing %d messages stored by an earlier poll", src.name, len(unfinished))
+            self.session.disconnect()  # not held idle while they are analysed
             self._replay(unfinished, counts)
         if src.move:
             self._move([e.uid for e in known.values() if not e.moved], uidvalidity, counts)
@@ -115,7 +118,7 @@ class ImapPoller:
             if self.stop.is_set():
                 return
             fault_point("before_fetch")
-            fetched = self.session.call("UID FETCH", lambda c, b=batch: _fetch_bodies(c, b))
+            fetched = self._fetch(batch, counts)
             self.session.disconnect()  # not held idle while the batch is analysed
             fault_point("after_fetch")
             counts.fetched += len(fetched)
@@ -123,6 +126,31 @@ class ImapPoller:
             fault_point("before_move")
             if src.move:
                 self._move(batch, uidvalidity, counts)
+
+    def _fetch(self, uids: list[int], counts: PollCounts) -> dict[int, bytes]:
+        """UID FETCH BODY.PEEK[] of a batch; a message the server cannot deliver is skipped.
+
+        Dovecot answers a message it cannot read (a damaged or unreadable file) with BYE,
+        for the whole command: halving the batch isolates that message, which stays on
+        the server (retried next poll) and is reported, instead of blocking the mailbox.
+        """
+        try:
+            return self.session.call(
+                "UID FETCH", lambda c: _fetch_bodies(c, uids), give_up_after=FETCH_BREAKS_BEFORE_SPLIT
+            )
+        except StepBreaksConnection as exc:
+            if len(uids) == 1:
+                log.error(
+                    "%s: UID %d of %s cannot be fetched (%s); it stays on the server",
+                    self.source.name,
+                    uids[0],
+                    self.source.folder,
+                    exc.__cause__,
+                )
+                counts.unfetchable.append(uids[0])
+                return {}
+        half = len(uids) // 2
+        return {**self._fetch(uids[:half], counts), **self._fetch(uids[half:], counts)}
 
     def _batches(self, uids: list[int]) -> list[list[int]]:
         """Split new UIDs into FETCH batches of at most batch_size UIDs and MAX_BATCH_BYTES."""
@@ -191,8 +219,13 @@ class ImapPoller:
             if not group:
                 continue
 
-            def step(client: IMAPClient, t: str = target, g: list[int] = group) -> MoveMethod:
-                return move(client, g, self.session.ensure_folder(client, t))
+            attempt = CopyAttempt(uidvalidity)  # shared by the retries of this move
+
+            def step(
+                client: IMAPClient, t: str = target, g: list[int] = group, a: CopyAttempt = attempt
+            ) -> MoveMethod:
+                a.source_folder = self.session.server_name(src.folder, client)
+                return move(client, g, self.session.ensure_folder(client, t), a)
 
             method = self.session.call(f"UID MOVE to {target}", step)
             mailbox_store.record_moves(

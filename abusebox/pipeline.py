@@ -9,10 +9,11 @@ ledger recognises every message already processed or quarantined.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -102,6 +103,7 @@ class Pipeline:
     ) -> Iterator[IngestResult]:
         """Store, analyse and commit a stream of messages; yield one result per item."""
         side: list[IngestResult] = []
+        in_flight: set[int] = set()  # the same bytes twice in one stream are analysed once
         self.pool.set_learned(self.learned.get())
 
         def to_analyse() -> Iterator[tuple[tuple[int, str], bytes]]:
@@ -116,9 +118,10 @@ class Pipeline:
                 ):
                     if on_stored is not None:
                         on_stored(item, stored.pk)
-                    if stored.status in ("processed", "quarantined", "failed"):
+                    if stored.status in ("processed", "quarantined", "failed") or stored.pk in in_flight:
                         side.append(IngestResult("duplicate", stored.pk, item.source_id))
                         continue
+                    in_flight.add(stored.pk)
                     yield (stored.pk, item.source_id), item.raw
 
         yield from self._committed(self.pool.run(to_analyse()), side)
@@ -151,11 +154,21 @@ class Pipeline:
 
     def _committed(
         self,
-        outcomes: Iterator[AnalysisOutcome[tuple[int, str]]],
+        outcomes: Generator[AnalysisOutcome[tuple[int, str]], None, None],
         side: list[IngestResult],
         desk: DeskVerdict | None = None,
     ) -> Iterator[IngestResult]:
         """Commit analysis outcomes in batches; yield each result only once committed."""
+        # Closed at once when a commit fails: the pool then discards the analyses in flight.
+        with contextlib.closing(outcomes):
+            yield from self._commit_all(outcomes, side, desk)
+
+    def _commit_all(
+        self,
+        outcomes: Iterator[AnalysisOutcome[tuple[int, str]]],
+        side: list[IngestResult],
+        desk: DeskVerdict | None,
+    ) -> Iterator[IngestResult]:
         batch: list[AnalysisOutcome[tuple[int, str]]] = []
         started = time.monotonic()
         for outcome in outcomes:

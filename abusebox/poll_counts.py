@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from abusebox.pipeline import IngestCounts, IngestResult
 from abusebox.store.mailbox import CycleCounts
@@ -16,6 +16,7 @@ class PollCounts:
     quarantined: int = 0  # of the new ones
     moved: int = 0  # moved (or copied) to the processed/quarantine folder
     unreadable: int = 0  # items a local source could not read
+    unfetchable: list[int] = field(default_factory=list)  # IMAP UIDs the server failed to deliver
 
     def add(self, result: IngestResult) -> None:
         if result.outcome == "duplicate":
@@ -34,6 +35,7 @@ class PollCounts:
         self.quarantined += other.quarantined
         self.moved += other.moved
         self.unreadable += other.unreadable
+        self.unfetchable.extend(other.unfetchable)
 
     @classmethod
     def from_ingest(cls, counts: IngestCounts) -> PollCounts:
@@ -47,6 +49,14 @@ class PollCounts:
 
     def cycle(self) -> CycleCounts:
         return CycleCounts(self.fetched, self.new, self.duplicate, self.quarantined, self.moved)
+
+    def problem(self) -> str | None:
+        """What went wrong in a cycle that otherwise completed (kept as the source's last error)."""
+        if not self.unfetchable:
+            return None
+        shown = ", ".join(str(uid) for uid in self.unfetchable[:10])
+        more = f" and {len(self.unfetchable) - 10} more" if len(self.unfetchable) > 10 else ""
+        return f"the server failed to deliver UID {shown}{more}; left on the server"
 
     def summary(self) -> str:
         return (

@@ -28,7 +28,7 @@ from abusebox.errors import TransientError
 from abusebox.imap_poll import ImapPoller
 from abusebox.pipeline import IngestCounts, IngestResult, Pipeline
 from abusebox.poll_counts import PollCounts
-from abusebox.sources.imap import ImapSession
+from abusebox.sources.imap import ImapSession, server_text
 from abusebox.sources.local import iter_maildir, iter_path
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store import messages as message_store
@@ -116,6 +116,7 @@ class Worker:
         self.leader_check_seconds = leader_check_seconds
         self._pool_lock = threading.Lock()  # the pool is used by one job at a time
         self._periodic: dict[str, Periodic] = {}
+        self._polled_uidnext: dict[str, int] = {}  # per IMAP source, from its last poll
         self.pollers: dict[str, Poller] = {kind: self._poll_local for kind in LOCAL_KINDS}
         self.pollers["imap"] = self._poll_imap
 
@@ -128,7 +129,12 @@ class Worker:
 
     def _poll_imap(self, source: SourceSettings, counts: PollCounts) -> None:
         # Takes the pool lock only while analysing, not while waiting on the network.
-        ImapPoller(self.settings, self.db, self.pool, source, self.stop, self._pool_lock).poll(counts)
+        poller = ImapPoller(self.settings, self.db, self.pool, source, self.stop, self._pool_lock)
+        try:
+            poller.poll(counts)
+        finally:
+            if poller.session.uidnext is not None:  # what IDLE compares with (see idle_wait)
+                self._polled_uidnext[source.name] = poller.session.uidnext
 
     def poll_source(self, source: SourceSettings) -> PollCounts:
         """One cycle of one source, added to its counters in mailbox_state; raises on failure."""
@@ -141,7 +147,7 @@ class Worker:
         except BaseException as exc:  # recorded, then re-raised to the caller
             self._record(source, counts, f"{type(exc).__name__}: {exc}")
             raise
-        self._record(source, counts, None)
+        self._record(source, counts, counts.problem())
         return counts
 
     def _record(self, source: SourceSettings, counts: PollCounts, error: str | None) -> None:
@@ -162,10 +168,15 @@ class Worker:
         except ConfigError as exc:  # e.g. the password variable is unset: no traceback needed
             log.error("%s: %s", source.name, exc)
             return
+        except IMAPClientError as exc:  # a NO/BAD answer (missing folder, quota): the server's words
+            log.error("%s: the IMAP server refused: %s", source.name, server_text(exc))
+            return
         except Exception:  # one source's fault must not stop the worker or other sources
             log.exception("%s: poll failed", source.name)
             return
         log.info("%s: %s", source.name, counts.summary())
+        if counts.problem():
+            log.warning("%s: %s", source.name, counts.problem())
 
     def _idle_loop(self, source: SourceSettings) -> None:
         """For `idle = true`: poll, then IDLE until mail arrives or the interval passes."""
@@ -180,7 +191,9 @@ class Worker:
         except ConfigError:
             return False  # the poll has logged it
         try:
-            return session.idle_wait(min(source.poll_interval_seconds, IDLE_MAX_SECONDS))
+            return session.idle_wait(
+                min(source.poll_interval_seconds, IDLE_MAX_SECONDS), self._polled_uidnext.get(source.name)
+            )
         except (TransientError, IMAPClientError, imaplib.IMAP4.abort, OSError) as exc:
             log.info("%s: IDLE unavailable (%s); polling on the interval", source.name, exc)
             return False

@@ -16,7 +16,7 @@ import resource
 import signal
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from email.message import Message
 from multiprocessing.connection import Connection, wait
@@ -168,14 +168,26 @@ class AnalyzerPool:
             worker.stop()
         self._workers = []
 
-    def run(self, items: Iterable[tuple[K, bytes]]) -> Iterator[AnalysisOutcome[K]]:
+    def run(self, items: Iterable[tuple[K, bytes]]) -> Generator[AnalysisOutcome[K], None, None]:
         """Yield one outcome per (key, raw) item, in completion order."""
+        busy: dict[Connection, _Worker] = {}
+        try:
+            yield from self._run(items, busy)
+        finally:
+            # Left early (the items' source or the consumer raised, e.g. a database outage):
+            # an answer still on its way must never be read as the answer to a later message.
+            for worker in busy.values():
+                worker.stop(kill=True)
+                self._workers.remove(worker)
+
+    def _run(
+        self, items: Iterable[tuple[K, bytes]], busy: dict[Connection, _Worker]
+    ) -> Iterator[AnalysisOutcome[K]]:
         pending = iter(items)
         exhausted = False
         while len(self._workers) < self.processes:
             self._workers.append(self._spawn())
         idle = list(self._workers)
-        busy: dict[Connection, _Worker] = {}
         while True:
             while idle and not exhausted:
                 try:

@@ -26,6 +26,7 @@ from imapclient import IMAPClient
 from abusebox.config import SourceSettings
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 PASSWORD = "test-password"
 MAX_USERS = 200
 
@@ -36,7 +37,7 @@ instance_name = abusebox-test-{port}
 log_path = {d}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{d}/mail/%u
@@ -55,7 +56,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 """
@@ -68,6 +70,20 @@ DEFAULT_CAPABILITIES = (
     "WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW "
     "STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE"
 )
+
+
+def write_self_signed_cert(cert: Path, key: Path, ip: str) -> None:
+    """A throwaway certificate for the IP address the test server listens on (openssl CLI)."""
+    subprocess.run(
+        [
+            *(OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1"),
+            *("-subj", "/CN=abusebox test IMAP", "-addext", f"subjectAltName=IP:{ip}"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    os.chmod(key, 0o600)
 
 
 def dovecot_available() -> bool:
@@ -83,7 +99,7 @@ def free_port() -> int:
 class DovecotServer:
     """One Dovecot instance; `without` names capabilities to hide (e.g. {"MOVE"})."""
 
-    def __init__(self, without: frozenset[str] = frozenset()) -> None:
+    def __init__(self, without: frozenset[str] = frozenset(), tls: bool = False) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="abusebox-dovecot-"))
         os.chmod(self.dir, 0o755)  # the auth process runs as `dovecot` and must reach the users file
         self.port = free_port()
@@ -92,8 +108,20 @@ class DovecotServer:
         if without:
             caps = [c for c in DEFAULT_CAPABILITIES.split() if c not in without]
             capability = "imap_capability = " + " ".join(caps)
+        # With tls: IMAPS on tls_port and STARTTLS on port, with a self-signed certificate
+        # for 127.0.0.1 (`cert` is the file a client must trust).
+        self.tls_port = free_port() if tls else 0
+        self.cert = self.dir / "cert.pem"
+        ssl_lines = "ssl = no"
+        if tls:
+            key = self.dir / "key.pem"
+            write_self_signed_cert(self.cert, key, self.host)
+            ssl_lines = f"ssl = yes\nssl_cert = <{self.cert}\nssl_key = <{key}"
         (self.dir / "dovecot.conf").write_text(
-            CONFIG.format(d=self.dir, port=self.port, capability=capability), encoding="utf-8"
+            CONFIG.format(
+                d=self.dir, port=self.port, capability=capability, ssl=ssl_lines, imaps_port=self.tls_port
+            ),
+            encoding="utf-8",
         )
         # All users up front: Dovecot notices a changed passwd-file by its mtime, which
         # misses additions made within the same second as its last read.

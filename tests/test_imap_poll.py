@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 import threading
 import time
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 from imap_server import DovecotServer, Mailbox, make_report
+from imapclient import IMAPClient
 from sqlalchemy import create_engine, func, select, text
 
 from abusebox import imap_poll
@@ -17,7 +19,7 @@ from abusebox.service import Worker
 from abusebox.sources.imap import ImapSession, ImapUnavailable, uid_set
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database
-from abusebox.store.schema import MailboxItemRow, MessageRow, ReportRow
+from abusebox.store.schema import MailboxItemRow, MessageRow, ObservationRow, ReportRow
 
 PROCESSED = "abusebox.processed"  # "abusebox/processed" in Dovecot's Maildir++ hierarchy
 QUARANTINE = "abusebox.quarantine"
@@ -283,7 +285,145 @@ def test_idle_wait_returns_when_mail_arrives(mailbox: Mailbox) -> None:
     started = time.monotonic()
     try:
         assert session.idle_wait(20) is True
+        # idle_check makes the socket non-blocking for a while: after IDLE reads time out again.
+        assert session.client().socket().gettimeout() == session.source.timeout_seconds
     finally:
         session.disconnect()
         timer.join()
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # about the IMAP side; one store is enough
+@pytest.mark.parametrize("server_fixture", ["dovecot_no_move", "dovecot_no_uidplus"])
+def test_connection_dropped_after_copy_never_copies_twice(
+    server_fixture: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    worker: Worker,
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The server ran the COPY but its answer was lost: the retry must not copy again."""
+    from imap_server import PASSWORD, PASSWORD_ENV
+
+    server: DovecotServer = request.getfixturevalue(server_fixture)
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    box = Mailbox(server, server.add_user())
+    box.append(range(4))
+    real_copy = IMAPClient.copy
+    dropped: list[str] = []
+
+    def copy_then_drop(self: IMAPClient, messages: str, folder: str) -> object:
+        result = real_copy(self, messages, folder)
+        if not dropped:
+            dropped.append(messages)
+            self.shutdown()
+            raise imaplib.IMAP4.abort("connection dropped before the COPY answer arrived")
+        return result
+
+    monkeypatch.setattr(IMAPClient, "copy", copy_then_drop)
+    counts = worker.poll_source(box.source())
+
+    assert dropped, "the fault was not injected"
+    assert any("reconnecting in" in r.getMessage() for r in caplog.records)
+    assert counts.moved == 4
+    assert box.count(PROCESSED) == 4  # not 8
+    assert box.count("INBOX") == (0 if server_fixture == "dovecot_no_move" else 4)
+    again = worker.poll_source(box.source())
+    assert (again.fetched, again.moved) == (0, 0)
+    assert box.count(PROCESSED) == 4
+
+
+def test_the_same_bytes_twice_in_one_poll_count_once_new_once_duplicate(
+    mailbox: Mailbox, worker: Worker, db: Database
+) -> None:
+    mailbox.append([1, 2, 1])  # a reporter sent the identical message twice
+    counts = worker.poll_source(mailbox.source())
+    assert (counts.fetched, counts.new, counts.duplicate, counts.moved) == (3, 2, 1, 3)
+    assert (count(db, MessageRow), count(db, ReportRow), count(db, MailboxItemRow)) == (2, 2, 3)
+    assert mailbox.count(PROCESSED) == 3
+    state = mailbox_store.source_states(db)[0]
+    assert (state.fetched, state.new, state.duplicates, state.moved, state.errors) == (3, 2, 1, 3, 0)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # a real outage: a PostgreSQL table lock
+def test_database_outage_mid_batch_never_gives_a_message_another_ones_analysis(
+    mailbox: Mailbox, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Analyses in flight when the database fails must not be handed to later messages."""
+    url = settings.database.url + "%20-clock_timeout%3D300"
+    db = Database(url)
+    db.upgrade()
+    mailbox.append(range(12))
+    locker = create_engine(settings.database.url)
+    conn = locker.connect()
+    trans = conn.begin()
+    real_record = mailbox_store.record_item
+    recorded: list[int] = []
+
+    def record_then_fail(*args: object) -> None:
+        real_record(*args)  # type: ignore[arg-type]
+        recorded.append(1)
+        if len(recorded) == 4:  # four stored, some of them being analysed: the database goes away
+            conn.execute(text("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"))
+
+    monkeypatch.setattr(mailbox_store, "record_item", record_then_fail)
+    two = replace(
+        settings,
+        database=replace(settings.database, url=url),
+        limits=replace(settings.limits, worker_processes=2),
+    )
+    w = Worker(two, db)
+    w.is_leader = True
+    try:
+        w.poll(mailbox.source(batch_size=12))  # logged, not raised
+        assert mailbox.count(PROCESSED) == 0
+        trans.rollback()
+        conn.close()
+        monkeypatch.setattr(mailbox_store, "record_item", real_record)
+        counts = w.poll_source(mailbox.source(batch_size=12))  # the same analysis pool goes on
+    finally:
+        w.close()
+        locker.dispose()
+    assert counts.moved == 12 and mailbox.count(PROCESSED) == 12
+    with db.session() as session:
+        rows = session.execute(
+            select(MessageRow.subject, ReportRow.id, ObservationRow.ip)
+            .join(ReportRow, ReportRow.message_pk == MessageRow.id)
+            .join(ObservationRow, ObservationRow.report_pk == ReportRow.id)
+        ).all()
+    db.dispose()
+    seen: dict[str, set[str]] = {}
+    reports: dict[str, set[int]] = {}
+    for subject, report_pk, ip in rows:
+        seen.setdefault(subject, set()).add(ip)
+        reports.setdefault(subject, set()).add(report_pk)
+    assert len(seen) == 12
+    for subject, ips in seen.items():
+        offender = subject.split("from ")[1].split()[0]
+        # Only the message's own offender (and the victim, which this extraction also lists).
+        assert offender in ips and ips <= {offender, "198.51.100.10"}, f"{subject!r} got {ips}"
+        assert len(reports[subject]) == 1
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # about the IMAP side; one store is enough
+def test_a_message_the_server_cannot_deliver_does_not_block_the_mailbox(
+    mailbox: Mailbox, worker: Worker, db: Database
+) -> None:
+    """Dovecot says BYE to a FETCH that includes an unreadable message file."""
+    mailbox.append(range(8))
+    folder = mailbox.server.dir / "mail" / mailbox.user
+    (damaged,) = [f for f in folder.glob("*/*") if f.is_file() and b"(case 5)" in f.read_bytes()]
+    damaged.chmod(0)  # the imap process (user nobody) can no longer read it
+
+    counts = worker.poll_source(mailbox.source(retry_max_seconds=20.0))
+
+    assert (counts.fetched, counts.new, counts.moved) == (7, 7, 7)
+    assert mailbox.count(PROCESSED) == 7
+    assert mailbox.count("INBOX") == 1  # left for a person to look at, retried next poll
+    state = mailbox_store.source_states(db)[0]
+    assert state.errors == 1 and "failed to deliver UID 6" in (state.last_error or "")
+    (damaged,) = [f for f in folder.glob("*/*") if f.is_file() and f.stat().st_mode & 0o777 == 0]
+    damaged.chmod(0o600)  # repaired: the next poll takes it (Dovecot may have renamed the file)
+    again = worker.poll_source(mailbox.source())
+    assert (again.fetched, again.new, again.moved) == (1, 1, 1)

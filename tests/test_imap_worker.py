@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 from imap_server import PASSWORD, PASSWORD_ENV, Mailbox, make_report
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from abusebox import imap_poll
 from abusebox.config import Settings, SourceSettings
 from abusebox.imap_poll import CRASH_ENV
 from abusebox.service import Worker
@@ -192,3 +193,101 @@ def test_worker_polls_every_source_and_one_broken_mailbox_stops_no_other(
     lines = [r.getMessage() for r in caplog.records]
     assert "good: fetched 2, new 2, duplicate 0, quarantined 0, moved 2" in lines
     assert any(line.startswith("local: fetched 1, new 1") for line in lines)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # about the IDLE loop; one store is enough
+def test_idle_source_in_run_reacts_to_new_mail_and_stops_promptly(
+    mailbox: Mailbox, settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailbox.append(range(1))
+    source = mailbox.source(idle=True, poll_interval_seconds=300)  # only IDLE can be this quick
+    arrived: list[str] = []
+
+    def mail_during_poll(point: str) -> None:
+        # Mail that arrives while the first poll is busy: the IDLE that follows hears no EXISTS.
+        if point == "after_fetch" and not arrived:
+            arrived.append(point)
+            mailbox.append([1000])
+
+    monkeypatch.setattr(imap_poll, "fault_point", mail_during_poll)
+    worker = Worker(replace(settings, sources=[source]), db)
+    thread = threading.Thread(target=worker.run_forever)
+    thread.start()
+    try:
+        _wait(lambda: mailbox.count(PROCESSED) == 2, timeout=15)
+        mailbox.append([2000])  # announced to the waiting IDLE
+        _wait(lambda: mailbox.count(PROCESSED) == 3, timeout=15)
+    finally:
+        asked = time.monotonic()
+        worker.stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert time.monotonic() - asked < 5  # the IDLE wait sees the stop within a second or so
+    assert count(db, ReportRow) == 3
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # a session holds the lock only there
+def test_leader_takeover_when_the_leaders_postgresql_session_dies(
+    mailbox: Mailbox, settings: Settings, db: Database
+) -> None:
+    source = mailbox.source()
+    both = replace(settings, sources=[source])
+    first, second = Worker(both, db), Worker(both, db)
+    try:
+        first._check_leadership()
+        second._check_leadership()
+        assert (first.is_leader, second.is_leader) == (True, False)
+        assert first.scheduler.get_job("poll:abuse") is not None
+        with db.engine.connect() as admin:  # the leader's session dies (server restart, network)
+            pid = first.leader._conn.execute(text("SELECT pg_backend_pid()")).scalar_one()  # type: ignore[attr-defined]
+            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        _wait(lambda: second.leader.try_acquire(), timeout=10)  # the server freed the lock
+        second._check_leadership()
+        assert second.is_leader and second.scheduler.get_job("poll:abuse") is not None
+        first._check_leadership()  # the old leader notices and stops polling
+        assert not first.is_leader and first.scheduler.get_job("poll:abuse") is None
+        mailbox.append(range(1))
+        first.poll(source)  # a job that was already due does nothing on a follower
+        assert mailbox.count("INBOX") == 1
+        first._check_leadership()  # and it does not take the lock back while the other holds it
+        assert not first.is_leader
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # about signals; one store is enough
+def test_sigterm_during_a_batch_finishes_the_messages_in_hand_and_exits_0(
+    mailbox: Mailbox, db: Database, db_url: str, tmp_path: Path
+) -> None:
+    total = 400
+    mailbox.append(range(total))
+    cfg = write_config(tmp_path, db_url, mailbox, batch_size=total)
+    log = tmp_path / "run.log"
+    with log.open("w") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "abusebox", "run", "--config", str(cfg)], env=env(), stderr=fh
+        )
+    try:
+        _wait(lambda: count(db, MessageRow) > 0, timeout=30)  # the batch is being processed
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text_log = log.read_text()
+    assert "received SIGTERM: finishing the message in hand" in text_log
+    assert "worker stopped" in text_log
+    with db.session() as session:
+        statuses = session.scalars(select(MessageRow.status)).all()
+    done = len(statuses)
+    assert 0 < done < total, "the stop came too late to interrupt the batch"
+    assert set(statuses) == {"processed"}  # nothing left half-done
+    assert mailbox.count(PROCESSED) == done  # what was finished was also moved
+    assert mailbox.count("INBOX") == total - done  # the rest waits for the next run
+    again = abusebox(cfg, "poll", "--once")
+    assert again.returncode == 0, again.stderr
+    assert (
+        again.stdout
+        == f"fetched {total - done}, new {total - done}, duplicate 0, quarantined 0, moved {total - done}\n"
+    )

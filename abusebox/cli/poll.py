@@ -60,6 +60,9 @@ def cmd_poll(args: argparse.Namespace) -> int:
                 err(f"source {source.name}: {exc}")
                 continue
             total.merge(counts)
+            if counts.problem():
+                failed += 1
+                err(f"source {source.name}: {counts.problem()}")
             if len(sources) > 1:
                 print(f"{source.name}: {counts.summary()}")
         print(total.summary())

@@ -15,10 +15,10 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -39,11 +39,22 @@ T = TypeVar("T")
 RETRYABLE: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.abort)
 BACKOFF_MULTIPLIER = 0.5  # seconds; waits are random in [0, 0.5 * 2**n], capped
 BACKOFF_MAX = 60.0
-MoveMethod = Literal["move", "copy-expunge", "copy"]
 
 
 class ImapUnavailable(TransientError):
     """The server stayed unreachable through every retry; try again next poll."""
+
+
+class ImapTlsFailed(TransientError):
+    """TLS could not be set up (certificate, protocol, no STARTTLS): not retried within a poll."""
+
+
+class ImapLoginFailed(TransientError):
+    """The server refused the login: not retried within a poll (the password is wrong or locked)."""
+
+
+class StepBreaksConnection(TransientError):
+    """A command failed again and again on a working connection (see ImapSession.call)."""
 
 
 class UidValidityChanged(TransientError):
@@ -68,22 +79,46 @@ def uid_set(uids: Iterable[int]) -> str:
 
 
 def _connect(source: SourceSettings, password: str) -> IMAPClient:
+    """Connect, secure and log in; every socket read and write times out."""
     assert source.host is not None and source.user is not None
+    # The system's trusted CAs; a private CA is trusted through the SSL_CERT_FILE variable.
     context = ssl.create_default_context()
-    if source.security == "tls":
-        client = IMAPClient(
-            source.host,
-            port=source.port or 993,
-            ssl=True,
-            ssl_context=context,
-            timeout=source.timeout_seconds,
-        )
-    else:
-        client = IMAPClient(source.host, port=source.port or 143, ssl=False, timeout=source.timeout_seconds)
-        if source.security == "starttls":
-            client.starttls(context)
-    client.login(source.user, password)
+    port = source.port or (993 if source.security == "tls" else 143)
+    where = f"{source.host}:{port}"
+    try:
+        if source.security == "tls":
+            client = IMAPClient(
+                source.host, port=port, ssl=True, ssl_context=context, timeout=source.timeout_seconds
+            )
+        else:
+            client = IMAPClient(source.host, port=port, ssl=False, timeout=source.timeout_seconds)
+            if source.security == "starttls":
+                _secure(client, context, where)
+    except (ssl.SSLEOFError, ssl.SSLZeroReturnError):
+        raise  # the connection dropped during the handshake: retried like any drop
+    except ssl.SSLError as exc:
+        # A failed certificate check or a protocol mismatch (TLS on a plain port): the
+        # same on every attempt, so not retried within this poll.
+        raise ImapTlsFailed(f"{source.name}: TLS with {where} failed: {exc}") from exc
+    try:
+        client.login(source.user, password)
+    except LoginError as exc:
+        _shutdown(client)
+        reason = server_text(exc)
+        raise ImapLoginFailed(f"{source.name}: login as {source.user} to {where} refused: {reason}") from exc
     return client
+
+
+def _secure(client: IMAPClient, context: ssl.SSLContext, where: str) -> None:
+    if not client.has_capability("STARTTLS"):
+        _shutdown(client)
+        # Never fall back to plain text: the password would cross the network unprotected.
+        raise ImapTlsFailed(f"{where} does not offer STARTTLS (security = starttls)")
+    try:
+        client.starttls(context)
+    except BaseException:
+        _shutdown(client)
+        raise
 
 
 class ImapSession:
@@ -96,6 +131,7 @@ class ImapSession:
         self.password = secret(source.password_env, f"source {source.name!r}") or ""
         self.stop = stop or threading.Event()
         self.uidvalidity: int | None = None  # pinned by the first SELECT of a poll
+        self.uidnext: int | None = None  # the folder's UIDNEXT at that first SELECT
         self._client: IMAPClient | None = None
         self._delimiter: str | None = None
         self._prefix = ""
@@ -114,6 +150,7 @@ class ImapSession:
             uidvalidity = int(info[b"UIDVALIDITY"])
             if self.uidvalidity is None:
                 self.uidvalidity = uidvalidity
+                self.uidnext = int(info.get(b"UIDNEXT") or 0) or None
             elif uidvalidity != self.uidvalidity:
                 _shutdown(client)
                 raise UidValidityChanged(
@@ -141,8 +178,29 @@ class ImapSession:
         if client is not None:
             _shutdown(client)
 
-    def call(self, what: str, step: Callable[[IMAPClient], T]) -> T:
-        """Run one step on the selected folder, reconnecting with backoff and jitter on faults."""
+    def call(self, what: str, step: Callable[[IMAPClient], T], give_up_after: int | None = None) -> T:
+        """Run one step on the selected folder, reconnecting with backoff and jitter on faults.
+
+        With `give_up_after`, a step that breaks the connection that many times although
+        connecting and SELECT succeeded raises StepBreaksConnection: the server fails on
+        the command itself (e.g. a message it cannot read), not on the network.
+        """
+        broken_steps = 0
+
+        def attempt() -> T:
+            nonlocal broken_steps
+            client = self.client()  # a failure to connect is the network's: not counted
+            try:
+                return step(client)
+            except RETRYABLE as exc:
+                broken_steps += 1
+                if give_up_after is not None and broken_steps >= give_up_after:
+                    self._drop()
+                    raise StepBreaksConnection(
+                        f"{self.source.name}: {what} failed {broken_steps} times on a fresh connection: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+                raise
 
         def before_sleep(state: RetryCallState) -> None:
             self._drop()
@@ -166,20 +224,24 @@ class ImapSession:
             reraise=True,
         )
         try:
-            return retrying(lambda: step(self.client()))
+            return retrying(attempt)
         except RETRYABLE as exc:
             self._drop()
             raise ImapUnavailable(f"{self.source.name}: {what}: {type(exc).__name__}: {exc}") from exc
 
-    def idle_wait(self, seconds: float) -> bool:
+    def idle_wait(self, seconds: float, since_uidnext: int | None = None) -> bool:
         """IDLE until the server announces new mail, `seconds` pass or a stop is requested.
 
+        `since_uidnext` is the UIDNEXT the last poll saw: mail that arrived after it, but
+        before this IDLE began, is announced by no EXISTS, so it ends the wait at once.
         False when the server has no IDLE (the caller sleeps instead). Transport faults
         propagate: the caller falls back to sleeping until the next poll.
         """
         client = self.client()
         if not client.has_capability("IDLE"):
             return False
+        if since_uidnext is not None and self.uidnext is not None and self.uidnext > since_uidnext:
+            return True
         deadline = time.monotonic() + seconds
         client.idle()
         try:
@@ -227,23 +289,6 @@ class ImapSession:
         return server
 
 
-def move(client: IMAPClient, uids: list[int], target: str) -> MoveMethod:
-    """Move by UID; without MOVE copy + \\Deleted + UID EXPUNGE; without UIDPLUS only copy.
-
-    A plain EXPUNGE would also remove messages someone else flagged \\Deleted: never used.
-    """
-    message_set = uid_set(uids)
-    if client.has_capability("MOVE"):
-        client.move(message_set, target)
-        return "move"
-    client.copy(message_set, target)
-    if client.has_capability("UIDPLUS"):
-        client.add_flags(message_set, [b"\\Deleted"], silent=True)
-        client.uid_expunge(message_set)
-        return "copy-expunge"
-    return "copy"
-
-
 def _hierarchy(client: IMAPClient) -> tuple[str, str]:
     """The personal namespace's hierarchy delimiter and prefix (e.g. `.` and `INBOX.`)."""
     if client.has_capability("NAMESPACE"):
@@ -257,6 +302,17 @@ def _hierarchy(client: IMAPClient) -> tuple[str, str]:
     return text, ""
 
 
+def server_text(exc: BaseException) -> str:
+    """The server's answer inside an imaplib/IMAPClient error, as text (not `b'...'`)."""
+    arg = exc.args[0] if exc.args else exc
+    if isinstance(arg, bytes):
+        return arg.decode(errors="replace")
+    text = str(arg)
+    if len(text) > 2 and text[0] == "b" and text[1] in "'\"" and text[-1] == text[1]:
+        return text[2:-1]  # IMAPClient wraps some answers with str(bytes)
+    return text
+
+
 def _shutdown(client: IMAPClient) -> None:
     try:
         client.shutdown()
@@ -264,4 +320,13 @@ def _shutdown(client: IMAPClient) -> None:
         log.debug("closing a broken IMAP connection: %s", exc)
 
 
-__all__ = ["ImapSession", "ImapUnavailable", "MoveMethod", "UidValidityChanged", "move", "uid_set"]
+__all__ = [
+    "ImapLoginFailed",
+    "ImapSession",
+    "ImapTlsFailed",
+    "ImapUnavailable",
+    "StepBreaksConnection",
+    "UidValidityChanged",
+    "server_text",
+    "uid_set",
+]
