@@ -388,6 +388,43 @@ def corrupt_archives() -> bytes:
     return _multipart(parts)
 
 
+def _report_with(name: bytes, data: bytes, ctype: bytes) -> Callable[[], bytes]:
+    def build() -> bytes:
+        return _multipart([_text_part(REPORT_LINE), _attachment(name, data, ctype)])
+
+    return build
+
+
+HOSTILE_ATTACHMENTS: dict[str, tuple[bytes, bytes, bytes]] = {
+    "json_deep": (b"report.json", b"[" * 100_000 + b"]" * 100_000, b"application/json"),
+    "json_xarf_deep": (b"xarf.json", b'{"xarf_version": ' + b"{" * 50_000, b"application/json"),
+    "json_huge_number": (
+        b"r.json",
+        b'{"ip": "203.0.113.9", "port": 1' + b"0" * 100_000 + b"}",
+        b"application/json",
+    ),
+    "csv_nul": (b"r.csv", b"ip,timestamp\n203.0.113.9\x00,2026-11-19\n\x00\x00\n", b"text/csv"),
+    "csv_huge_field": (b"r.csv", b'ip,note\n203.0.113.9,"' + b"x" * 300_000 + b'"\n', b"text/csv"),
+    "csv_unterminated_quote": (b"r.csv", b'ip,note\n"203.0.113.9,' + b"y\n" * 50_000, b"text/csv"),
+    "csv_many_columns": (b"r.csv", b",".join([b"ip"] * 100_000) + b"\n" + b"1," * 100_000, b"text/csv"),
+    "shadowserver_garbage": (
+        b"scan_ssh-2026-11-19.csv",
+        b'"timestamp","ip"\n"\xff\xfe","' + b"9" * 5000 + b'"\n',
+        b"text/csv",
+    ),
+    "xarf_yaml_bomb": (
+        b"report.txt",
+        b"Reported-From: x@example.org\nReport-Type: login-attack\nSource: 203.0.113.9\nSource-Type: ipv4\n"
+        + b"Date: "
+        + b"9" * 100_000
+        + b"\n",
+        b"text/plain",
+    ),
+    "rfc822_attachment_garbage": (b"orig.eml", b"\x00\xff" * 5000, b"message/rfc822"),
+    "headers_attachment": (b"h.txt", b"Received: " + b"(" * 20_000 + b"\n", b"text/rfc822-headers"),
+}
+
+
 # --- long lines and extractor regex traps -----------------------------------------------
 
 
@@ -494,6 +531,10 @@ CASES: list[Case] = [
     Case("path_traversal_names", path_traversal_names, "processed", ("report",)),
     Case("corrupt_archives", corrupt_archives, "processed", ("report",)),
     Case("long_line_20mb", long_line, "either"),
+    *[
+        Case(f"attachment_{name}", _report_with(*spec), "processed", ("report",))
+        for name, spec in HOSTILE_ATTACHMENTS.items()
+    ],
     *[Case(f"trap_{name}", _trap(unit), "processed", ("report",)) for name, unit in REGEX_TRAPS.items()],
     Case("pgp_armor_no_body", pgp_armor_no_body, "processed"),
     Case("pgp_mime_missing_parts", pgp_mime_missing_parts, "processed"),

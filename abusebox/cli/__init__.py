@@ -15,18 +15,31 @@ from abusebox.config import ConfigError, Settings, find_config, load_settings
 COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, keys, run)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options(defaults: bool) -> argparse.ArgumentParser:
+    """--config and -v, accepted before and after the command name.
+
+    The command's copy must not have defaults: argparse would let them overwrite what
+    was given before the command (``abusebox --config x.toml ingest`` silently used
+    ./abusebox.toml).
+    """
     common = argparse.ArgumentParser(add_help=False)
+    keep = {} if defaults else {"default": argparse.SUPPRESS}
     common.add_argument(
         "--config",
         metavar="PATH",
         help="config file (default: ./abusebox.toml, then $ABUSEBOX_CONFIG)",
+        **keep,
     )
-    common.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug details", **keep)
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options(defaults=False)
     parser = argparse.ArgumentParser(
         prog="abusebox",
         description="Abuse-mailbox processing: evidence, PGP, triage, extraction and incidents.",
-        parents=[common],
+        parents=[_common_options(defaults=True)],
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:
