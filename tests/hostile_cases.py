@@ -494,6 +494,7 @@ def pgp_garbage_blocks() -> bytes:
 
 CASES: list[Case] = [
     Case("nested_multipart_500", nested_multipart, "quarantined"),
+    Case("nested_multipart_10k", lambda: nested_multipart(10_000), "quarantined"),
     Case("many_parts_100k", many_parts, "quarantined"),
     Case("nested_rfc822_500", nested_rfc822, "quarantined"),
     Case("headers_only", headers_only, "processed"),

@@ -9,11 +9,8 @@ length they parse, and never raise.
 from __future__ import annotations
 
 import email.utils
-import re
 
 MAX_ADDRESS_HEADER = 64 * 1024  # characters of one address header we parse; the rest is ignored
-# An address we would match, trust or reply to: local@domain, no spaces, brackets or controls.
-_PLAIN_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"\\\x00-\x1f\x7f]+@[^\s@<>()\[\],;:\"\\\x00-\x1f\x7f]+")
 
 
 def _without_comments(value: str) -> str:
@@ -65,8 +62,3 @@ def parse_address(value: str | None) -> tuple[str, str]:
     """(display name, address) of the first address, as parseaddr; ('', '') when none."""
     pairs = get_addresses(value)
     return pairs[0] if pairs else ("", "")
-
-
-def is_plain_address(addr: str) -> bool:
-    """True for something we could match, trust or reply to (``local@domain``)."""
-    return bool(_PLAIN_ADDRESS.fullmatch(addr))
