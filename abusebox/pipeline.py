@@ -253,7 +253,9 @@ class Pipeline:
         return incidents, analysis
 
     def _quarantine(self, session: Session, pk: int, failure: AnalysisFailure) -> None:
-        log.warning("message %s quarantined at %s: %s", pk, failure.stage, failure.reason)
+        # info, not warning: the caller reports each quarantine itself (ingest prints one
+        # line per item); a second, logged line on the console would only repeat it.
+        log.info("message %s quarantined at %s: %s", pk, failure.stage, failure.reason)
         message_store.mark(
             session,
             pk,

@@ -241,5 +241,5 @@ class AnalyzerPool:
         fresh = self._spawn()
         self._workers.append(fresh)
         idle.append(fresh)
-        log.warning("replaced analysis worker: %s", failure.reason)
+        log.info("replaced analysis worker: %s", failure.reason)  # the outcome carries the reason
         return AnalysisOutcome(key, None, failure)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ JIS X 0213 superset. Undecodable bytes become U+FFFD; the raw bytes stay the evi
 from __future__ import annotations
 
 import codecs
+import re
 
 # Labels seen in real mail mapped to the Python codec that decodes what senders mean.
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -37,6 +38,16 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "latin1": ("cp1252",),
 }
 
+# Codecs Python knows as text encodings that must never decode mail text: "undefined"
+# always raises; idna/punycode are for host names and raise on ordinary text; the escape
+# codecs would turn an attacker's "\x41" or "\N{...}" into other characters than were sent.
+# Bytes-to-bytes codecs (base64, zlib, rot13, hex ...) are refused by _is_text_encoding.
+_REFUSED = {"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape"}
+
+# utf-7 decodes "+2AA-" to a lone surrogate, which no UTF-8 consumer (the database,
+# JSON output) can encode: such code points become U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 # Tried in order when a part names no charset or a charset Python does not know.
 _GUESSES = ("utf-8", "iso2022_jp_ext", "cp932", "euc_jp", "cp1252")
 
@@ -48,9 +59,14 @@ def _codecs_for(label: str | None) -> list[str]:
     if key in _ALIASES:
         return list(_ALIASES[key])
     try:
-        return [codecs.lookup(key).name]
-    except LookupError:
+        info = codecs.lookup(key)
+    except (LookupError, ValueError, TypeError):  # unknown, or a label with NUL and the like
         return []
+    # A label such as "base64" or "rot13" names a codec that is not a text encoding:
+    # refuse it and guess as for an unknown label.
+    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED:
+        return []
+    return [info.name]
 
 
 def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str]:
@@ -61,8 +77,12 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str]:
         candidates = ["iso2022_jp_ext", "iso2022_jp_2004", *candidates]
     for codec in [*candidates, *_GUESSES]:
         try:
-            return data.decode(codec), codec
-        except (UnicodeDecodeError, LookupError):
+            text = data.decode(codec)
+        except (UnicodeError, LookupError):  # UnicodeError: what utf-7/utf-16 raise besides decode errors
             continue
+        return (_SURROGATE.sub("\ufffd", text) if codec == "utf-7" else text), codec
     codec = candidates[0] if candidates else "utf-8"
-    return data.decode(codec, errors="replace"), codec + "+replace"
+    try:
+        return _SURROGATE.sub("\ufffd", data.decode(codec, errors="replace")), codec + "+replace"
+    except (UnicodeError, LookupError):  # a stateful codec that raises even with "replace"
+        return data.decode("utf-8", errors="replace"), "utf-8+replace"

@@ -19,6 +19,7 @@ from email.policy import compat32
 from abusebox.config import LimitSettings
 from abusebox.errors import LimitExceeded
 from abusebox.models import Attachment, ParsedMessage, TextPart
+from abusebox.parsing.addresses import get_addresses
 from abusebox.parsing.charsets import decode_bytes
 
 TEXT_LIKE_TYPES = {
@@ -91,8 +92,12 @@ def parse_date(value: str | None) -> datetime | None:
     return parsed
 
 
+# Never part of an address: what is left of a broken header ("unterminated <a@"), NULs.
+_NOT_AN_ADDRESS = re.compile(r"[\s<>\x00-\x1f\x7f]")
+
+
 def _first_address(value: str) -> tuple[str | None, int]:
-    addresses = [a for _n, a in email.utils.getaddresses([value]) if a]
+    addresses = [a for _n, a in get_addresses(value) if a and not _NOT_AN_ADDRESS.search(a)]
     if not addresses:
         return None, 0
     return addresses[0].lower(), len(addresses)
@@ -206,7 +211,8 @@ def _walk(part: Message, into: ParsedMessage, budget: _Budget, depth: int, origi
             _walk(child, into, budget, depth + 1, origin)
         return
     filename = _filename(part)
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+    # str(): compat32 hands back a Header object when the value has 8-bit bytes.
+    disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
     payload = _payload_bytes(part)
     size = len(payload)
     limits = budget.limits

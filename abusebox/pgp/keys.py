@@ -8,11 +8,11 @@ bloat or poison our keyring.
 
 from __future__ import annotations
 
-import email.utils
 import re
 from dataclasses import dataclass, field
 
 from abusebox.config import PgpSettings
+from abusebox.parsing.addresses import parse_address
 from abusebox.pgp.gpg import GpgCall, Keyring, open_keyring
 
 _FPR = re.compile(r"^[0-9A-F]{40}$|^[0-9A-F]{64}$")
@@ -28,7 +28,7 @@ class UserId:
     @property
     def address(self) -> str | None:
         """The e-mail address of the user ID, lower-cased (None if it has none)."""
-        _name, addr = email.utils.parseaddr(self.text)
+        _name, addr = parse_address(self.text)
         return addr.lower() if addr and "@" in addr else None
 
     @property

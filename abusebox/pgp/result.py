@@ -26,11 +26,11 @@ Partially signed
 
 from __future__ import annotations
 
-import email.utils
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from abusebox.models import ParsedMessage, PgpResult, PgpSignature, PgpStatus
+from abusebox.parsing.addresses import get_addresses
 from abusebox.pgp.keys import UserId
 from abusebox.pgp.trust import TrustFileError, trusted_reporter
 
@@ -54,7 +54,7 @@ def strict_from(parsed: ParsedMessage) -> tuple[str | None, str | None]:
     """(the single From address, None) or (None, why it is not usable for matching)."""
     if parsed.from_count != 1 or not parsed.from_header:
         return None, f"From is not a single address ({parsed.from_count} found)"
-    addresses = [a for _n, a in email.utils.getaddresses([parsed.from_header]) if a]
+    addresses = [a for _n, a in get_addresses(parsed.from_header) if a]
     if len(addresses) != 1 or addresses[0].count("@") != 1:
         return None, "From address cannot be parsed unambiguously"
     if parsed.from_header.count("@") != 1:

@@ -35,6 +35,8 @@ def looks_like_mail(head: bytes) -> bool:
 
 
 def read_eml(path: Path, source: str) -> RawMessage | SourceError:
+    if path.exists() and not path.is_file():
+        return SourceError(str(path), "not a regular file")  # reading a FIFO would block forever
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -58,9 +60,11 @@ def iter_mbox(path: Path, source: str) -> Iterator[RawMessage | SourceError]:
         offset = 0
         start = 0
         previous_blank = True
+        found = False
         for line in fh:
             if line.startswith(b"From ") and previous_blank:
                 if current:
+                    found = True
                     yield _mbox_message(current, source, path, start)
                 current = []
                 start = offset
@@ -70,6 +74,9 @@ def iter_mbox(path: Path, source: str) -> Iterator[RawMessage | SourceError]:
             offset += len(line)
         if current:
             yield _mbox_message(current, source, path, start)
+        elif not found:
+            # Only separator lines (a truncated download): say so rather than read nothing silently.
+            yield SourceError(str(path), "no message in mbox (empty or truncated)")
 
 
 def _mbox_message(lines: list[bytes], source: str, path: Path, offset: int) -> RawMessage | SourceError:
@@ -132,6 +139,8 @@ def iter_path(path: Path, source: str = "local") -> Iterator[RawMessage | Source
                 continue
             if is_maildir(child) or child.is_dir():
                 yield from iter_path(child, source)
+            elif not child.is_file():
+                yield SourceError(str(child), "not a regular file")  # a FIFO or device: never opened
             elif _is_mbox(child):
                 yield from iter_mbox(child, source)
             elif child.suffix.lower() in MAIL_SUFFIXES or (not child.suffix and _is_mail_file(child)):
@@ -142,6 +151,8 @@ def iter_path(path: Path, source: str = "local") -> Iterator[RawMessage | Source
             yield from iter_mbox(path, source)
         else:
             yield read_eml(path, source)
+    elif path.exists():
+        yield SourceError(str(path), "not a regular file or folder")  # a FIFO, a device ...
     else:
         yield SourceError(str(path), "no such file or directory")
 

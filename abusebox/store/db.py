@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,38 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# What no text column can hold: PostgreSQL refuses NUL in text, and neither backend can
+# encode a lone surrogate (what utf-7 or a surrogateescape'd header can leave) as UTF-8.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str) and _UNSTORABLE.search(value):
+        return _UNSTORABLE.sub("\ufffd", value)
+    return value
+
+
+def _storable_row(row: Any) -> Any:
+    if isinstance(row, Mapping):
+        return {k: _storable(v) for k, v in row.items()}
+    if isinstance(row, (list, tuple)):
+        return type(row)(_storable(v) for v in row)
+    return row
+
+
+def _storable_params(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool
+) -> tuple[str, Any]:
+    """Replace unstorable characters in text parameters (the raw bytes stay the evidence).
+
+    Text taken from hostile mail (a subject, an evidence line) must not make a message
+    fail to store; doing it here covers every text column in one place. With
+    "insertmanyvalues" an executemany may still carry one mapping: check the shape.
+    """
+    many = executemany and isinstance(parameters, (list, tuple)) and bool(parameters)
+    if many and isinstance(parameters[0], (Mapping, list, tuple)):
+        return statement, [_storable_row(row) for row in parameters]
+    return statement, _storable_row(parameters)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -39,8 +72,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _storable_params, retval=True)
+    return engine
 
 
 class Database:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import re
 import unicodedata
 
 from abusebox.models import ParsedMessage
+from abusebox.parsing.addresses import parse_address
 
 MAX_TEXT = 200_000  # characters any rule looks at; keeps every regex pass bounded
 
@@ -89,7 +89,7 @@ def sender_domain(addr: str | None) -> str | None:
 def display_name(parsed: ParsedMessage) -> str:
     if not parsed.from_header:
         return ""
-    name, _addr = email.utils.parseaddr(parsed.from_header)
+    name, _addr = parse_address(parsed.from_header)
     return name.strip()
 
 

@@ -8,13 +8,13 @@ words above the forwarded block are used only when the inner report names no sou
 
 from __future__ import annotations
 
-import email.utils
 import re
 from dataclasses import replace
 
 from abusebox.extract.freeform import extract_freeform
 from abusebox.extract.times import parse_time
 from abusebox.models import Extraction, ParsedMessage, TextPart
+from abusebox.parsing.addresses import get_addresses
 from abusebox.parsing.formats import parse_known_format, register
 from abusebox.parsing.formats.context import FormatContext
 from abusebox.parsing.mime import parse_date
@@ -64,7 +64,7 @@ def inner_message(parsed: ParsedMessage, headers: list[tuple[str, str]], body: s
     """A ParsedMessage standing for the inline forwarded report."""
     values = {k: v for k, v in reversed(headers)}
     from_value = values.get("from", "")
-    addresses = [a for _n, a in email.utils.getaddresses([from_value]) if a]
+    addresses = [a for _n, a in get_addresses(from_value) if a]
     date = parse_date(values.get("date")) or (
         parse_time(values["date"], reference=parsed.date) if values.get("date") else None
     )

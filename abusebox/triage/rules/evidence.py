@@ -42,6 +42,19 @@ class NoEvidence:
         return RuleHit(1.0, "no offending address or log evidence found", "non_incident")
 
 
+class NotAMail:
+    name = "not_a_mail"
+    description = "no header block at all: a file (an image, a document) rather than a mail"
+
+    def check(self, ctx: TriageContext) -> RuleHit | None:
+        # Bytes that start with anything but headers (a PNG delivered as a message) parse
+        # to no header at all. Alone that is no report; log evidence can still outweigh it.
+        if ctx.parsed.headers:
+            return None
+        return RuleHit(4.0, "not a mail: no header block (no From, Subject or Date)", "non_incident")
+
+
 register(KnownFormat())
 register(LogEvidence())
 register(NoEvidence())
+register(NotAMail())
