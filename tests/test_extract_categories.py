@@ -139,3 +139,10 @@ def test_password_guessing_in_prose_is_brute_force():
     from abusebox.extract.categories import category_from_text
 
     assert category_from_text("has been trying to guess passwords on our IMAP server") == "brute-force"
+
+
+def test_failed_logins_with_a_service_word_between_are_brute_force() -> None:
+    from abusebox.extract.categories import category_from_text
+
+    assert category_from_text("our server saw repeated failed SSH logins from 203.0.113.9") == "brute-force"
+    assert category_from_text("many failed IMAP authentications") == "brute-force"

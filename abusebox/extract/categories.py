@@ -150,7 +150,10 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
         3.0,
     ),
     (
-        _rx(r"failed password|invalid user|authentication failures?|login attempts?|failed logins?"),
+        _rx(
+            r"failed password|invalid user|authentication failures?|login attempts?"
+            r"|failed (?:\w+ ){0,2}(?:logins?|log-ins?|authentications?)"
+        ),
         "brute-force",
         2.0,
     ),
