@@ -57,7 +57,7 @@ _ZONE = (
 # Separators are spaces and tabs, never a line break: a date on one line and a time on
 # the next are combined by the caller, deliberately (see freeform.py).
 _TIME_AFTER_DATE = (
-    r"(?:(?:T|[ \t]{1,3}|,[ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2})(?:(?P<ap0>午前|午後)[ \t]?)?"
+    r"(?:(?:T|[ \t]{1,3}|,[ \t]{0,2}|[ \t]{1,2}(?:at|@)[ \t]{1,2})(?:(?P<ap0>午前|午後)[ \t]?)?"
     rf"{_HMS}{_ZONE})?"
 )
 
@@ -81,7 +81,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
     # Day first with a month name: RFC 2822 "Thu, 19 Nov 2026 10:20:30 +0900", "19-Nov-2026 10:20"
     re.compile(
-        rf"{_DOW}(?<![0-9])(?P<d>[0-9]{{1,2}})[ \t-]{{1,3}}{_MON}[ \t-]{{1,3}}(?P<y>(?:19|20)[0-9]{{2}})"
+        rf"{_DOW}(?<![0-9])(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?[ \t-]{{1,3}}{_MON}[ \t-]{{1,3}}(?P<y>(?:19|20)[0-9]{{2}})"
         rf"(?![0-9]){_TIME_AFTER_DATE}"
     ),
     # Month first: syslog "Nov 19 03:14:15", ctime "Thu Nov 19 03:14:15 JST 2026", "November 19, 2026"
