@@ -90,9 +90,13 @@ class LineTimes:
                     relative = tail[1]
             ends = found[-1] if found else None
             tail = None
-            if ends is not None and ends.has_date and not ends.has_time:
-                if _WRAP_TAIL.match(line.text[ends.end :]):
-                    tail = (line.paragraph, ends)
+            if (
+                ends is not None
+                and ends.has_date
+                and not ends.has_time
+                and _WRAP_TAIL.match(line.text[ends.end :])
+            ):
+                tail = (line.paragraph, ends)
             self.dates.append(own_date or relative or last)
             for parts in found:
                 if parts.has_date:

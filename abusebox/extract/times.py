@@ -81,8 +81,8 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
     # Day first with a month name: RFC 2822 "Thu, 19 Nov 2026 10:20:30 +0900", "19-Nov-2026 10:20"
     re.compile(
-        rf"{_DOW}(?<![0-9])(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?[ \t-]{{1,3}}{_MON}[ \t-]{{1,3}}(?P<y>(?:19|20)[0-9]{{2}})"
-        rf"(?![0-9]){_TIME_AFTER_DATE}"
+        rf"{_DOW}(?<![0-9])(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?[ \t-]{{1,3}}{_MON}"
+        rf"[ \t-]{{1,3}}(?P<y>(?:19|20)[0-9]{{2}})(?![0-9]){_TIME_AFTER_DATE}"
     ),
     # Month first: syslog "Nov 19 03:14:15", ctime "Thu Nov 19 03:14:15 JST 2026", "November 19, 2026"
     re.compile(
