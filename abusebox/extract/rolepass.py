@@ -22,6 +22,7 @@ from abusebox.extract.roles import RoleGuess
 
 _LIST_GAP = re.compile(r"^\s{0,3}(?:[,、，;/]|and|&)\s{0,3}$", re.IGNORECASE)
 MAX_HEADING = 80
+MAX_REST = 40  # what an address-only line may hold besides its addresses
 # What may stand beside the address on an address-only line: a port, a protocol.
 _ADDRESS_ONLY_REST = re.compile(
     r"^[\s()（）:/,\-]*(?:(?:tcp|udp)?[\s/:]*\d{0,5}[\s()（）/]*(?:tcp|udp)?)?[\s()（）]*$", re.I
@@ -58,7 +59,9 @@ def heading_label(
         rest.append(line.text[pos : hit.start])
         pos = hit.end
     rest.append(line.text[pos:])
-    if not _ADDRESS_ONLY_REST.match("".join(rest)):
+    joined = "".join(rest)
+    # Bounded before the pattern (its adjacent optional runs would backtrack on long input).
+    if len(joined) > MAX_REST or not _ADDRESS_ONLY_REST.match(joined):
         return None
     return above.text.strip()
 

@@ -161,12 +161,15 @@ def _is_table_header(line: str) -> bool:
 _SECTION = re.compile(r"^[\s　]*[■□◆●◇【\[]\s*([^:：\]】]{1,20}?)\s*[】\]]?[\s　]*$")
 
 
+MAX_HEADING = 40  # a heading is short; longer lines are never tried against _SECTION
+
+
 def _sections_as_labels(text: str) -> list[str]:
     """Lines under a heading with a role read as "heading : line" (■日時 / 令和8年2月10日 ...)."""
     out: list[str] = []
     label: str | None = None
     for line in text.splitlines():
-        heading = _SECTION.match(line)
+        heading = _SECTION.match(line) if len(line) <= MAX_HEADING else None
         if heading:
             label = heading.group(1) if _role(heading.group(1)) else None
             out.append(line)
