@@ -1,8 +1,9 @@
 """Extraction and triage quality over the held-out field-trial samples.
 
 Prints source recall/precision, time, verdict, category, format, port and target
-figures over tests/data/fieldtrial/ and, with -v, every sample's misses.
-Run: PYTHONPATH=. python benchmarks/fieldtrial_bench.py [-v]
+figures over tests/data/fieldtrial/ (or, with --set 2, the second held-out set in
+tests/data/fieldtrial2/) and, with -v, every sample's misses.
+Run: PYTHONPATH=. python benchmarks/fieldtrial_bench.py [-v] [--set 1|2]
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fieldtrial_score import figures, report_lines, samples, score_sample
+from fieldtrial_score import FIELDTRIAL, FIELDTRIAL2, figures, report_lines, samples, score_sample
+
+SETS = {"1": FIELDTRIAL, "2": FIELDTRIAL2}
 
 
-def main(verbose: bool = False) -> int:
+def main(verbose: bool = False, which: str = "1") -> int:
     started = time.perf_counter()
-    scores = [score_sample(path) for path in samples()]
+    scores = [score_sample(path) for path in samples(SETS[which])]
     elapsed = time.perf_counter() - started
     if verbose:
         print("\n".join(report_lines(scores)) or "no misses")
@@ -31,4 +34,8 @@ def main(verbose: bool = False) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main("-v" in sys.argv[1:]))
+    args = sys.argv[1:]
+    chosen = args[args.index("--set") + 1] if "--set" in args[:-1] else "1"
+    if chosen not in SETS:
+        sys.exit(f"--set must be one of {sorted(SETS)}")
+    sys.exit(main("-v" in args, chosen))

@@ -1,4 +1,4 @@
-"""Score analyze() against the held-out field-trial samples in tests/data/fieldtrial/.
+"""Score analyze() against the held-out field-trial samples in tests/data/fieldtrial*/.
 
 Each ``NAME.eml`` has a ``NAME.expected.json`` written by hand from the text:
 verdict, category, format (null = any), sources ``[{ip, time, port?}]`` and targets.
@@ -18,6 +18,7 @@ from abusebox.config import Settings
 from abusebox.models import canonical_ip, format_utc
 
 FIELDTRIAL = Path(__file__).resolve().parent / "data" / "fieldtrial"
+FIELDTRIAL2 = Path(__file__).resolve().parent / "data" / "fieldtrial2"  # the second, later held-out set
 
 
 @dataclass
@@ -43,8 +44,8 @@ class SampleScore:
         return len(self.expected_ips & self.found_ips)
 
 
-def samples() -> list[Path]:
-    return sorted(FIELDTRIAL.glob("*.eml"))
+def samples(directory: Path = FIELDTRIAL) -> list[Path]:
+    return sorted(directory.glob("*.eml"))
 
 
 def score_sample(path: Path, settings: Settings | None = None) -> SampleScore:

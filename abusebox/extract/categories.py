@@ -144,7 +144,7 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (
         _rx(
             r"brute[\s-]?forc\w*|dictionary attack|password (?:spray|guess)\w*|credential stuffing"
-            r"|guess\w* (?:the |their |user )?passwords?"
+            r"|guess\w* (?:the |their |user )?passwords?|credential guess\w*|default credentials? guess\w*"
         ),
         "brute-force",
         3.0,
@@ -152,7 +152,7 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (
         _rx(
             r"failed password|invalid user|authentication failures?|login attempts?"
-            r"|failed (?:\w+ ){0,2}(?:logins?|log-ins?|authentications?)"
+            r"|failed (?:\w+ ){0,2}(?:logins?|log-ins?|logons?|authentications?)"
         ),
         "brute-force",
         2.0,
@@ -178,6 +178,9 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
         "scan",
         2.0,
     ),
+    # A vulnerability scanner probing is a scan, not a vulnerable host; unsolicited
+    # connection attempts (to sensors, darknets) are scans too.
+    (_rx(r"vulnerability scan\w*|connection attempts?|unsolicited connections?"), "scan", 2.0),
     (_rx(r"\bSYN\b|\bDPT=\d+"), "scan", 0.5),
     (_rx(r"ポートスキャン|スキャン|探索行為|偵察"), "scan", 2.0),
     (_rx(r"\bD?DoS\b|denial[\s-]of[\s-]service|\bflood(?:ing)?\b|\bamplification attack"), "dos", 3.0),
@@ -208,7 +211,7 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
     ),
     (
         _rx(
-            r"vulnerab\w*|open (?:dns )?resolver|open ntp"
+            r"vulnerab\w*+(?![\s-]scan)|open (?:dns )?resolver|open ntp"
             r"|\bopen (?:memcached|redis|snmp|ssdp|mdns|portmapper|proxy)\b"
             r"|monlist|amplifi\w*|exposed|accessible"
         ),

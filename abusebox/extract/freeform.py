@@ -20,6 +20,7 @@ from abusebox.extract.categories import category_from_text, line_category
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
 from abusebox.extract.linetimes import LineTimes, TimeContext
+from abusebox.extract.rolepass import heading_label, inherit_listed, settle_roles
 from abusebox.extract.roles import RoleGuess, guess_role
 from abusebox.extract.tablecols import Header, is_separator, read_header
 from abusebox.extract.times import combine, day_first_from, find_time_parts, stated_zone
@@ -90,6 +91,23 @@ _OTHER_SERVICES = re.compile(
 )
 
 
+# Exposed services named by notices of open resolvers, amplifiers and the like.
+_EXPOSED_WORDS = (
+    (re.compile(r"open (?:dns )?resolver|オープンリゾルバ|\bDNS\b", re.I | re.ASCII), 53),
+    (re.compile(r"\bNTP\b|monlist", re.I | re.ASCII), 123),
+    (re.compile(r"memcached", re.I | re.ASCII), 11211),
+    (re.compile(r"\bSSDP\b", re.I | re.ASCII), 1900),
+    (re.compile(r"\bSNMP\b", re.I | re.ASCII), 161),
+)
+
+
+def _exposed_service(text: str) -> int | None:
+    """The port of the one exposed service a vulnerability notice names; None for several."""
+    head = text[:200_000]
+    ports = {port for pattern, port in _EXPOSED_WORDS if pattern.search(head)}
+    return ports.pop() if len(ports) == 1 else None
+
+
 def _report_service(text: str) -> int | None:
     """The port of the one login service a brute-force report names anywhere ("Remote
     Desktop" in the prose, Event 4625 lines below it); None when it names several."""
@@ -158,7 +176,16 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     for i, line in enumerate(lines):
         if i not in with_addresses and len(paragraphs.get(line.paragraph, "")) < 4000:
             paragraphs[line.paragraph] = paragraphs.get(line.paragraph, "") + "\n" + line.text
-    guesses = [(i, line, hits, _roles(line.text, hits, headers.get(i))) for i, line, hits in with_hits]
+    guesses = [
+        (
+            i,
+            line,
+            hits,
+            _roles(line.text, hits, headers.get(i), heading_label(lines, i, hits, with_addresses)),
+        )
+        for i, line, hits in with_hits
+    ]
+    guesses = settle_roles(guesses, _subject_source_ips(parsed.subject))
     targets = {
         h.ip
         for _i, _l, hits, roles in guesses
@@ -171,6 +198,15 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     borrowed: dict[tuple[str, datetime | None, str], int] = {}
     categories = _LineCategories()
     service = _report_service(text) if ctx.category == "brute-force" else None
+    if ctx.category == "vulnerable":
+        service = _exposed_service(text)
+    # "宛先 : 203.0.113.5:443" on a line of its own: the one port the targets name.
+    target_ports = {
+        h.port for _i, _l, hits, roles in guesses for h, r in zip(hits, roles, strict=True)
+        if r.role == "target" and r.cued and h.port is not None
+    }  # fmt: skip
+    if service is None and len(target_ports) == 1:
+        service = target_ports.pop()
     for index, line, hits, roles in guesses:
         when, original, own = times.for_line(index, line)
         category = categories.of(line.text) or ctx.category
@@ -274,7 +310,15 @@ def _table_headers(all_hits: list[tuple[int, EvidenceLine, list[IpHit]]]) -> dic
     return found
 
 
-def _roles(line: str, hits: list[IpHit], header: Header | None = None) -> list[RoleGuess]:
+def _subject_source_ips(subject: str) -> set[str]:
+    hits = find_ips(subject[:1000])
+    return {h.ip for h, g in zip(hits, _roles(subject[:1000], hits), strict=True) if g.role == "source"}
+
+
+def _roles(
+    line: str, hits: list[IpHit], header: Header | None = None, label: str | None = None
+) -> list[RoleGuess]:
+    """Roles of the addresses on a line; ``label`` is a heading above an address-only line."""
     roles: list[RoleGuess] = []
     columns = header.columns(line, [h.start for h in hits]) if header is not None else [None] * len(hits)
     starts = sorted(h.start for h in hits)
@@ -290,5 +334,11 @@ def _roles(line: str, hits: list[IpHit], header: Header | None = None) -> list[R
         prev_end = ends[before - 1] if before else 0
         after = bisect.bisect_left(starts, hit.end)
         next_start = starts[after] if after < len(starts) else len(line)
-        roles.append(guess_role(line, hit.start, hit.end, prev_end, next_start))
-    return roles
+        guess = guess_role(line, hit.start, hit.end, prev_end, next_start)
+        if not guess.cued and label is not None:
+            shift = len(label) + 2  # read as "heading: address"
+            joined = f"{label}: {line}"
+            guess = guess_role(joined, hit.start + shift, hit.end + shift, prev_end + shift if before else 0,
+                               next_start + shift)  # fmt: skip
+        roles.append(guess)
+    return inherit_listed(line, hits, roles)

@@ -101,7 +101,8 @@ _IPV4 = re.compile(
     r"|/(?P<prefix>\d{1,2})(?![\w./])"
     r"|[:#](?P<port>\d{1,5})(?!\w|\.\d|:\d)"
     r"|\.(?P<tport>\d{1,5})(?= > |: (?:Flags|UDP|tcp)\b)"  # tcpdump: 192.0.2.1.54321 > 198.51.100.10.22:
-    r"|(?!\w|\.\d))",
+    # Not the start of a host name: 90.113.0.203.dyn.example.net is a reverse-DNS name.
+    r"|(?!\w|\.\d|\.[A-Za-z][\w-]{0,62}\.[A-Za-z]))",
     re.ASCII,
 )
 _IPV6 = re.compile(

@@ -29,6 +29,9 @@ _TODAY = re.compile(
 _YESTERDAY = re.compile(r"昨日|昨晩|昨夜|\b(?:yesterday|last night)\b", re.IGNORECASE)
 
 
+_WRAP_TAIL = re.compile(r"\s{0,3}(?:at|um|à|,)?\s{0,3}$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class TimeContext:
     reference: datetime | None  # the Date header
@@ -72,6 +75,7 @@ class LineTimes:
         by_part: dict[int, set[tuple[datetime, str]]] = {}
         last: TimeParts | None = None
         last_part = -1
+        tail: tuple[int, TimeParts] | None = None  # (paragraph, date) ending the previous line
         for line, found in zip(lines, self.parts, strict=True):
             if line.part != last_part:
                 last = None  # a date stated in another part does not carry over
@@ -79,6 +83,20 @@ class LineTimes:
             relative = (
                 relative_day(line.text, ctx) if any(p.has_time and not p.has_date for p in found) else None
             )
+            # Wrapped prose: "on 2026-03-18 at" / "14:22:10 CET": the date ends the line above.
+            if own_date is None and relative is None and tail is not None and tail[0] == line.paragraph:
+                first = found[0] if found else None
+                if first is not None and first.has_time and not first.has_date and first.start <= 2:
+                    relative = tail[1]
+            ends = found[-1] if found else None
+            tail = None
+            if (
+                ends is not None
+                and ends.has_date
+                and not ends.has_time
+                and _WRAP_TAIL.match(line.text[ends.end :])
+            ):
+                tail = (line.paragraph, ends)
             self.dates.append(own_date or relative or last)
             for parts in found:
                 if parts.has_date:

@@ -25,6 +25,9 @@ class RoleGuess:
     confidence: float
     reason: str
     cued: bool = True
+    # What the cue said beyond the role, for the report-wide pass (rolepass.py): "infected"
+    # (the bot), "c2" (the server it contacted), "ambiguous" (対象: the host concerned).
+    kind: str = ""
 
 
 _KEY_ADDR = r"(?:[ _-]?(?:ip|host|addr|address))?(?:[ _-]?(?:address|addr))?"
@@ -32,18 +35,31 @@ _KEY_SOURCE = re.compile(
     rf"(?:\b(?:src|source|client|remote|attacker|attacking|offender|offending|reported|abusive|abuser"
     rf"|malicious|suspicious|origin|originating|sender|sending){_KEY_ADDR}"
     r"|\b(?:srcip|rhost|rip|saddr|ip_?src|source network address|calling station id)"
-    # A server named by what it does wrong is the offender: "C2 server:", "phishing host:".
-    r"|\b(?:c2|c&c|cnc|command[ -]and[ -]control|phishing|malware|botnet|spam|drop ?zone)"
+    # A server named by what it does wrong is the offender: "phishing host:".
+    r"|\b(?:phishing|malware|botnet|spam|drop ?zone)"
     r"[ _-]?(?:server|host|site|url|node|panel)(?:[ _-]?(?:ip|addr|address))?"
     r"|(?:送信元|攻撃元|発信元|接続元|アクセス元)(?:IP)?(?:アドレス)?)"
-    r"[\"']?[\s\u3000]{0,8}[=:：][\s\u3000]{0,3}[\"'\[(<（]?$",
+    r"[\"']?[\s\u3000]{0,8}[=:：][\s\u3000]{0,16}[\"'\[(<（]?$",
     re.IGNORECASE | re.ASCII,
 )
+_KEY_END = r"[\"')）]?[\s\u3000]{0,8}[=:：][\s\u3000]{0,16}[\"'\[(<（]?$"
+# "C2 server:" is the offender, unless the report names the infected host (rolepass.py).
+_KEY_C2 = re.compile(
+    r"(?:\b(?:c2|c&c|cnc|command[ -]and[ -]control)(?:[ _-]?(?:server|host|node|panel|ip|addr|address))*"
+    r"|(?:C2|C&C|指令|命令)サーバ(?:の)?(?:IP)?(?:アドレス)?)" + _KEY_END,
+    re.IGNORECASE,
+)
+# The bot itself: "Infected IP:", "感染が疑われる端末のIPアドレス".
+_KEY_INFECTED = re.compile(
+    r"(?:\b(?:infected|compromised|bot|drone)(?:[ _-]?(?:ip|host|device|machine|system|client|addr|address))*"
+    r"|感染.{0,8}?(?:端末|ホスト|機器|PC|サーバ)(?:の)?(?:IP)?(?:アドレス)?)" + _KEY_END,
+    re.IGNORECASE,
+)
 _KEY_TARGET = re.compile(
-    rf"(?:\b(?:dst|dest|destination|target|targeted|victim|local|server|attacked){_KEY_ADDR}"
+    rf"(?:\b(?:dst|dest|destination|target|targeted|victim|local|server|attacked|sinkhole){_KEY_ADDR}"
     r"|\b(?:dstip|daddr|ip_?dst|lip)"
     r"|(?:宛先|攻撃先|通信先|接続先|被害|対象)(?:サーバ|ホスト)?(?:IP)?(?:アドレス)?)"
-    r"[\"']?[\s\u3000]{0,8}[=:：][\s\u3000]{0,3}[\"'\[(<（]?$",
+    r"[\"']?[\s\u3000]{0,8}[=:：][\s\u3000]{0,16}[\"'\[(<（]?$",
     re.IGNORECASE | re.ASCII,
 )
 _AFTER_SOURCE = re.compile(r"^[\s)\]）」』>]{0,3}(?:から|より|が(?:弊|当)|による)")
@@ -99,10 +115,17 @@ def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) 
     """Role of the address at ``line[start:end]``; the neighbours bound the context windows."""
     before = line[max(prev_end, start - _BEFORE_WINDOW) : start]
     after = line[end : min(next_start, end + _AFTER_WINDOW)]
+    if _KEY_INFECTED.search(before):
+        return RoleGuess("source", 1.0, "key names the infected host", kind="infected")
+    if _KEY_C2.search(before):
+        return RoleGuess("source", 1.0, "key names a C2 server", kind="c2")
     if _KEY_SOURCE.search(before):
         return RoleGuess("source", 1.0, "log key names the source")
-    if _KEY_TARGET.search(before):
-        return RoleGuess("target", 1.0, "log key names the destination")
+    target = _KEY_TARGET.search(before)
+    if target:
+        # 対象 ("the host concerned") is the victim beside a source, else the offender.
+        kind = "ambiguous" if target.group().startswith("対象") else ""
+        return RoleGuess("target", 1.0, "log key names the destination", kind=kind)
     if _HTTP_HOST.search(before):
         return RoleGuess("target", 0.9, "the HTTP Host the request was sent to")
     if _TCPDUMP_AFTER.match(after):
@@ -131,5 +154,6 @@ def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) 
             word = _CUE_SOURCE.findall(before)[-1]
             return RoleGuess("source", 0.85, f"after the cue {word.strip()!r}")
         word = _CUE_TARGET.findall(before)[-1]
-        return RoleGuess("target", 0.85, f"after the cue {word.strip()!r}")
+        kind = "ambiguous" if word == "対象" else ""
+        return RoleGuess("target", 0.85, f"after the cue {word.strip()!r}", kind=kind)
     return RoleGuess("source", 0.6, "no role cue on the line", cued=False)

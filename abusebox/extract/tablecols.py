@@ -35,7 +35,7 @@ _SOURCE_NAMES = frozenset(
 _TARGET_NAMES = frozenset(
     {
         "dst", "dst_ip", "dstip", "dest_ip", "destination", "destination_ip", "destination_address",
-        "target", "target_ip", "victim", "victim_ip", "sinkhole", "sinkhole_ip", "server_ip",
+        "target", "target_ip", "victim", "victim_ip", "sinkhole", "sinkhole_ip", "server_ip", "server",
         "local_ip", "honeypot", "sensor", "sensor_ip", "dst_addr", "daddr", "s_ip",
     }
 )  # fmt: skip

@@ -57,7 +57,7 @@ _ZONE = (
 # Separators are spaces and tabs, never a line break: a date on one line and a time on
 # the next are combined by the caller, deliberately (see freeform.py).
 _TIME_AFTER_DATE = (
-    r"(?:(?:T|[ \t]{1,3}|,[ \t]{0,2}|[ \t]{1,2}at[ \t]{1,2})(?:(?P<ap0>午前|午後)[ \t]?)?"
+    r"(?:(?:T|[ \t]{1,3}|,[ \t]{0,2}|[ \t]{1,2}(?:at|@)[ \t]{1,2})(?:(?P<ap0>午前|午後)[ \t]?)?"
     rf"{_HMS}{_ZONE})?"
 )
 
@@ -66,7 +66,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"(?<![0-9])(?P<d>[0-9]{{1,2}})/{_MON}/(?P<y>[0-9]{{4}}):{_HMS}{_ZONE}"),
     # ISO 8601 and relatives: 2026-11-19T10:20:30Z, 2026/11/19 10:20:30, 2026.11.19 10:20
     re.compile(
-        r"(?<![0-9.:/-])(?P<y>(?:19|20)[0-9]{2})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"
+        r"(?<![0-9./-])(?<![0-9]:)(?P<y>(?:19|20)[0-9]{2})(?P<sep>[-/.])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"
         rf"(?![0-9]){_TIME_AFTER_DATE}"
     ),
     # Basic ISO: 20261119T102030Z
@@ -81,8 +81,8 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
     # Day first with a month name: RFC 2822 "Thu, 19 Nov 2026 10:20:30 +0900", "19-Nov-2026 10:20"
     re.compile(
-        rf"{_DOW}(?<![0-9])(?P<d>[0-9]{{1,2}})[ \t-]{{1,3}}{_MON}[ \t-]{{1,3}}(?P<y>(?:19|20)[0-9]{{2}})"
-        rf"(?![0-9]){_TIME_AFTER_DATE}"
+        rf"{_DOW}(?<![0-9])(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?[ \t-]{{1,3}}{_MON}"
+        rf"[ \t-]{{1,3}}(?P<y>(?:19|20)[0-9]{{2}})(?![0-9]){_TIME_AFTER_DATE}"
     ),
     # Month first: syslog "Nov 19 03:14:15", ctime "Thu Nov 19 03:14:15 JST 2026", "November 19, 2026"
     re.compile(

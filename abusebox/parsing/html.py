@@ -40,17 +40,25 @@ class _Text:
     def __init__(self) -> None:
         self.out: list[str] = []
         self.cells = 0
+        self.in_cell = False
 
     def tag(self, name: str, closing: bool) -> None:
         if not closing and name == "tr":
             self.out.append("\n")
             self.cells = 0
+            self.in_cell = False
         elif not closing and name in ("td", "th"):
             if self.cells:
                 self.out.append("\t")
             self.cells += 1
+            self.in_cell = True
+        elif name in ("td", "th", "tr", "table"):
+            self.in_cell = False
+            if name == "table":
+                self.out.append("\n")
         elif name in _BLOCK:
-            self.out.append("\n")
+            # Outlook wraps each cell's text in <p class=MsoNormal>: a row stays one line.
+            self.out.append(" " if self.in_cell else "\n")
 
     def data(self, text: str) -> None:
         if text:

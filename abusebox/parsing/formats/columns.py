@@ -27,6 +27,12 @@ SOURCE_KEYS = (
     "offender",
     "host_ip",
     "address",
+    "client_ip",
+    "client",
+    "remote_addr",
+    "remote_ip",
+    "remote_host",
+    "src_addr",
 )
 TIME_KEYS = (
     "source_time",
@@ -44,8 +50,22 @@ TIME_KEYS = (
     "last_seen",
     "lastseen",
     "observation_time",
+    "epoch",
+    "unixtime",
+    "unix_time",
+    "epoch_time",
+    "ts",
 )
-PORT_KEYS = ("dst_port", "destination_port", "port", "networkdestinationport", "src_port", "source_port")
+PORT_KEYS = (
+    "dst_port",
+    "destination_port",
+    "dport",
+    "dstport",
+    "port",
+    "networkdestinationport",
+    "src_port",
+    "source_port",
+)
 TARGET_KEYS = (
     "dst_ip",
     "destination_ip",

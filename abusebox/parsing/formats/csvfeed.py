@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, tzinfo
 
+from abusebox.extract.categories import category_from_text
 from abusebox.extract.times import stated_zone
 from abusebox.models import Extraction, Observation, ParsedMessage
 from abusebox.parsing.formats import register
@@ -100,7 +101,10 @@ class CsvParser:
             return None
         extraction = Extraction(format=self.name)
         zone: tzinfo | None = None
-        default_category = sender_category(parsed.from_addr)
+        # The file may say nothing of what the rows did: the sender, else the mail's words.
+        default_category = sender_category(parsed.from_addr) or category_from_text(
+            parsed.body_text[:20_000], subject=parsed.subject
+        )
         matched = False
         for data in files:
             if data.lower_name.endswith(".json") or data.text.lstrip()[:1] in ("[", "{"):

@@ -29,6 +29,8 @@ _TARGET = r"(?:攻撃先|宛先|送信先|接続先|通信先|被害|Destination
 _TIME = r"(?:発生日時|観測日時|検知日時|確認日時|日時|時刻|Date|Time)"
 _LABEL = re.compile(r"^[\s　・*●■\-]*([^:：\n]{1,40}?)\s*[:：]\s*(.+)$")
 _PORT = re.compile(r"(\d{1,5})\s*/\s*(?:tcp|udp)|ポート\D{0,6}(\d{1,5})", re.I)
+# "[JPCERT#12345678]", "(JPCERT#12345678)", "[JPCERT/CC] インシデント対応依頼".
+_TICKET = re.compile(r"[\[(（]\s?JPCERT#\d+|\[JPCERT/CC\].{0,40}(?:対応依頼|調整依頼|情報提供)", re.I)
 _PGP_HEADER = re.compile(r"^-----BEGIN PGP SIGNED MESSAGE-----\n(?:Hash:.*\n)*\n?", re.M)
 _PGP_SIGNATURE = re.compile(r"^-----BEGIN PGP SIGNATURE-----.*?-----END PGP SIGNATURE-----\s*$", re.M | re.S)
 
@@ -41,7 +43,7 @@ def is_jpcert(parsed: ParsedMessage) -> bool:
     sender = parsed.from_addr or ""
     if sender.endswith("jpcert.or.jp"):
         return True
-    return not parsed.nested and bool(re.search(r"\[JPCERT#\d+", parsed.subject, re.I))
+    return not parsed.nested and bool(_TICKET.search(parsed.subject))
 
 
 def strip_clearsign(text: str) -> str:
@@ -61,8 +63,8 @@ def _role(label: str) -> str | None:
         return "time"
     if "ポート" in label or label.lower().strip() == "port":
         return "port"
-    if re.search(r"IP\s*アドレス|IP\s*address", label, re.I):
-        return "source"  # a bare "IPアドレス" in a notice to the owner is the owner's host
+    if re.search(r"IP\s*アドレス|IP\s*address", label, re.I) or label.strip() == "対象":
+        return "source"  # a bare "IPアドレス" (or ■対象) in a notice to the owner is the owner's host
     return None
 
 
@@ -70,6 +72,7 @@ class _Reader:
     def __init__(self, zone: tzinfo, reference: datetime | None, category: str | None) -> None:
         self.zone, self.reference, self.category = zone, reference, category
         self.extraction = Extraction(format="jpcert", category=category, language="ja")
+        self.stated: list[tuple[datetime, str]] = []  # every labelled time of the notice
 
     def time_of(self, value: str) -> datetime | None:
         when = parse_time(value, default_tz=self.zone, reference=self.reference)
@@ -105,11 +108,23 @@ class _Reader:
                         self.extraction.targets.append(hit.ip)
             elif role == "time" and when is None:
                 when, stamp = self.time_of(value), value.strip()
+                if when is not None:
+                    self.stated.append((when, stamp))
             elif role == "port" and port is None:
                 found = re.search(r"\d{1,5}", value)
                 port = field_port(found.group()) if found else None
         for ip, line in sources:
             self.add(ip, when, port, line, stamp)
+
+    def settle_times(self) -> None:
+        """A ■日時 section apart from the ■対象 one: its one time applies to untimed sources."""
+        if len({when for when, _ in self.stated}) != 1:
+            return
+        when, stamp = self.stated[0]
+        self.extraction.observations = [
+            replace(o, time=when, time_original=stamp) if o.time is None else o
+            for o in self.extraction.observations
+        ]
 
     def table(self, header: str, rows: list[str]) -> None:
         """A header naming the columns, then one event per row (source first unless stated)."""
@@ -142,9 +157,35 @@ def _is_table_header(line: str) -> bool:
     )
 
 
+# A section heading on its own line: "■日時", "【対象】", "[報告元]"; its lines follow.
+_SECTION = re.compile(r"^[\s　]*[■□◆●◇【\[]\s*([^:：\]】]{1,20}?)\s*[】\]]?[\s　]*$")
+
+
+MAX_HEADING = 40  # a heading is short; longer lines are never tried against _SECTION
+
+
+def _sections_as_labels(text: str) -> list[str]:
+    """Lines under a heading with a role read as "heading : line" (■日時 / 令和8年2月10日 ...)."""
+    out: list[str] = []
+    label: str | None = None
+    for line in text.splitlines():
+        heading = _SECTION.match(line) if len(line) <= MAX_HEADING else None
+        if heading:
+            label = heading.group(1) if _role(heading.group(1)) else None
+            out.append(line)
+        elif not line.strip():
+            label = None
+            out.append(line)
+        elif label is not None and not _LABEL.match(line):
+            out.append(f"{label} : {line.strip()}")
+        else:
+            out.append(line)
+    return out
+
+
 def read_notice(text: str, reader: _Reader) -> None:
     paragraphs: list[list[str]] = [[]]
-    for line in text.splitlines():
+    for line in _sections_as_labels(text):
         if line.strip():
             paragraphs[-1].append(line)
         elif paragraphs[-1]:
@@ -156,6 +197,7 @@ def read_notice(text: str, reader: _Reader) -> None:
             reader.table(para[header_at], para[header_at + 1 :])
         else:
             reader.block(para)
+    reader.settle_times()
 
 
 class JpcertParser:

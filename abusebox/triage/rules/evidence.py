@@ -13,6 +13,8 @@ class KnownFormat:
         fmt = ctx.extraction.format
         if fmt == "freeform":
             return None
+        if fmt == "html" and not ctx.sources:
+            return None  # free text in HTML with nothing found: no structure to credit
         return RuleHit(-6.0, f"parsed as a structured {fmt} report ({ctx.sources} sources)")
 
 
