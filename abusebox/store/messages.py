@@ -6,13 +6,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.models import PgpResult, RawMessage
 from abusebox.pgp.describe import from_stored
 from abusebox.store.db import Database
 from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, utcnow
+
+_MESSAGES = MessageRow.__table__
+# One statement for a whole commit batch (an executemany); bind names must differ from
+# the column names. Built once, so its compiled form is cached.
+_MARK_PROCESSED = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("b_pk"))
+    .values(
+        status="processed",
+        status_reason=bindparam("b_reason"),
+        failed_stage=None,
+        traceback=None,
+        attempts=_MESSAGES.c.attempts + 1,
+        processed_at=bindparam("b_at"),
+        message_id_header=bindparam("b_message_id"),
+        from_addr=bindparam("b_from"),
+        subject=bindparam("b_subject"),
+        date=bindparam("b_date"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -169,6 +189,32 @@ def mark(
         ),
         # Plain Core semantics: no ORM identity-map synchronisation on this hot path.
         execution_options={"synchronize_session": False},
+    )
+
+
+def mark_processed_many(session: Session, processed: list[tuple[int, str, dict[str, Any]]]) -> None:
+    """Set (pk, reason, headers) messages `processed` with their decoded headers: one executemany.
+
+    Same effect as ``mark(session, pk, "processed", reason=..., headers=...)`` for each;
+    ``headers`` has the keys message_id_header, from_addr, subject and date.
+    """
+    if not processed:
+        return
+    now = utcnow()
+    session.connection().execute(
+        _MARK_PROCESSED,
+        [
+            {
+                "b_pk": pk,
+                "b_reason": reason,
+                "b_at": now,
+                "b_message_id": h["message_id_header"],
+                "b_from": h["from_addr"],
+                "b_subject": h["subject"],
+                "b_date": h["date"],
+            }
+            for pk, reason, h in processed
+        ],
     )
 
 
