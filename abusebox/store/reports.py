@@ -22,8 +22,11 @@ from abusebox.store.schema import ObservationRow, ReportRow
 _REPORTS = ReportRow.__table__
 _OBSERVATIONS = ObservationRow.__table__
 # Built once: SQLAlchemy then reuses their compiled form for every batch.
-_INSERT_REPORTS = insert(_REPORTS).returning(_REPORTS.c.id, sort_by_parameter_order=True)
-_INSERT_OBSERVATIONS = insert(_OBSERVATIONS).returning(_OBSERVATIONS.c.id, sort_by_parameter_order=True)
+_INSERTS = {
+    (table.name, ordered): insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
+    for table in (_REPORTS, _OBSERVATIONS)
+    for ordered in (True, False)
+}
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ def insert_reports(session: Session, reports: list[tuple[int, Analysis]]) -> lis
     if not reports:
         return []
     rows = [_report_values(message_pk, analysis) for message_pk, analysis in reports]
-    return list(session.execute(_INSERT_REPORTS, rows).scalars())
+    return _insert_returning_pks(session, _REPORTS, rows)
 
 
 def insert_observations(
@@ -139,11 +142,26 @@ def insert_observations(
 ) -> list[list[StoredObservation]]:
     """Insert the observations of (report pk, observations, fallback time) triples at once."""
     rows = [_observation_values(report_pk, o) for report_pk, obs, _at in reports for o in obs]
-    pks = iter(session.execute(_INSERT_OBSERVATIONS, rows).scalars().all() if rows else [])
+    pks = iter(_insert_returning_pks(session, _OBSERVATIONS, rows) if rows else [])
     return [
         [StoredObservation(next(pks), report_pk, o, o.time or fallback) for o in obs]
         for report_pk, obs, fallback in reports
     ]
+
+
+def _insert_returning_pks(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` with as few statements as the dialect allows; their pks, in order.
+
+    PostgreSQL: SQLAlchemy keeps the order itself. SQLite does not promise an order for
+    RETURNING, so SQLAlchemy would fall back to one INSERT per row; but a new rowid is
+    one above the largest (or above the largest ever used), and this transaction holds
+    the write lock (BEGIN IMMEDIATE), so the new pks, sorted, are in the rows' order.
+    """
+    ordered = session.get_bind().dialect.name != "sqlite"
+    pks = list(session.connection().execute(_INSERTS[(table.name, ordered)], rows).scalars())
+    if len(pks) != len(rows):
+        raise RuntimeError(f"inserted {len(rows)} rows into {table.name} but got {len(pks)} pks back")
+    return pks if ordered else sorted(pks)
 
 
 def add_observations(
