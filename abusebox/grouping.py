@@ -23,6 +23,7 @@ import ipaddress
 import itertools
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -92,16 +93,96 @@ class Grouper:
         *,
         now: datetime | None = None,
     ) -> list[int]:
-        """Attach each source observation to an incident; return the incident pks touched.
+        """Attach each source observation to an incident; return the incident pks touched."""
+        return self.group_batch(session, [(observations, report_category)], now=now)[0]
 
-        A handful of statements per call, whatever the number of observations: one query
-        for the candidate incidents, one batched insert of new incidents, one of events,
-        one executemany for the observations, one enqueue.
+    def group_batch(
+        self,
+        session: Session,
+        reports: list[tuple[list[StoredObservation], str | None]],
+        *,
+        now: datetime | None = None,
+    ) -> list[list[int]]:
+        """Group several reports, in order, as ``group_report`` would one after the other.
+
+        Returns the incident pks each report touched. A handful of statements per call,
+        whatever the number of reports and observations: one query for the candidate
+        incidents (their union over the batch, so an incident a report opens is seen by
+        the next), one batched insert of new incidents, one of events, one executemany
+        for the observations, one enqueue.
         """
         now = now or utcnow()
-        buckets: dict[tuple[str, str, str | None], list[StoredObservation]] = defaultdict(list)
         owners: dict[str, Owner | None] = {}
         keys: dict[str, tuple[str, str]] = {}
+        report_runs = [
+            self._report_runs(session, observations, category, owners, keys, now)
+            for observations, category in reports
+        ]
+        runs = [run for per_report in report_runs for run in per_report]
+        if not runs:
+            return [[] for _ in reports]
+        earliest = min(r[3][0].seen_at for r in runs) - self.window
+        latest = max(r[3][-1].seen_at for r in runs) + self.window
+        events: list[tuple[IncidentRow, str, dict[str, Any]]] = []
+        touched: list[list[IncidentRow]] = []
+        assignments: list[tuple[int, IncidentRow, str]] = []
+        to_enrich: set[str] = set()
+        with session.no_autoflush:
+            candidates: dict[tuple[str, str | None], list[tuple[IncidentRow, IncidentRow]]] = defaultdict(
+                list
+            )
+            for row, target in store.groupable_candidates(
+                session, [(k, c) for k, _kd, c, _r in runs], earliest, latest
+            ):
+                candidates[(row.group_key, row.category)].append((row, target))
+            for per_report in report_runs:
+                mine: list[IncidentRow] = []
+                for key, kind, category, run in per_report:
+                    incident, created = self._place(session, key, kind, category, run, owners, candidates)
+                    if created:
+                        detail = {
+                            "key": key,
+                            "key_kind": incident.key_kind,
+                            "category": incident.category,
+                            "ours": incident.ours,
+                        }
+                        events.append((incident, "created", detail))
+                    elif incident.state == "resolved":
+                        # Its event goes through the session (flushed below, before ours);
+                        # it is the first of this batch for that incident either way.
+                        why = f"new observation from report {run[0].report_pk} within the window"
+                        lifecycle.reopen(session, incident, why)
+                    grouped = {"report": run[0].report_pk, "observations": len(run), "key": key}
+                    events.append((incident, "grouped", grouped))
+                    assignments.extend((m.pk, incident, key) for m in run)
+                    if not incident.ours:
+                        to_enrich.update(
+                            m.observation.ip for m in run if not _inside(m.observation.ip, incident.network)
+                        )
+                    if not any(incident is seen for seen in mine):
+                        mine.append(incident)
+                for incident in mine:  # volume as of this report, as one report at a time would see it
+                    escalated = priority.raise_priority(incident, self.settings.lifecycle)
+                    if escalated is not None:
+                        events.append((incident, "escalated", escalated))
+                touched.append(mine)
+        session.flush()  # one batched INSERT for the new incidents: their ids are needed below
+        store.add_events(session, [(inc.id, ACTOR, action, detail) for inc, action, detail in events])
+        store.assign_observations(session, [(pk, inc.id, key) for pk, inc, key in assignments])
+        enrichment_store.enqueue(session, sorted(to_enrich), now)
+        return [[inc.id for inc in mine] for mine in touched]
+
+    def _report_runs(
+        self,
+        session: Session,
+        observations: list[StoredObservation],
+        report_category: str | None,
+        owners: dict[str, Owner | None],
+        keys: dict[str, tuple[str, str]],
+        now: datetime,
+    ) -> list[tuple[str, str, str | None, list[StoredObservation]]]:
+        """A report's source observations by (key, category), cut into runs a window apart."""
+        buckets: dict[tuple[str, str, str | None], list[StoredObservation]] = defaultdict(list)
         for stored in observations:
             obs = stored.observation
             if obs.role != "source":
@@ -111,69 +192,11 @@ class Grouper:
                 keys[obs.ip] = self.key_for(session, obs.ip, owners[obs.ip], now)
             key, kind = keys[obs.ip]
             buckets[(key, kind, obs.category or report_category)].append(stored)
-        if not buckets:
-            return []
         runs: list[tuple[str, str, str | None, list[StoredObservation]]] = []
         for (key, kind, category), members in buckets.items():
             members.sort(key=lambda m: (m.seen_at, m.pk))
             runs.extend((key, kind, category, run) for run in self._runs(members))
-        earliest = min(r[3][0].seen_at for r in runs) - self.window
-        latest = max(r[3][-1].seen_at for r in runs) + self.window
-        with session.no_autoflush:
-            candidates: dict[tuple[str, str | None], list[tuple[IncidentRow, IncidentRow]]] = defaultdict(
-                list
-            )
-            for row, target in store.groupable_candidates(
-                session, [(k, c) for k, _kd, c, _r in runs], earliest, latest
-            ):
-                candidates[(row.group_key, row.category)].append((row, target))
-            placed = [
-                self._place(session, key, kind, category, run, owners, candidates)
-                for key, kind, category, run in runs
-            ]
-        session.flush()  # one batched INSERT for the new incidents: their ids are needed below
-        touched: list[int] = []
-        assignments: list[tuple[int, int, str]] = []
-        to_enrich: set[str] = set()
-        for (key, _kind, _category, run), (incident, created) in zip(runs, placed, strict=True):
-            if created:
-                store.add_event(
-                    session,
-                    incident.id,
-                    ACTOR,
-                    "created",
-                    {
-                        "key": key,
-                        "key_kind": incident.key_kind,
-                        "category": incident.category,
-                        "ours": incident.ours,
-                    },
-                )
-            elif incident.state == "resolved":
-                lifecycle.reopen(
-                    session, incident, f"new observation from report {run[0].report_pk} within the window"
-                )
-            store.add_event(
-                session,
-                incident.id,
-                ACTOR,
-                "grouped",
-                {"report": run[0].report_pk, "observations": len(run), "key": key},
-            )
-            assignments.extend((m.pk, incident.id, key) for m in run)
-            if not incident.ours:
-                to_enrich.update(
-                    m.observation.ip for m in run if not _inside(m.observation.ip, incident.network)
-                )
-            if incident.id not in touched:
-                touched.append(incident.id)
-        for pk in touched:
-            incident = store.incident_row(session, pk)
-            if incident is not None:
-                priority.escalate(session, incident, self.settings.lifecycle)
-        store.assign_observations(session, assignments)
-        enrichment_store.enqueue(session, sorted(to_enrich), now)
-        return touched
+        return runs
 
     def _runs(self, members: list[StoredObservation]) -> list[list[StoredObservation]]:
         runs: list[list[StoredObservation]] = [[members[0]]]

@@ -14,12 +14,13 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from abusebox.batch_commit import commit_new, header_facts, with_desk
 from abusebox.config import Settings
 from abusebox.errors import SourceError, TransientError
 from abusebox.grouping import Grouper
@@ -31,7 +32,7 @@ from abusebox.store.db import Database
 from abusebox.store.incidents import recount
 from abusebox.store.schema import utcnow
 from abusebox.triage.learning import LearnedCache, shared_cache
-from abusebox.triage.override import DeskVerdict, desk_result
+from abusebox.triage.override import DeskVerdict
 from abusebox.workers import AnalysisFailure, AnalysisOutcome, AnalyzerPool
 
 log = logging.getLogger(__name__)
@@ -186,18 +187,41 @@ class Pipeline:
     def _commit_batch(
         self, batch: list[AnalysisOutcome[tuple[int, str]]], desk: DeskVerdict | None
     ) -> list[IngestResult]:
-        """One transaction per batch, one SAVEPOINT per message: a failing message is
-        quarantined with its traceback without undoing the others."""
-        results: list[IngestResult] = []
+        """One transaction per batch, written in bulk; should that fail, written again one
+        message at a time, each in a SAVEPOINT, so a failing message is quarantined with its
+        traceback without undoing the others."""
         try:
+            try:
+                with self.db.session() as session:
+                    return self._commit_bulk(session, batch, desk)
+            except OperationalError:
+                raise
+            except Exception:  # the batch boundary: any error sends it down the careful path
+                log.debug("bulk commit failed; committing message by message", exc_info=True)
             with self.db.session() as session:
-                for outcome in batch:
-                    pk, label = outcome.key
-                    results.append(self._finish(session, pk, label, outcome.analysis, outcome.failure, desk))
+                return [self._finish(session, o.key[0], o.key[1], o.analysis, o.failure, desk) for o in batch]
         except OperationalError as exc:
             # The database is unreachable or locked: not the messages' fault. They stay
             # `new`, so the next run (or poll) picks them up again.
             raise TransientError(f"database error while committing: {exc}") from exc
+
+    def _commit_bulk(
+        self, session: Session, batch: list[AnalysisOutcome[tuple[int, str]]], desk: DeskVerdict | None
+    ) -> list[IngestResult]:
+        analysed = [(o.key[0], o.analysis) for o in batch if o.analysis is not None]
+        if report_store.prior_reports(session, [pk for pk, _a in analysed]):
+            # A replay: replacing reports recounts incidents between messages, so keep the
+            # message-at-a-time order (and a SAVEPOINT each) for the whole batch.
+            return [self._finish(session, o.key[0], o.key[1], o.analysis, o.failure, desk) for o in batch]
+        committed = iter(commit_new(session, self.grouper, analysed, None if desk is KEEP_DESK else desk))
+        results: list[IngestResult] = []
+        for outcome in batch:
+            pk, label = outcome.key
+            if outcome.analysis is None:
+                results.append(self._finish(session, pk, label, None, outcome.failure, desk))
+                continue
+            done = next(committed)
+            results.append(IngestResult("processed", pk, label, None, done.analysis.verdict, done.incidents))
         return results
 
     def _finish(
@@ -229,27 +253,20 @@ class Pipeline:
     def _commit(
         self, session: Session, pk: int, analysis: Analysis, desk: DeskVerdict | None
     ) -> tuple[list[int], Analysis]:
-        parsed = analysis.parsed
         if desk is KEEP_DESK:
             desk = report_store.desk_verdict(session, pk)
-        if desk is not None:
-            analysis = replace(analysis, triage=desk_result(analysis.triage, *desk))
+        analysis = with_desk(analysis, desk)
         report_pk, affected = report_store.replace_report(session, pk, analysis)
         incidents: list[int] = []
         if analysis.verdict == "report":
             stored = report_store.add_observations(
-                session, report_pk, analysis.extraction.observations, parsed.date or utcnow()
+                session, report_pk, analysis.extraction.observations, analysis.parsed.date or utcnow()
             )
             incidents = self.grouper.group_report(session, stored, analysis.category)
         for incident_pk in affected:
             recount(session, incident_pk)
-        headers = {
-            "message_id_header": parsed.message_id,
-            "from_addr": parsed.from_addr,
-            "subject": parsed.subject[:2000],
-            "date": parsed.date,
-        }
-        message_store.mark(session, pk, "processed", reason=f"verdict {analysis.verdict}", headers=headers)
+        reason = f"verdict {analysis.verdict}"
+        message_store.mark(session, pk, "processed", reason=reason, headers=header_facts(analysis))
         return incidents, analysis
 
     def _quarantine(self, session: Session, pk: int, failure: AnalysisFailure) -> None:

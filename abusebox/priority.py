@@ -29,19 +29,24 @@ def priority_for(category: str | None, report_count: int, settings: LifecycleSet
 
 def escalate(session: Session, incident: IncidentRow, settings: LifecycleSettings) -> bool:
     """Raise the incident's priority if category or volume call for more; record it."""
+    detail = raise_priority(incident, settings)
+    if detail is None:
+        return False
+    add_event(session, incident.id, SYSTEM, "escalated", detail)
+    return True
+
+
+def raise_priority(incident: IncidentRow, settings: LifecycleSettings) -> dict[str, object] | None:
+    """Raise the priority in memory; the detail of the "escalated" event to record, or None.
+
+    For callers that write their events in bulk (the ingest's batch grouping).
+    """
     wanted = priority_for(incident.category, incident.report_count, settings)
     current = incident.priority if incident.priority in PRIORITIES else "normal"
     if PRIORITIES.index(wanted) <= PRIORITIES.index(current):
-        return False
+        return None
     incident.priority = wanted
-    add_event(
-        session,
-        incident.id,
-        SYSTEM,
-        "escalated",
-        {"from": current, "to": wanted, "reports": incident.report_count, "category": incident.category},
-    )
-    return True
+    return {"from": current, "to": wanted, "reports": incident.report_count, "category": incident.category}
 
 
 def initial(category: str | None, settings: LifecycleSettings) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.models import format_utc
@@ -21,6 +21,14 @@ from abusebox.store.schema import (
 )
 
 CLOSED_STATES = ("resolved", "rejected")
+_OBSERVATIONS = ObservationRow.__table__
+# Built once, so their compiled form is cached: grouping runs them for every commit batch.
+_ASSIGN = (
+    update(_OBSERVATIONS)
+    .where(_OBSERVATIONS.c.id == bindparam("b_pk"))
+    .values(incident_pk=bindparam("b_incident"), group_key=bindparam("b_key"))
+)
+_INSERT_EVENTS = insert(IncidentEventRow.__table__)
 
 
 def groupable_candidates(
@@ -107,9 +115,8 @@ def widen(incident: IncidentRow, seen: list[datetime]) -> None:
 def assign_observations(session: Session, assignments: list[tuple[int, int, str]]) -> None:
     """Point observations (pk, incident pk, group key) at their incidents: one executemany."""
     if assignments:
-        session.execute(
-            update(ObservationRow),
-            [{"id": pk, "incident_pk": inc, "group_key": key} for pk, inc, key in assignments],
+        session.connection().execute(
+            _ASSIGN, [{"b_pk": pk, "b_incident": inc, "b_key": key} for pk, inc, key in assignments]
         )
 
 
@@ -155,6 +162,18 @@ def add_event(
     session: Session, incident_pk: int, actor: str, action: str, detail: dict[str, Any] | None = None
 ) -> None:
     session.add(IncidentEventRow(incident_pk=incident_pk, actor=actor, action=action, detail=detail or {}))
+
+
+def add_events(session: Session, events: list[tuple[int, str, str, dict[str, Any]]]) -> None:
+    """Write (incident pk, actor, action, detail) events, in this order: one executemany."""
+    if events:
+        session.connection().execute(
+            _INSERT_EVENTS,
+            [
+                {"incident_pk": pk, "actor": actor, "action": action, "detail": d}
+                for pk, actor, action, d in events
+            ],
+        )
 
 
 @dataclass

@@ -6,13 +6,35 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from abusebox.models import PgpResult, RawMessage
 from abusebox.pgp.describe import from_stored
 from abusebox.store.db import Database
 from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, utcnow
+
+_MESSAGES = MessageRow.__table__
+_INSERTS: dict[str, Any] = {}  # dialect name -> statement
+# One statement for a whole commit batch (an executemany); bind names must differ from
+# the column names. Built once, so its compiled form is cached.
+_MARK_PROCESSED = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("b_pk"))
+    .values(
+        status="processed",
+        status_reason=bindparam("b_reason"),
+        failed_stage=None,
+        traceback=None,
+        attempts=_MESSAGES.c.attempts + 1,
+        processed_at=bindparam("b_at"),
+        message_id_header=bindparam("b_message_id"),
+        from_addr=bindparam("b_from"),
+        subject=bindparam("b_subject"),
+        date=bindparam("b_date"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -61,20 +83,22 @@ class MessageSummary:
         }
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> int | None:
-    """INSERT ... ON CONFLICT (sha256) DO NOTHING RETURNING id: one round trip per message."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = (
-        insert(MessageRow)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["sha256"])
-        .returning(MessageRow.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
+def _insert_ignoring_duplicates(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (sha256) DO NOTHING RETURNING sha256, id, built once per dialect.
+
+    Executed with many rows, it is one statement ("insertmanyvalues"); rows are matched
+    back by sha256, so the order RETURNING gives them in does not matter.
+    """
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(_MESSAGES)
+            .on_conflict_do_nothing(index_elements=["sha256"])
+            .returning(_MESSAGES.c.sha256, _MESSAGES.c.id)
+        )
+        _INSERTS[dialect] = statement
+    return statement
 
 
 def store_raw(db: Database, message: RawMessage, headers: dict[str, Any] | None = None) -> StoredMessage:
@@ -84,7 +108,7 @@ def store_raw(db: Database, message: RawMessage, headers: dict[str, Any] | None 
     storing the same bytes at once both get the one row.
     """
     with db.session() as session:
-        return _store_one(session, message, headers)
+        return _store(session, [message], headers)[0]
 
 
 def store_raw_many(db: Database, messages: list[RawMessage]) -> list[StoredMessage]:
@@ -92,32 +116,53 @@ def store_raw_many(db: Database, messages: list[RawMessage]) -> list[StoredMessa
     if not messages:
         return []
     with db.session() as session:
-        return [_store_one(session, message, None) for message in messages]
+        return _store(session, messages, None)
 
 
-def _store_one(session: Session, message: RawMessage, headers: dict[str, Any] | None) -> StoredMessage:
-    sha = message.sha256
+def _store(
+    session: Session, messages: list[RawMessage], headers: dict[str, Any] | None
+) -> list[StoredMessage]:
+    """Insert the new ones in one statement, then look up the ones already stored."""
     h = headers or {}
-    values = {
-        "sha256": sha,
-        "raw": message.raw,
-        "size": len(message.raw),
-        "source": message.source,
-        "source_id": message.source_id,
-        "received_at": utcnow(),
-        "message_id_header": h.get("message_id"),
-        "from_addr": h.get("from_addr"),
-        "subject": h.get("subject"),
-        "date": h.get("date"),
-        "status": "new",
-        "attempts": 0,
-        "archived": False,
-    }
-    pk = _insert_ignoring_duplicates(session, values)
-    if pk is not None:
-        return StoredMessage(pk, sha, True, "new")
-    found = session.execute(select(MessageRow.id, MessageRow.status).where(MessageRow.sha256 == sha)).one()
-    return StoredMessage(found.id, sha, False, found.status)
+    now = utcnow()
+    rows = [
+        {
+            "sha256": message.sha256,
+            "raw": message.raw,
+            "size": len(message.raw),
+            "source": message.source,
+            "source_id": message.source_id,
+            "received_at": now,
+            "message_id_header": h.get("message_id"),
+            "from_addr": h.get("from_addr"),
+            "subject": h.get("subject"),
+            "date": h.get("date"),
+            "status": "new",
+            "attempts": 0,
+            "archived": False,
+        }
+        for message in messages
+    ]
+    statement = _insert_ignoring_duplicates(session.get_bind().dialect.name)
+    inserted = {sha: pk for sha, pk in session.connection().execute(statement, rows)}
+    others = sorted({m.sha256 for m in messages} - inserted.keys())
+    found: dict[str, tuple[int, str]] = {}
+    if others:
+        for pk, sha, status in session.execute(
+            select(MessageRow.id, MessageRow.sha256, MessageRow.status).where(MessageRow.sha256.in_(others))
+        ):
+            found[sha] = (pk, status)
+    out: list[StoredMessage] = []
+    for message in messages:
+        sha = message.sha256
+        pk = inserted.pop(sha, None)  # the first copy of new bytes is new; a second one is not
+        if pk is not None:
+            found[sha] = (pk, "new")
+            out.append(StoredMessage(pk, sha, True, "new"))
+        else:
+            pk, status = found[sha]
+            out.append(StoredMessage(pk, sha, False, status))
+    return out
 
 
 def find_by_sha(db: Database, sha: str) -> StoredMessage | None:
@@ -169,6 +214,32 @@ def mark(
         ),
         # Plain Core semantics: no ORM identity-map synchronisation on this hot path.
         execution_options={"synchronize_session": False},
+    )
+
+
+def mark_processed_many(session: Session, processed: list[tuple[int, str, dict[str, Any]]]) -> None:
+    """Set (pk, reason, headers) messages `processed` with their decoded headers: one executemany.
+
+    Same effect as ``mark(session, pk, "processed", reason=..., headers=...)`` for each;
+    ``headers`` has the keys message_id_header, from_addr, subject and date.
+    """
+    if not processed:
+        return
+    now = utcnow()
+    session.connection().execute(
+        _MARK_PROCESSED,
+        [
+            {
+                "b_pk": pk,
+                "b_reason": reason,
+                "b_at": now,
+                "b_message_id": h["message_id_header"],
+                "b_from": h["from_addr"],
+                "b_subject": h["subject"],
+                "b_date": h["date"],
+            }
+            for pk, reason, h in processed
+        ],
     )
 
 

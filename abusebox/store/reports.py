@@ -1,16 +1,32 @@
-"""Reports and their observations: the parsed facts of one message."""
+"""Reports and their observations: the parsed facts of one message.
+
+The per-message functions serve replay and tests; the ``*_many`` ones write a whole
+commit batch with one Core statement each ("insertmanyvalues": one INSERT ... RETURNING
+for many rows), which is what keeps the ingest's main process cheap per message.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.models import Analysis, Observation
 from abusebox.pgp.describe import stored_detail
 from abusebox.store.schema import ObservationRow, ReportRow
+
+_REPORTS = ReportRow.__table__
+_OBSERVATIONS = ObservationRow.__table__
+# Built once: SQLAlchemy then reuses their compiled form for every batch.
+_INSERTS = {
+    (table.name, ordered): insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
+    for table in (_REPORTS, _OBSERVATIONS)
+    for ordered in (True, False)
+}
 
 
 @dataclass(frozen=True)
@@ -21,72 +37,137 @@ class StoredObservation:
     seen_at: datetime  # the observation's time, else when the report arrived
 
 
+@dataclass(frozen=True)
+class PriorReport:
+    """The report a message already has (replay replaces it; a desk verdict is kept)."""
+
+    pk: int
+    verdict: str
+    verdict_by: str
+
+    @property
+    def desk(self) -> tuple[str, str] | None:
+        return None if self.verdict_by == "triage" else (self.verdict, self.verdict_by)
+
+
+def _report_values(message_pk: int, analysis: Analysis) -> dict[str, Any]:
+    pgp = analysis.pgp
+    return {
+        "message_pk": message_pk,
+        "verdict": analysis.verdict,
+        "category": analysis.category,
+        "format": analysis.extraction.format,
+        "language": analysis.language,
+        "reporter": analysis.parsed.from_addr,
+        "spam_score": analysis.triage.score,
+        "reasons": list(analysis.triage.reasons),
+        "extraction_reasons": list(analysis.extraction.reasons),
+        "verdict_by": analysis.triage.decided_by,
+        "pgp_status": pgp.status,
+        "pgp_fingerprint": pgp.fingerprint,
+        "pgp_signer_matches_from": pgp.signer_matches_from,
+        "pgp_encrypted": pgp.encrypted,
+        "pgp_detail": stored_detail(pgp),
+    }
+
+
+def _observation_values(report_pk: int, o: Observation) -> dict[str, Any]:
+    return {
+        "report_pk": report_pk,
+        "role": o.role,
+        "ip": o.ip,
+        "time": o.time,
+        "time_original": o.time_original,
+        "category": o.category,
+        "port": o.port,
+        "evidence": o.evidence[:2000],
+        "confidence": o.confidence,
+        "reason": o.reason,
+        "incident_pk": None,
+        "group_key": None,
+    }
+
+
 def replace_report(session: Session, message_pk: int, analysis: Analysis) -> tuple[int, set[int]]:
     """Write the report of a message, replacing an earlier one (replay).
 
     Returns the new report's pk and the incidents that lost observations, so the
     caller can recount them.
     """
-    affected: set[int] = set()
-    old = session.scalar(select(ReportRow).where(ReportRow.message_pk == message_pk))
-    if old is not None:
-        affected = {
-            pk
-            for pk in session.scalars(
-                select(ObservationRow.incident_pk).where(ObservationRow.report_pk == old.id)
-            )
-            if pk is not None
-        }
-        session.execute(delete(ObservationRow).where(ObservationRow.report_pk == old.id))
-        session.delete(old)
-        session.flush()
-    pgp = analysis.pgp
-    row = ReportRow(
-        message_pk=message_pk,
-        verdict=analysis.verdict,
-        category=analysis.category,
-        format=analysis.extraction.format,
-        language=analysis.language,
-        reporter=analysis.parsed.from_addr,
-        spam_score=analysis.triage.score,
-        reasons=list(analysis.triage.reasons),
-        extraction_reasons=list(analysis.extraction.reasons),
-        verdict_by=analysis.triage.decided_by,
-        pgp_status=pgp.status,
-        pgp_fingerprint=pgp.fingerprint,
-        pgp_signer_matches_from=pgp.signer_matches_from,
-        pgp_encrypted=pgp.encrypted,
-        pgp_detail=stored_detail(pgp),
+    prior = prior_reports(session, [message_pk])
+    affected = drop_reports(session, [p.pk for p in prior.values()])
+    (pk,) = insert_reports(session, [(message_pk, analysis)])
+    return pk, affected
+
+
+def prior_reports(session: Session, message_pks: Iterable[int]) -> dict[int, PriorReport]:
+    """message pk -> its existing report, for these messages (one query)."""
+    pks = sorted(set(message_pks))
+    if not pks:
+        return {}
+    rows = session.execute(
+        select(ReportRow.message_pk, ReportRow.id, ReportRow.verdict, ReportRow.verdict_by).where(
+            ReportRow.message_pk.in_(pks)
+        )
     )
-    session.add(row)
-    session.flush()
-    return row.id, affected
+    return {m: PriorReport(pk, verdict, by) for m, pk, verdict, by in rows}
+
+
+def drop_reports(session: Session, report_pks: list[int]) -> set[int]:
+    """Delete reports with their observations; return the incidents that lost observations."""
+    if not report_pks:
+        return set()
+    affected = {
+        pk
+        for pk in session.scalars(
+            select(ObservationRow.incident_pk).where(ObservationRow.report_pk.in_(report_pks)).distinct()
+        )
+        if pk is not None
+    }
+    session.execute(delete(_OBSERVATIONS).where(_OBSERVATIONS.c.report_pk.in_(report_pks)))
+    session.execute(delete(_REPORTS).where(_REPORTS.c.id.in_(report_pks)))
+    return affected
+
+
+def insert_reports(session: Session, reports: list[tuple[int, Analysis]]) -> list[int]:
+    """Insert the reports of (message pk, analysis) pairs; their pks, in order."""
+    if not reports:
+        return []
+    rows = [_report_values(message_pk, analysis) for message_pk, analysis in reports]
+    return _insert_returning_pks(session, _REPORTS, rows)
+
+
+def insert_observations(
+    session: Session, reports: list[tuple[int, list[Observation], datetime]]
+) -> list[list[StoredObservation]]:
+    """Insert the observations of (report pk, observations, fallback time) triples at once."""
+    rows = [_observation_values(report_pk, o) for report_pk, obs, _at in reports for o in obs]
+    pks = iter(_insert_returning_pks(session, _OBSERVATIONS, rows) if rows else [])
+    return [
+        [StoredObservation(next(pks), report_pk, o, o.time or fallback) for o in obs]
+        for report_pk, obs, fallback in reports
+    ]
+
+
+def _insert_returning_pks(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` with as few statements as the dialect allows; their pks, in order.
+
+    PostgreSQL: SQLAlchemy keeps the order itself. SQLite does not promise an order for
+    RETURNING, so SQLAlchemy would fall back to one INSERT per row; but a new rowid is
+    one above the largest (or above the largest ever used), and this transaction holds
+    the write lock (BEGIN IMMEDIATE), so the new pks, sorted, are in the rows' order.
+    """
+    ordered = session.get_bind().dialect.name != "sqlite"
+    pks = list(session.connection().execute(_INSERTS[(table.name, ordered)], rows).scalars())
+    if len(pks) != len(rows):
+        raise RuntimeError(f"inserted {len(rows)} rows into {table.name} but got {len(pks)} pks back")
+    return pks if ordered else sorted(pks)
 
 
 def add_observations(
     session: Session, report_pk: int, observations: list[Observation], fallback_time: datetime
 ) -> list[StoredObservation]:
-    rows = [
-        ObservationRow(
-            report_pk=report_pk,
-            role=o.role,
-            ip=o.ip,
-            time=o.time,
-            time_original=o.time_original,
-            category=o.category,
-            port=o.port,
-            evidence=o.evidence[:2000],
-            confidence=o.confidence,
-            reason=o.reason,
-        )
-        for o in observations
-    ]
-    session.add_all(rows)
-    session.flush()
-    return [
-        StoredObservation(row.id, report_pk, obs, obs.time or fallback_time)
-        for row, obs in zip(rows, observations, strict=True)
-    ]
+    return insert_observations(session, [(report_pk, observations, fallback_time)])[0]
 
 
 def set_verdict(session: Session, message_pk: int, verdict: str, actor: str) -> int | None:
