@@ -171,13 +171,7 @@ def _ipv4_hits(norm: _Normalised) -> list[IpHit]:
             hits.extend(IpHit(n, start, end, None, "/" in n) for n in nets)
             continue
         if m.group("prefix"):
-            try:
-                net = ipaddress.ip_network(f"{first}/{m.group('prefix')}", strict=False)
-            except ValueError:
-                continue
-            if not _dropped(net):
-                ip = canonical_ip(net.compressed)
-                hits.append(IpHit(ip, start, end, None, "/" in ip))
+            hits.extend(_network_hit(first, m.group("prefix"), start, end))
             continue
         if _dropped(first):
             continue
@@ -185,6 +179,20 @@ def _ipv4_hits(norm: _Normalised) -> list[IpHit]:
         port = int(port_text) if port_text and int(port_text) <= 65535 else None
         hits.append(IpHit(canonical_ip(str(first)), start, end, port, False))
     return hits
+
+
+def _network_hit(
+    addr: ipaddress.IPv4Address | ipaddress.IPv6Address, prefix: str, start: int, end: int
+) -> list[IpHit]:
+    """A CIDR written in the text, kept as one network observation (a /32 or /128 as its address)."""
+    try:
+        net = ipaddress.ip_network(f"{addr}/{prefix}", strict=False)
+    except ValueError:
+        return []
+    if _dropped(net):
+        return []
+    ip = canonical_ip(net.compressed)
+    return [IpHit(ip, start, end, None, "/" in ip)]
 
 
 def _ipv6_hits(norm: _Normalised) -> list[IpHit]:
@@ -199,13 +207,7 @@ def _ipv6_hits(norm: _Normalised) -> list[IpHit]:
             continue
         start, end = norm.span(m.start(), m.end())
         if m.group("prefix"):
-            try:
-                net = ipaddress.ip_network(f"{addr}/{m.group('prefix')}", strict=False)
-            except ValueError:
-                continue
-            if not _dropped(net):
-                ip = canonical_ip(net.compressed)
-                hits.append(IpHit(ip, start, end, None, "/" in ip))
+            hits.extend(_network_hit(addr, m.group("prefix"), start, end))
             continue
         if _dropped(addr):
             continue
