@@ -210,3 +210,32 @@ def test_pipelines_built_per_poll_share_one_snapshot(db: Database, settings: Set
         first, second = Pipeline(settings, db, pool), Pipeline(settings, db, pool)
         assert first.learned is second.learned
         assert first.learned.get() is second.learned.get()
+
+
+def test_report_to_spam_and_back_to_report_regroups_once(
+    db: Database, settings: Settings, pipeline: Pipeline
+) -> None:
+    pk = ingest(pipeline, (DATA / "report_ssh_ja.eml").read_bytes(), "r-round")
+    (incident,) = [i for i in list_incidents(db) if i.group_key == "192.0.2.77"]
+    observed = incident.observation_count
+
+    away = reclassify(db, settings, pk, "spam", "bob", pipeline=pipeline)
+    assert away.detached == {incident.pk: observed}
+    assert verdict_row(db, pk) == ("spam", "bob")
+    assert pk in [m.pk for m in message_store.list_messages(db, verdict="spam")]
+
+    back = reclassify(db, settings, pk, "report", "carol", "it was a report after all", pipeline=pipeline)
+    assert (back.previous, back.verdict, back.outcome) == ("spam", "report", "processed")
+    assert verdict_row(db, pk) == ("report", "carol")
+    assert pk not in [m.pk for m in message_store.list_messages(db, verdict="spam")]
+    assert pk in [m.pk for m in message_store.list_messages(db, verdict="report")]
+    # The observations are counted again, once (not added on top of the detached ones).
+    regrouped = [i for i in list_incidents(db) if i.group_key == "192.0.2.77"]
+    assert sum(i.observation_count for i in regrouped) == observed
+    assert sum(i.report_count for i in regrouped) == 1
+    reasons = message_store.report_reasons(db, pk)
+    assert reasons[0] == "desk decision by carol: report (triage said report)"
+    decisions = [e["detail"] for e in message_store.message_events(db, pk) if e["action"] == "reclassified"]
+    assert [(d["from"], d["to"]) for d in decisions] == [("report", "spam"), ("spam", "report")]
+    # What triage learns: the latest decision counts, not both.
+    assert load_learned(db, settings).examples == 1
