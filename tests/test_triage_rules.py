@@ -99,6 +99,25 @@ def test_our_own_authentication_results_count() -> None:
     assert a.triage.score == pytest.approx(run("forged_authres.eml").triage.score + 4.0)
 
 
+def test_only_the_topmost_of_our_authentication_results_counts() -> None:
+    """A sender can write a header claiming our authserv-id; our MTA's own is added above it."""
+    raw = (DATA / "report_ssh_ja.eml").read_bytes()
+    failed = b"Authentication-Results: mx.abuse.example.jp; spf=fail; dkim=fail; dmarc=fail\n"
+    passed = b"Authentication-Results: mx.abuse.example.jp; spf=pass; dkim=pass; dmarc=pass\n"
+    settings = _with_authserv("mx.abuse.example.jp")
+    plain = analyze(raw, settings).triage.score
+    # Our MTA said fail; a forged pass below it (same id) does not help.
+    honest = analyze(failed + passed + raw, settings)
+    assert "our MTA (mx.abuse.example.jp) says dkim=fail, dmarc=fail, spf=fail" in " ".join(
+        honest.triage.reasons
+    )
+    assert honest.triage.score == pytest.approx(plain + 5.0)
+    # Our MTA said pass; a forged failure below it does not hurt either.
+    flipped = analyze(passed + failed + raw, settings)
+    assert flipped.triage.score == pytest.approx(plain - 0.5)
+    assert "says dkim=pass, dmarc=pass, spf=pass" in " ".join(flipped.triage.reasons)
+
+
 def test_known_feed_claim_fails_with_our_dmarc_fail() -> None:
     raw = (DATA / "shadowserver_feed.eml").read_bytes()
     forged = b"Authentication-Results: mx.abuse.example.jp; dmarc=fail header.from=shadowserver.org\n" + raw
