@@ -21,6 +21,7 @@ from abusebox.store.schema import ReportRow
 from abusebox.triage.classifier import NaiveBayes, tokens
 from abusebox.triage.learning import LearnedCache, load_learned
 from abusebox.triage.reclassify import reclassify
+from abusebox.triage.signals import LearnedSignals
 from abusebox.triage.text import normalise
 from abusebox.workers import AnalyzerPool
 
@@ -239,3 +240,19 @@ def test_report_to_spam_and_back_to_report_regroups_once(
     assert [(d["from"], d["to"]) for d in decisions] == [("report", "spam"), ("spam", "report")]
     # What triage learns: the latest decision counts, not both.
     assert load_learned(db, settings).examples == 1
+
+
+def test_the_desk_classifier_stays_silent_without_both_reports_and_junk() -> None:
+    settings = replace(Settings(), triage=replace(Settings().triage, classifier_min_examples=4))
+    raw = (DATA / "report_ssh_ja.eml").read_bytes()
+    for labels in (["spam"] * 4, ["spam", "non_incident"] * 2, ["report"] * 4):
+        model = NaiveBayes.train([(tokens(f"offer number {i}"), label) for i, label in enumerate(labels)])
+        learned = LearnedSignals(classifier=model, examples=model.examples)
+        a = analyze(raw, settings, learned)
+        assert a.verdict == "report", a.triage.reasons
+        assert not any("desk-trained classifier" in r for r in a.triage.reasons), (labels, a.triage.reasons)
+    # With both kinds it does speak (the same report, now with junk and report examples).
+    mixed = ["spam", "spam", "report", "report"]
+    model = NaiveBayes.train([(tokens(f"offer number {i}"), label) for i, label in enumerate(mixed)])
+    a = analyze(raw, settings, LearnedSignals(classifier=model, examples=model.examples))
+    assert any("desk-trained classifier" in r for r in a.triage.reasons), a.triage.reasons

@@ -45,7 +45,10 @@ class DeskClassifier:
 
         learned = ctx.learned
         model = learned.classifier if learned is not None else None
-        if model is None or len(model.classes) < 2:
+        # It speaks only when it can tell reports from junk: with no `report` example (the
+        # desk only ever moved mail between junk queues) p(report) would be 0 for every
+        # message and push all of it, real reports included, towards junk.
+        if model is None or "report" not in model.classes or len(model.classes) < 2:
             return None
         if model.examples < ctx.settings.classifier_min_examples:
             return None
