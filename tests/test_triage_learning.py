@@ -224,6 +224,12 @@ def test_report_to_spam_and_back_to_report_regroups_once(
     assert away.detached == {incident.pk: observed}
     assert verdict_row(db, pk) == ("spam", "bob")
     assert pk in [m.pk for m in message_store.list_messages(db, verdict="spam")]
+    # What `messages show` lists says why the message is spam now, above triage's own reasons.
+    reasons = message_store.report_reasons(db, pk)
+    assert reasons[0] == "desk decision by bob: spam (triage said report)"
+    assert reasons[1].startswith("report: score")
+    (summary,) = [m for m in message_store.list_messages(db, verdict="spam") if m.pk == pk]
+    assert summary.category is None  # an intrusion category means nothing for spam
 
     back = reclassify(db, settings, pk, "report", "carol", "it was a report after all", pipeline=pipeline)
     assert (back.previous, back.verdict, back.outcome) == ("spam", "report", "processed")
@@ -256,3 +262,18 @@ def test_the_desk_classifier_stays_silent_without_both_reports_and_junk() -> Non
     model = NaiveBayes.train([(tokens(f"offer number {i}"), label) for i, label in enumerate(mixed)])
     a = analyze(raw, settings, LearnedSignals(classifier=model, examples=model.examples))
     assert any("desk-trained classifier" in r for r in a.triage.reasons), a.triage.reasons
+
+
+def test_a_second_decision_replaces_the_first_in_the_reasons(
+    db: Database, settings: Settings, pipeline: Pipeline
+) -> None:
+    pk = ingest(pipeline, (DATA / "spam_with_address.eml").read_bytes(), "s-twice")
+    reclassify(db, settings, pk, "report", "alice", pipeline=pipeline)
+    assert message_store.report_reasons(db, pk)[0] == "desk decision by alice: report (triage said spam)"
+    reclassify(db, settings, pk, "non_incident", "bob", pipeline=pipeline)
+    reasons = message_store.report_reasons(db, pk)
+    assert reasons[0] == "desk decision by bob: non_incident (triage said spam)"
+    assert not any(r.startswith("desk decision by alice") for r in reasons)
+    assert verdict_row(db, pk) == ("non_incident", "bob")
+    # Junk to junk keeps the message out of every incident.
+    assert all(i.observation_count == 0 for i in list_incidents(db))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from abusebox.store.db import Database
 from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow
@@ -69,3 +70,24 @@ def decided_messages(db: Database, pks: list[int]) -> Iterator[DecidedMessage]:
                 status == "valid" and matches is True and not (detail or {}).get("partially_signed", False)
             )
             yield DecidedMessage(pk, raw, reporter, fingerprint, verified)
+
+
+def stored_decision(session: Session, message_pk: int) -> tuple[list[str], str | None] | None:
+    """The stored reasons and category of a message's report (None before analysis)."""
+    row = session.execute(
+        select(ReportRow.reasons, ReportRow.category).where(ReportRow.message_pk == message_pk)
+    ).first()
+    return None if row is None else (list(row.reasons or []), row.category)
+
+
+def set_desk_decision(
+    session: Session, message_pk: int, verdict: str, actor: str, reasons: list[str], category: str | None
+) -> None:
+    """Record a handler's verdict on the stored report, with the reasons shown for it."""
+    row = session.scalar(select(ReportRow).where(ReportRow.message_pk == message_pk))
+    if row is None:
+        raise KeyError(message_pk)
+    row.verdict = verdict
+    row.verdict_by = actor
+    row.reasons = reasons
+    row.category = category

@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session
 from abusebox.config import Settings
 from abusebox.models import VERDICTS
 from abusebox.pipeline import Pipeline
+from abusebox.store import decisions
 from abusebox.store import incidents as incident_store
 from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
 from abusebox.store.db import Database
 from abusebox.store.decisions import RECLASSIFIED
 from abusebox.triage.learning import LearnedCache
+from abusebox.triage.override import redecided
 from abusebox.workers import AnalyzerPool
 
 DESK_VERDICTS: tuple[str, ...] = ("report", "spam", "non_incident")
@@ -68,7 +70,10 @@ def reclassify(
         )
         report_pk = report_store.report_pk_of(session, pk)
         if report_pk is not None and (verdict != "report" or previous == "report"):
-            report_store.set_verdict(session, pk, verdict, actor)
+            reasons, category = redecided(
+                *decisions.stored_decision(session, pk) or ([], None), verdict, actor
+            )
+            decisions.set_desk_decision(session, pk, verdict, actor, reasons, category)
             if verdict != "report":
                 detached = _detach(session, report_pk, pk, verdict, actor, note)
     result = Reclassification(pk, previous, verdict, detached)
