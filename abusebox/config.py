@@ -7,6 +7,7 @@ are never in the file: a key such as ``password_env`` names the environment vari
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -132,6 +133,21 @@ class TriageSettings:
     classifier_min_examples: int = 20  # desk decisions before the learned classifier speaks
     classifier_max_examples: int = 2000  # newest desk decisions the classifier trains on
     learned_refresh_seconds: float = 30.0  # how often the pipeline checks for new desk decisions
+
+    def validate(self) -> str | None:
+        # A typo in the rule table must not silently do nothing (import here: triage imports config).
+        from abusebox.triage import registered, unknown_rule_names
+
+        unknown = unknown_rule_names(self)
+        if unknown:
+            return f"unknown triage rule {unknown[0]!r} (known: {', '.join(sorted(registered()))})"
+        numbers = {f"weights.{k}": v for k, v in self.weights.items()}
+        for key in ("spam_threshold", "non_incident_threshold", "automated_threshold"):
+            numbers[key] = getattr(self, key)
+        for key, value in numbers.items():
+            if not math.isfinite(value):  # TOML has nan and inf; a nan score decides nothing
+                return f"{key} must be a finite number"
+        return None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from abusebox.analyze import analyze
-from abusebox.config import Settings, TriageSettings
+from abusebox.config import ConfigError, Settings, TriageSettings, load_settings
 from abusebox.models import Analysis, Extraction, PgpResult
 from abusebox.parsing.mime import parse_message
 from abusebox.triage import run_rules, triage
@@ -136,6 +136,30 @@ def test_weights_and_disabled_rules_are_a_declarative_table() -> None:
     assert any(
         "unknown triage rules (ignored): no_such_rule" in r for r in run("sales_en.eml", typo).triage.reasons
     )
+
+
+def test_the_rule_table_in_the_config_file_takes_effect(tmp_path: Path) -> None:
+    def load(table: str) -> Settings:
+        path = tmp_path / "abusebox.toml"
+        path.write_text(f"[triage]\n{table}\n")
+        return load_settings(path)
+
+    assert run("list_digest.eml", load("disabled_rules = []")).verdict == "automated"
+    assert run("list_digest.eml", load('disabled_rules = ["bulk"]')).verdict != "automated"
+    weighted = load("weights = { bulk = 0, spam_vocabulary = 2 }\nautomated_threshold = 1.5")
+    assert weighted.triage.weights == {"bulk": 0.0, "spam_vocabulary": 2.0}
+    a = run("list_digest.eml", weighted)
+    assert any(r.endswith("[bulk ±0]") for r in a.triage.reasons), explain(a)  # silenced, still explained
+    assert run("spam_pharmacy.eml", weighted).triage.score > run("spam_pharmacy.eml").triage.score
+    # A rule name that does not exist is refused when the file is read, naming it.
+    with pytest.raises(ConfigError, match=r"unknown triage rule 'bulkk'.*known: .*bulk"):
+        load('disabled_rules = ["bulkk"]')
+    with pytest.raises(ConfigError, match="unknown triage rule 'spam_vocab'"):
+        load("weights = { spam_vocab = 2 }")
+    with pytest.raises(ConfigError, match=r"weights\.bulk must be a finite number"):
+        load("weights = { bulk = nan }")
+    with pytest.raises(ConfigError, match="spam_threshold must be a finite number"):
+        load("spam_threshold = inf")
 
 
 def test_trusted_reporter_and_thresholds() -> None:

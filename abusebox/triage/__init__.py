@@ -21,6 +21,7 @@ __all__ = [
     "RuleHit",
     "TriageContext",
     "TriageRule",
+    "registered",
     "run_rules",
     "triage",
     "unknown_rule_names",
