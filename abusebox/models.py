@@ -262,6 +262,10 @@ class Analysis:
 
     @property
     def category(self) -> str | None:
+        # Junk carries only what triage itself concluded (fraud); an auto-reply quoting a
+        # scan report is not a scan.
+        if self.verdict != "report":
+            return self.triage.category
         return self.triage.category or self.extraction.category
 
     def contract(self) -> dict[str, object]:

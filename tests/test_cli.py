@@ -186,3 +186,20 @@ def test_config_option_before_or_after_the_command(tmp_path: Path) -> None:
     after = abusebox("messages", "list", "--json", "--config", str(config), cwd=elsewhere)
     assert before.returncode == after.returncode == 0, before.stderr.decode()
     assert json.loads(before.stdout) == json.loads(after.stdout) == []
+
+
+def test_junk_has_no_extraction_category(tmp_path: Path) -> None:
+    out = abusebox(
+        "parse",
+        "--json",
+        "-",
+        cwd=tmp_path,
+        stdin=(
+            b"From: bob@partner.example\nSubject: Automatic reply: port scan from 192.0.2.7\n"
+            b"Auto-Submitted: auto-replied\n\nI am out of the office. Your message about the port scan"
+            b" from 192.0.2.7 will be read later.\n"
+        ),
+    )
+    data = json.loads(out.stdout)
+    assert data["verdict"] == "automated"
+    assert data["category"] is None and data["observations"] == []

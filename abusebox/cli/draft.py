@@ -28,6 +28,9 @@ def cmd_draft(args: argparse.Namespace) -> int:
     if detail is None:
         err(f"no incident {args.id}")
         return 1
+    if not detail.observations:
+        err(f"incident {args.id} has no observations left (detached or split off): nothing to notify")
+        return 1
     draft = render_notification(detail, args.settings, args.lang)
     if args.json:
         print_json({"to": draft.to, "subject": draft.subject, "body": draft.body, "language": draft.language})
