@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -36,6 +36,9 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class LimitSettings:
     max_message_bytes: int = 50 * 1024 * 1024
+    # Local sources never hold a message larger than this: it is reported as unreadable
+    # (between max_message_bytes and this it is stored and quarantined, bytes kept).
+    max_read_bytes: int = 256 * 1024 * 1024
     max_header_bytes: int = 512 * 1024
     max_parts: int = 1000
     max_depth: int = 20
@@ -48,6 +51,14 @@ class LimitSettings:
     message_timeout_seconds: float = 60.0
     worker_processes: int = 0  # analysis processes; 0 = one per CPU
     worker_memory_mb: int = 2048  # address-space cap per analysis process; 0 = none
+
+    def validate(self) -> str | None:
+        for f in fields(self):
+            if getattr(self, f.name) < 0:
+                return f"{f.name} must not be negative"
+        if self.max_read_bytes < self.max_message_bytes:
+            return "max_read_bytes must be at least max_message_bytes"
+        return None
 
 
 @dataclass(frozen=True)

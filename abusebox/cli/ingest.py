@@ -54,7 +54,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with AnalyzerPool(args.settings) as pool:
         pipeline = Pipeline(args.settings, db, pool)
         try:
-            _report(pipeline.ingest(iter_paths(args.paths, args.source)), counts, args.quiet)
+            _report(
+                pipeline.ingest(iter_paths(args.paths, args.source, args.settings.limits.max_read_bytes)),
+                counts,
+                args.quiet,
+            )
         except TransientError as exc:
             err(str(exc))
             print(counts.summary())
