@@ -186,3 +186,113 @@ def test_config_option_before_or_after_the_command(tmp_path: Path) -> None:
     after = abusebox("messages", "list", "--json", "--config", str(config), cwd=elsewhere)
     assert before.returncode == after.returncode == 0, before.stderr.decode()
     assert json.loads(before.stdout) == json.loads(after.stdout) == []
+
+
+def test_init_is_idempotent_and_force_rewrites(tmp_path: Path) -> None:
+    config = tmp_path / "etc" / "abusebox.toml"
+    first = abusebox("init", "--config", str(config), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr.decode()
+    assert first.stdout.decode().startswith(f"{config}: written")
+    assert (tmp_path / "etc" / "var" / "abusebox.db").exists()  # relative to the config file
+    config.write_text(config.read_text() + "\n# edited by the desk\n")
+    again = abusebox("init", "--config", str(config), cwd=tmp_path)
+    assert again.returncode == 0 and "exists, kept (use --force to overwrite)" in again.stdout.decode()
+    assert config.read_text().endswith("# edited by the desk\n")
+    forced = abusebox("init", "--force", "--config", str(config), cwd=tmp_path)
+    assert forced.returncode == 0 and f"{config}: written" in forced.stdout.decode()
+    assert "# edited by the desk" not in config.read_text()
+    assert "schema at" in forced.stdout.decode()
+
+
+HOSTILE_SUBJECT = (
+    b"From: =?UTF-8?B?5bGx55Sw?= <yamada@example.jp>\n"
+    b"Subject: =?UTF-8?B?5LiN5q2j44Ki44Kv44K744K544Gu6YCa5aCx?= \x1b[2J\x1b]0;pwned\x07"
+    b" =?UTF-8?B?4oCuZ3BqLmV4ZQ==?=\n"
+    b"Message-ID: <h@example.jp>\nContent-Type: text/plain; charset=utf-8\n\n"
+    b"203.0.113.9 \xe3\x81\x8b\xe3\x82\x89\xe3\x81\xae\xe6\x94\xbb\xe6\x92\x83\n"
+)
+
+
+def test_human_output_is_aligned_for_japanese_and_safe_from_control_characters(tmp_path: Path) -> None:
+    config = init(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
+    mail = tmp_path / "hostile.eml"
+    mail.write_bytes(HOSTILE_SUBJECT)
+    assert abusebox("ingest", "--config", str(config), str(EXAMPLES), str(mail), cwd=tmp_path).returncode == 0
+    listing = abusebox("messages", "list", "--config", str(config), cwd=tmp_path).stdout.decode()
+    shown = abusebox("messages", "show", "14", "--config", str(config), cwd=tmp_path).stdout.decode()
+    for out in (listing, shown):
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "subject:        不正アクセスの通報 \ufffd[2J\ufffd]0;pwned\ufffd \ufffdgpj.exe" in shown
+    assert "reasons:\n  - " in shown
+    from abusebox.cli.output import _width
+
+    lines = listing.splitlines()
+    subject_col = _width(lines[0][: lines[0].index("SUBJECT")])
+    japanese = [line for line in lines if "不正アクセスの通報" in line or "【不正アクセス報告】" in line]
+    assert len(japanese) == 2
+    for line in japanese:
+        start = min(i for i in (line.find("不正"), line.find("【")) if i >= 0)
+        assert _width(line[:start]) == subject_col, line
+
+
+def test_table_cells_are_clipped_within_their_width() -> None:
+    from abusebox.cli.output import _width, table
+
+    out = table([("x" * 60, "あ" * 30, "e\u0301" * 30)], ("A", "B", "C"), max_width=10).splitlines()
+    cells = out[2].split("  ")
+    assert cells == ["x" * 9 + "…", "あ" * 4 + "…", "e\u0301" * 9 + "…"]
+    assert [_width(c) for c in cells] == [10, 9, 10]
+
+
+def test_ingest_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    config = init(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
+    mbox = tmp_path / "many.mbox"
+    # Enough messages to outlast the bar's half-second delay (a handful never shows one).
+    mbox.write_bytes(
+        b"".join(
+            b"From x Thu Nov 19\nFrom: a@example.org\nSubject: n%d\n\nscan from 192.0.2.%d\n\n" % (i, i % 250)
+            for i in range(2000)
+        )
+    )
+    piped = abusebox("ingest", "--config", str(config), str(mbox), cwd=tmp_path)
+    assert piped.stdout.decode() == "read 2000, new 2000, duplicate 0, quarantined 0\n"
+    assert b"msg" not in piped.stderr and b"\r" not in piped.stderr
+
+    mbox.write_bytes(mbox.read_bytes().replace(b"Subject: n", b"Subject: m"))  # new bytes again
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    seen: list[bytes] = []
+
+    def drain() -> None:  # read while the child writes: a full pty would block it
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the terminal side is closed
+                return
+            if not chunk:
+                return
+            seen.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "abusebox", "ingest", "--config", str(config), str(mbox)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            timeout=300,
+        )
+    finally:
+        os.close(terminal)
+        reader.join(timeout=10)
+        os.close(controller)
+    assert done.stdout.decode() == "read 2000, new 2000, duplicate 0, quarantined 0\n"
+    assert b"msg/s]" in b"".join(seen)  # tqdm's bar, on the terminal only

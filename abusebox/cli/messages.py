@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from abusebox.cli.common import err, open_db
-from abusebox.cli.output import print_json, table
+from abusebox.cli.output import clean, print_json, table
 from abusebox.models import VERDICTS
 from abusebox.pgp import describe as pgp_describe
 from abusebox.pgp.describe import stored_detail
@@ -115,14 +115,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         value = data[key] if data[key] is not None else "-"
         if key == "pgp_status" and pgp is not None:
             value = pgp_describe.headline(pgp)
-        print(f"{key + ':':<15} {value}")
+        print(f"{key + ':':<15} {clean(str(value))}")
         if key == "pgp_status" and pgp is not None:
             for line in pgp_describe.lines(pgp):
-                print(f"{'':<16}{line}")
-    for reason in data["reasons"]:
-        print(f"  - {reason}")
-    for event in data["events"]:
-        print(f"  {event['at']}  {event['actor']}: {event['action']} {event['detail'] or ''}")
+                print(f"{'':<16}{clean(line)}")
+    if data["reasons"]:
+        print("reasons:")
+        for reason in data["reasons"]:
+            print(f"  - {clean(reason)}")
+    if data["events"]:
+        print("events (UTC):")
+        for event in data["events"]:
+            detail = clean(str(event["detail"] or ""))
+            print(f"  {event['at']}  {clean(event['actor'])}: {event['action']} {detail}".rstrip())
     return 0
 
 
