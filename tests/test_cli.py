@@ -296,3 +296,22 @@ def test_ingest_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
         os.close(controller)
     assert done.stdout.decode() == "read 2000, new 2000, duplicate 0, quarantined 0\n"
     assert b"msg/s]" in b"".join(seen)  # tqdm's bar, on the terminal only
+
+
+def test_every_command_takes_config() -> None:
+    import argparse
+
+    from abusebox.cli import build_parser
+
+    def leaves(parser: argparse.ArgumentParser, path: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            yield path, parser
+        for action in subs:
+            for name, child in action.choices.items():
+                yield from leaves(child, (*path, name))
+
+    found = list(leaves(build_parser(), ()))
+    assert len(found) > 20
+    for path, parser in found:
+        assert "--config" in parser._option_string_actions, " ".join(path)
