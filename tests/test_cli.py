@@ -315,3 +315,27 @@ def test_every_command_takes_config() -> None:
     assert len(found) > 20
     for path, parser in found:
         assert "--config" in parser._option_string_actions, " ".join(path)
+
+
+def test_messages_show_gives_the_recorded_traceback(tmp_path: Path) -> None:
+    from abusebox.config import load_settings
+    from abusebox.store import messages as message_store
+    from abusebox.store.db import Database
+
+    config = init(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
+    assert abusebox("ingest", "--config", str(config), str(EXAMPLES), cwd=tmp_path).returncode == 0
+    db = Database(load_settings(config).database_url())
+    trace = 'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: bad \x1b[31mbyte'
+    with db.session() as session:
+        message_store.mark(session, 1, "quarantined", reason="boom", stage="extract", traceback=trace)
+    data = json.loads(
+        abusebox("messages", "show", "1", "--json", "--config", str(config), cwd=tmp_path).stdout
+    )
+    assert data["traceback"] == trace and data["failed_stage"] == "extract"
+    human = abusebox("messages", "show", "1", "--config", str(config), cwd=tmp_path).stdout.decode()
+    assert "traceback:\n  Traceback (most recent call last):\n" in human
+    assert "  ValueError: bad \ufffd[31mbyte" in human
+    other = json.loads(
+        abusebox("messages", "show", "2", "--json", "--config", str(config), cwd=tmp_path).stdout
+    )
+    assert other["traceback"] is None

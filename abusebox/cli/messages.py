@@ -89,6 +89,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     data = summary.as_json()
     data["events"] = message_store.message_events(db, args.id)
     data["reasons"] = message_store.report_reasons(db, args.id)
+    data["traceback"] = message_store.message_traceback(db, args.id)
     pgp = message_store.report_pgp(db, args.id)
     if pgp is not None:
         data["pgp"] = {**pgp.contract(), **stored_detail(pgp), "verified": pgp.verified}
@@ -123,6 +124,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("reasons:")
         for reason in data["reasons"]:
             print(f"  - {clean(reason)}")
+    if data["traceback"]:
+        print("traceback:")  # our own code's text, but it may quote the message: cleaned per line
+        for line in data["traceback"].splitlines():
+            print(f"  {clean(line)}")
     if data["events"]:
         print("events (UTC):")
         for event in data["events"]:
