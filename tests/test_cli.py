@@ -77,6 +77,30 @@ def test_parse_bad_input_is_one_line_not_a_traceback(tmp_path: Path) -> None:
         assert result.returncode == 1
         assert b"Traceback" not in result.stderr
         assert len(result.stderr.decode().strip().splitlines()) == 1
+    missing = abusebox("parse", "--json", str(tmp_path / "missing.eml"), cwd=tmp_path)
+    assert json.loads(missing.stdout) == {
+        "error": {"stage": "read", "reason": "cannot read: No such file or directory"}
+    }
+    assert json.loads(abusebox("parse", "--json", str(empty), cwd=tmp_path).stdout) == {
+        "error": {"stage": "read", "reason": "empty input"}
+    }
+    config = tmp_path / "small.toml"
+    config.write_text("[limits]\nmax_message_bytes = 100\nmax_read_bytes = 100\n")
+    big = b"From: a@example.org\nSubject: big\n\n" + b"x" * 200
+    over = abusebox("parse", "--json", "-", "--config", str(config), cwd=tmp_path, stdin=big)
+    assert over.returncode == 1
+    assert json.loads(over.stdout)["error"]["stage"] == "limits"
+    assert "over 100 bytes (limits.max_message_bytes)" in over.stderr.decode()
+
+
+def test_parse_human_output_cleans_what_the_sender_wrote(tmp_path: Path) -> None:
+    sample = tmp_path / "h.eml"
+    sample.write_bytes(HOSTILE_SUBJECT)
+    result = abusebox("parse", str(sample), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode()
+    assert "Subject:  不正アクセスの通報 \ufffd[2J\ufffd]0;pwned\ufffd \ufffdgpj.exe\n" in out
+    assert "\x1b" not in out and "\u202e" not in out
 
 
 def test_config_error_names_file_and_key(tmp_path: Path) -> None:
