@@ -363,3 +363,23 @@ def test_messages_show_gives_the_recorded_traceback(tmp_path: Path) -> None:
         abusebox("messages", "show", "2", "--json", "--config", str(config), cwd=tmp_path).stdout
     )
     assert other["traceback"] is None
+
+
+def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[database]\nurl = "postgresql+psycopg://desk:s3cret@127.0.0.1:1/x"\n')
+    for command in (("db", "upgrade"), ("db", "current"), ("messages", "list"), ("init",)):
+        result = abusebox(*command, "--config", str(config), cwd=tmp_path)
+        stderr = result.stderr.decode()
+        assert result.returncode == 2, (command, stderr)
+        assert stderr.startswith(
+            "abusebox: database postgresql+psycopg://desk:***@127.0.0.1:1/x: cannot connect"
+        )
+        assert "s3cret" not in stderr and "Traceback" not in stderr and len(stderr.splitlines()) == 1
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "file"}/sub/x.db"\n')
+    (tmp_path / "file").write_text("a file where a folder should be")
+    result = abusebox("db", "upgrade", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr.decode()
+    unwritable = abusebox("init", "--config", str(tmp_path / "file" / "abusebox.toml"), cwd=tmp_path)
+    assert unwritable.returncode == 1
+    assert "abusebox.toml: cannot write: " in unwritable.stderr.decode()
