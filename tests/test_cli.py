@@ -147,6 +147,47 @@ def test_ingest_summary_lists_and_idempotence(tmp_path: Path, db_url: str) -> No
 
     assert hashlib.sha256(raw.stdout).hexdigest() == messages[0]["sha256"]
 
+    # README.md documents these objects: it must stay true.
+    shown = json.loads(
+        abusebox(
+            "messages", "show", str(messages[0]["id"]), "--json", "--config", str(config), cwd=tmp_path
+        ).stdout
+    )
+    incident = json.loads(show.stdout)
+    assert set(messages[0]) == readme_fields("`messages list --json`: a list of", "; `messages show")
+    assert set(shown) == set(messages[0]) | readme_fields("`messages show --json` adds", ".\n* `incidents")
+    assert set(incidents[0]) == readme_fields("`incidents list --json`: a list of", ";\n  `incidents show")
+    assert set(incident) == set(incidents[0]) | readme_fields(
+        "`incidents show --json` adds", ".\n\nAll times"
+    )
+    assert set(incident["observations"][0]) == {
+        "id",
+        "ip",
+        "time",
+        "category",
+        "port",
+        "evidence",
+        "message_id",
+    }
+    assert set(incident["events"][0]) == {"at", "actor", "action", "detail"}
+
+
+def readme_fields(start: str, end: str) -> set[str]:
+    """The top-level field names README.md lists between ``start`` and ``end``."""
+    import re
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(start) + len(start) :]
+    section = section[: section.index(end)].strip()
+    if section.startswith("{"):  # "a list of {...}": the object itself
+        section = section[1 : section.rindex("}")]
+    while True:  # drop nested objects, lists and parenthesised remarks
+        inner = re.sub(r"\{[^{}]*\}|\[[^\[\]]*\]|\([^()]*\)", "", section)
+        if inner == section:
+            break
+        section = inner
+    return set(re.findall(r"`(\w+)`", section))
+
 
 def test_ingest_of_nothing_readable_fails(tmp_path: Path) -> None:
     config = init(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
