@@ -424,3 +424,13 @@ def test_an_unreachable_database_is_one_line_without_the_password(tmp_path: Path
     unwritable = abusebox("init", "--config", str(tmp_path / "file" / "abusebox.toml"), cwd=tmp_path)
     assert unwritable.returncode == 1
     assert "abusebox.toml: cannot write: " in unwritable.stderr.decode()
+
+
+def test_messages_list_says_when_the_limit_cut_it(tmp_path: Path) -> None:
+    config = init(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
+    assert abusebox("ingest", "--config", str(config), str(EXAMPLES), cwd=tmp_path).returncode == 0
+    cut = abusebox("messages", "list", "--limit", "5", "--config", str(config), cwd=tmp_path)
+    assert len(cut.stdout.decode().splitlines()) == 2 + 5
+    assert cut.stderr.decode() == "abusebox: showing the 5 newest; --limit N for more\n"
+    whole = abusebox("messages", "list", "--config", str(config), cwd=tmp_path)
+    assert len(whole.stdout.decode().splitlines()) == 2 + 13 and whole.stderr == b""

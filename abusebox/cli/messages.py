@@ -70,6 +70,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             max_width=40,
         )
     )
+    if len(rows) == args.limit:  # say so: a silently cut list reads as "that is all"
+        err(f"showing the {args.limit} newest; --limit N for more")
     return 0
 
 
