@@ -148,3 +148,14 @@ def test_a_huge_mbox_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     assert len(items) == 3002 and items[0] == "raw" and set(items[2:]) == {"raw"}
     assert items[1].startswith(f"error:message of {hole + 37} bytes is over limits.max_read_bytes")
     assert int(growth_kb) < 32 * 1024, f"peak RSS grew by {growth_kb} KiB while streaming"
+
+
+def test_a_symlink_loop_is_walked_once(tmp_path: Path) -> None:
+    (tmp_path / "a.eml").write_bytes(MAIL % (1, 1))
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "b.eml").write_bytes(MAIL % (2, 2))
+    (sub / "up").symlink_to(tmp_path)  # back to the top: a naive walk repeats everything
+    (sub / "self").symlink_to(sub)
+    ids = [i.source_id for i in iter_path(tmp_path) if isinstance(i, RawMessage)]
+    assert ids == [str(tmp_path / "a.eml"), str(sub / "b.eml")]

@@ -145,7 +145,12 @@ def iter_maildir(
         folder = path / sub
         if not folder.is_dir():
             continue
-        for name in sorted(os.listdir(folder)):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            yield SourceError(str(folder), f"cannot read: {exc.strerror}")
+            continue
+        for name in names:
             if name.startswith("."):
                 continue
             file = folder / name
@@ -178,14 +183,35 @@ def iter_path(
     path: Path, source: str = "local", max_bytes: int | None = DEFAULT_MAX_READ_BYTES
 ) -> Iterator[RawMessage | SourceError]:
     """Auto-detect: Maildir folder, folder of files (recursively), mbox file or one .eml."""
+    yield from _walk(path, source, max_bytes, set())
+
+
+def _walk(
+    path: Path, source: str, max_bytes: int | None, visited: set[tuple[int, int]]
+) -> Iterator[RawMessage | SourceError]:
+    if path.is_dir():
+        # A symlink back up the tree (`ln -s .. loop`) must not walk it again and again.
+        try:
+            st = path.stat()
+        except OSError as exc:
+            yield SourceError(str(path), f"cannot read: {exc.strerror}")
+            return
+        if (st.st_dev, st.st_ino) in visited:
+            return
+        visited.add((st.st_dev, st.st_ino))
     if is_maildir(path):
         yield from iter_maildir(path, source, max_bytes=max_bytes)
     elif path.is_dir():
-        for child in sorted(path.iterdir()):
+        try:
+            children = sorted(path.iterdir())
+        except OSError as exc:  # e.g. a folder we may not list
+            yield SourceError(str(path), f"cannot read: {exc.strerror}")
+            return
+        for child in children:
             if child.name.startswith("."):
                 continue
-            if is_maildir(child) or child.is_dir():
-                yield from iter_path(child, source, max_bytes)
+            if child.is_dir():
+                yield from _walk(child, source, max_bytes, visited)
             elif not child.is_file():
                 yield SourceError(str(child), "not a regular file")  # a FIFO or device: never opened
             elif _is_mbox(child):
