@@ -434,3 +434,15 @@ def test_messages_list_says_when_the_limit_cut_it(tmp_path: Path) -> None:
     assert cut.stderr.decode() == "abusebox: showing the 5 newest; --limit N for more\n"
     whole = abusebox("messages", "list", "--config", str(config), cwd=tmp_path)
     assert len(whole.stdout.decode().splitlines()) == 2 + 13 and whole.stderr == b""
+
+
+def test_ingest_error_lines_are_one_line_and_clean(tmp_path: Path) -> None:
+    config = init(tmp_path, f"sqlite:///{tmp_path / 'x.db'}")
+    bad = tmp_path / "in"
+    bad.mkdir()
+    (bad / "evil\x1b[2J\nname.eml").write_bytes(b"")
+    (bad / "good.eml").write_bytes(HOSTILE_SUBJECT)
+    result = abusebox("ingest", "--config", str(config), str(bad), cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr.decode() == f"abusebox: {bad}/evil\ufffd[2J name.eml: empty file\n"
+    assert result.stdout.decode() == "read 1, new 1, duplicate 0, quarantined 0, unreadable 1\n"

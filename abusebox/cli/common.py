@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from abusebox.cli.output import clean
 from abusebox.config import ConfigError, Settings
 from abusebox.store.db import Database
 
@@ -69,4 +70,5 @@ def schema_head() -> str | None:
 
 
 def err(message: str) -> None:
-    print(f"abusebox: {message}", file=sys.stderr)
+    """One line on stderr; a file name or reason from hostile input cannot drive the terminal."""
+    print(f"abusebox: {clean(message)}", file=sys.stderr)
