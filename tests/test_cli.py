@@ -446,3 +446,26 @@ def test_ingest_error_lines_are_one_line_and_clean(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert result.stderr.decode() == f"abusebox: {bad}/evil\ufffd[2J name.eml: empty file\n"
     assert result.stdout.decode() == "read 1, new 1, duplicate 0, quarantined 0, unreadable 1\n"
+
+
+def test_init_force_repairs_a_broken_config_and_init_follows_abusebox_config(tmp_path: Path) -> None:
+    broken = tmp_path / "abusebox.toml"
+    broken.write_text("[database\n")
+    assert abusebox("init", cwd=tmp_path).returncode == 2  # kept: says what is wrong
+    assert broken.read_text() == "[database\n"
+    forced = abusebox("init", "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr.decode()
+    assert "[database]" in broken.read_text() and (tmp_path / "var" / "abusebox.db").exists()
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    target = tmp_path / "etc" / "desk.toml"
+    via_env = subprocess.run(  # the helper drops ABUSEBOX_CONFIG; here it is the point
+        [sys.executable, "-m", "abusebox", "init"],
+        cwd=elsewhere,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "ABUSEBOX_CONFIG": str(target)},
+        timeout=300,
+    )
+    assert via_env.returncode == 0, via_env.stderr.decode()
+    assert target.exists() and not (elsewhere / "abusebox.toml").exists()

@@ -44,8 +44,8 @@ def load(args: argparse.Namespace) -> Settings:
     path = find_config(args.config)
     if path is None:
         return Settings()
-    if not path.exists() and getattr(args, "creates_config", False):
-        return Settings(path=str(path))
+    if getattr(args, "creates_config", False) and (not path.exists() or getattr(args, "force", False)):
+        return Settings(path=str(path))  # init writes it (--force: even over a broken one)
     return load_settings(path)
 
 

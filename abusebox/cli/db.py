@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from abusebox.cli.common import database_errors, err, open_db, schema_head, shown_url
-from abusebox.config import DEFAULT_CONFIG_NAME, Settings, load_settings
+from abusebox.config import DEFAULT_CONFIG_NAME, Settings, find_config, load_settings
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    path = Path(args.config or DEFAULT_CONFIG_NAME)
+    # The config every other command would read: --config, ./abusebox.toml, $ABUSEBOX_CONFIG.
+    path = find_config(args.config) or Path(DEFAULT_CONFIG_NAME)
     if path.exists() and not args.force:
         print(f"{path}: exists, kept (use --force to overwrite)")
     else:
