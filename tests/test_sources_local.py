@@ -159,3 +159,11 @@ def test_a_symlink_loop_is_walked_once(tmp_path: Path) -> None:
     (sub / "self").symlink_to(sub)
     ids = [i.source_id for i in iter_path(tmp_path) if isinstance(i, RawMessage)]
     assert ids == [str(tmp_path / "a.eml"), str(sub / "b.eml")]
+
+
+def test_crlf_mbox_gives_back_the_exact_messages(tmp_path: Path) -> None:
+    one = b"From: a@example.org\r\nSubject: s1\r\n\r\nbody 1\r\n"
+    two = b"From: b@example.org\r\nSubject: s2\r\n\r\nbody 2\r\n"
+    mbox = tmp_path / "crlf.mbox"
+    mbox.write_bytes(b"From a Thu Nov 19\r\n" + one + b"\r\nFrom b Thu Nov 19\r\n" + two + b"\r\n")
+    assert [i.raw for i in iter_mbox(mbox, "local") if isinstance(i, RawMessage)] == [one, two]

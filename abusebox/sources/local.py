@@ -119,8 +119,11 @@ class _MboxMessage:
         if self.max_bytes is not None and self.size > self.max_bytes:
             return SourceError(label, _too_large(self.size, self.max_bytes))
         raw = b"".join(self.lines)
-        if raw.endswith(b"\n\n"):
-            raw = raw[:-1]  # the separator blank line belongs to the mbox, not the message
+        # The separator blank line belongs to the mbox, not the message (LF or CRLF mbox).
+        if raw.endswith(b"\r\n\r\n"):
+            raw = raw[:-2]
+        elif raw.endswith(b"\n\n"):
+            raw = raw[:-1]
         if not looks_like_mail(raw[:4096]):
             return SourceError(label, "not a mail message in mbox")
         return RawMessage(raw, source, label)
