@@ -10,7 +10,7 @@ import ipaddress
 import math
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +37,9 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class LimitSettings:
     max_message_bytes: int = 50 * 1024 * 1024
+    # Local sources never hold a message larger than this: it is reported as unreadable
+    # (between max_message_bytes and this it is stored and quarantined, bytes kept).
+    max_read_bytes: int = 256 * 1024 * 1024
     max_header_bytes: int = 512 * 1024
     max_parts: int = 1000
     max_depth: int = 20
@@ -49,6 +52,14 @@ class LimitSettings:
     message_timeout_seconds: float = 60.0
     worker_processes: int = 0  # analysis processes; 0 = one per CPU
     worker_memory_mb: int = 2048  # address-space cap per analysis process; 0 = none
+
+    def validate(self) -> tuple[str, str] | None:
+        for f in fields(self):
+            if getattr(self, f.name) < 0:
+                return f.name, "must not be negative"
+        if self.max_read_bytes < self.max_message_bytes:
+            return "max_read_bytes", "must be at least max_message_bytes"
+        return None
 
 
 @dataclass(frozen=True)
@@ -74,19 +85,22 @@ class SourceSettings:
     timeout_seconds: float = 30.0
     retry_max_seconds: float = 300.0  # keep reconnecting (backoff + jitter) this long per step
 
-    def validate(self) -> str | None:
+    def validate(self) -> tuple[str, str] | None:
         if self.kind in ("maildir", "mbox", "eml") and not self.path:
-            return f"source {self.name!r} of kind {self.kind} needs `path`"
+            return "path", f"source {self.name!r} of kind {self.kind} needs `path`"
         if self.kind == "imap":
-            if not self.host or not self.user:
-                return f"source {self.name!r} of kind imap needs `host` and `user`"
-            if self.security == "plain" and not self.allow_plain and not _is_loopback(self.host):
-                return (
-                    f"source {self.name!r}: security = plain is only allowed to a loopback "
-                    "host unless allow_plain = true"
+            for key in ("host", "user"):
+                if not getattr(self, key):
+                    return key, f"source {self.name!r} of kind imap needs `{key}`"
+            if self.security == "plain" and not self.allow_plain and not _is_loopback(self.host or ""):
+                return "security", (
+                    f"source {self.name!r}: plain is only allowed to a loopback host "
+                    "unless allow_plain = true"
                 )
         if self.batch_size < 1:
-            return "batch_size must be at least 1"
+            return "batch_size", "must be at least 1"
+        if self.poll_interval_seconds < 1:
+            return "poll_interval_seconds", "must be at least 1"
         return None
 
 
@@ -158,11 +172,11 @@ class ConstituencyNetwork:
     tags: list[str] = field(default_factory=list)
     language: str = "ja"
 
-    def validate(self) -> str | None:
+    def validate(self) -> tuple[str, str] | None:
         try:
             ipaddress.ip_network(self.network, strict=False)
         except ValueError:
-            return f"network {self.network!r} is not a CIDR network"
+            return "network", f"{self.network!r} is not a CIDR network"
         return None
 
 
@@ -251,11 +265,12 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     path: str | None = None  # the file these came from, for messages and relative paths
 
-    def validate(self) -> str | None:
-        names = [s.name for s in self.sources]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            return f"sources: duplicate source name {dupes[0]!r}"
+    def validate(self) -> tuple[str, str] | None:
+        seen: set[str] = set()
+        for i, source in enumerate(self.sources):
+            if source.name in seen:
+                return f"sources[{i}].name", f"duplicate source name {source.name!r}"
+            seen.add(source.name)
         return None
 
     def base_dir(self) -> Path:
@@ -290,6 +305,8 @@ def load_settings(path: str | Path) -> Settings:
         raise ConfigError(f"{p}: no such file (run `abusebox init` to write one)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    if "path" in data:  # reserved: where the settings came from
+        raise ConfigError(f"{p.name}: path: unknown key")
     data["path"] = str(p)
     return build(Settings, data, file=p.name)
 

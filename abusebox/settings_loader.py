@@ -92,13 +92,21 @@ def build(cls: type[T], data: dict[str, object], *, file: str, prefix: str = "")
         if key not in known:
             raise ConfigError(f"{file}: {where}: unknown key")
         kwargs[key] = _convert(hints[key], value, where, file)
-    try:
-        obj = cls(**kwargs)
-    except TypeError as exc:  # a required key is missing
-        raise ConfigError(f"{file}: {prefix or '(top level)'}: {exc}") from None
+    for name, f in known.items():
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if required and f.init and name not in kwargs:
+            raise ConfigError(f"{file}: {_join(prefix, name)}: missing (required)")
+    obj = cls(**kwargs)
     validate = getattr(obj, "validate", None)
     if callable(validate):
         problem = validate()
+        if isinstance(problem, tuple):  # (key, problem): the error names that key
+            key, text = problem
+            raise ConfigError(f"{file}: {_join(prefix, key)}: {text}")
         if problem:
             raise ConfigError(f"{file}: {prefix or '(top level)'}: {problem}")
     return obj
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key

@@ -99,3 +99,52 @@ def test_secrets_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("ABUSEBOX_TEST_SECRET")
     with pytest.raises(ConfigError, match="ABUSEBOX_TEST_SECRET is not set"):
         secret("ABUSEBOX_TEST_SECRET", "imap")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[sources]]\nname = "a"\n', "config.toml: sources[0].kind: missing (required)"),
+        (
+            '[[constituency]]\nnetwork = "10.0.0.0/8"\nowner = 5\n',
+            "config.toml: constituency[0].owner: expected a string, got 5",
+        ),
+        (
+            '[[constituency]]\nnetwork = "10.0.0.0/8"\nowner = "x"\ncontacts = ["a", 3]\n',
+            "config.toml: constituency[0].contacts[1]: expected a string, got 3",
+        ),
+        (
+            '[[constituency]]\nnetwork = "10.0.0.0/8"\nowner = "x"\n'
+            '[[constituency]]\nnetwork = "nope"\nowner = "y"\n',
+            "config.toml: constituency[1].network: 'nope' is not a CIDR network",
+        ),
+        ("constituency = [1]\n", "config.toml: constituency[0]: expected a table, got 1"),
+        (
+            '[triage.weights]\nspam_words = "a"\n',
+            'config.toml: triage.weights.spam_words: expected a number, got "a"',
+        ),
+        (
+            "[enrichment]\nregistry_min_interval_seconds = 3\n",
+            "config.toml: enrichment.registry_min_interval_seconds: expected a table, got 3",
+        ),
+        ("[limits]\nmax_parts = -1\n", "config.toml: limits.max_parts: must not be negative"),
+        (
+            "[limits]\nmax_read_bytes = 10\n",
+            "config.toml: limits.max_read_bytes: must be at least max_message_bytes",
+        ),
+        ('path = "elsewhere"\n', "config.toml: path: unknown key"),
+        (
+            '[[sources]]\nname = "a"\nkind = "mbox"\npath = "x"\n'
+            '[[sources]]\nname = "a"\nkind = "mbox"\npath = "y"\n',
+            "config.toml: sources[1].name: duplicate source name 'a'",
+        ),
+        (
+            '[[sources]]\nname = "a"\nkind = "imap"\nhost = "h"\n',
+            "config.toml: sources[0].user: source 'a' of kind imap needs `user`",
+        ),
+    ],
+)
+def test_nested_errors_name_the_exact_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text))
+    assert str(info.value) == message

@@ -80,3 +80,24 @@ def test_upgrading_keeps_every_row(db_url: str) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert message_store.get_raw(db, stored.pk) == b"From: a@example.org\n\nkept\n"
     db.dispose()
+
+
+def test_a_postgresql_server_that_never_answers_fails_within_the_connect_timeout() -> None:
+    import socket
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel accepts the TCP connection; nobody ever speaks
+    try:
+        port = silent.getsockname()[1]
+        db = Database(f"postgresql+psycopg://postgres@127.0.0.1:{port}/test", connect_timeout=2)
+        started = time.monotonic()
+        with pytest.raises(OperationalError):
+            db.current_revision()
+        assert time.monotonic() - started < 10
+        db.dispose()
+    finally:
+        silent.close()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from abusebox.cli import db as db_cmd
 from abusebox.cli import draft, enrich, incidents, ingest, keys, messages, parse, poll, run, status
+from abusebox.cli.common import err
 from abusebox.config import ConfigError, Settings, find_config, load_settings
 
 COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, draft, enrich, keys, run, poll, status)
@@ -43,8 +44,8 @@ def load(args: argparse.Namespace) -> Settings:
     path = find_config(args.config)
     if path is None:
         return Settings()
-    if not path.exists() and getattr(args, "creates_config", False):
-        return Settings(path=str(path))
+    if getattr(args, "creates_config", False) and (not path.exists() or getattr(args, "force", False)):
+        return Settings(path=str(path))  # init writes it (--force: even over a broken one)
     return load_settings(path)
 
 
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.settings = load(args)
         return int(args.func(args) or 0)
     except ConfigError as exc:
-        print(f"abusebox: {exc}", file=sys.stderr)
+        err(str(exc))
         return 2
     except KeyboardInterrupt:
         return 130

@@ -3,28 +3,58 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
+from abusebox.cli.output import clean
 from abusebox.config import ConfigError, Settings
 from abusebox.store.db import Database
 
 
+def shown_url(url: str) -> str:
+    """The database URL for messages: never the password (it may come from url_env)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an invalid database URL)"
+
+
+@contextmanager
+def database_errors(settings: Settings) -> Iterator[None]:
+    """A database that cannot be reached or created is one line naming it, not a traceback."""
+    try:
+        yield
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise ConfigError(
+            f"database {shown_url(settings.database_url())}: cannot connect: {reason}"
+        ) from None
+    except OSError as exc:  # the folder of an SQLite file cannot be made
+        raise ConfigError(
+            f"database {shown_url(settings.database_url())}: {exc.strerror}: {exc.filename}"
+        ) from None
+
+
 def open_db(settings: Settings, *, require_schema: bool = True) -> Database:
     """Open the configured database; refuse one whose schema is missing or old."""
-    db = Database(settings.database_url(), echo=settings.database.echo)
-    if require_schema:
+    with database_errors(settings):
         try:
-            current = db.current_revision()
-        except OperationalError as exc:
-            raise ConfigError(f"database {settings.database_url()}: cannot connect: {exc.orig}") from None
-        head = schema_head()
-        if current is None:
-            raise ConfigError("database has no schema: run `abusebox init` or `abusebox db upgrade`")
-        if current != head:
+            db = Database(settings.database_url(), echo=settings.database.echo)
+        except ArgumentError:
             raise ConfigError(
-                f"database schema is at {current}, code expects {head}: run `abusebox db upgrade`"
-            )
+                f"database.url: not a database URL: {shown_url(settings.database_url())}"
+            ) from None
+        if not require_schema:
+            return db
+        current = db.current_revision()
+    head = schema_head()
+    if current is None:
+        raise ConfigError("database has no schema: run `abusebox init` or `abusebox db upgrade`")
+    if current != head:
+        raise ConfigError(f"database schema is at {current}, code expects {head}: run `abusebox db upgrade`")
     return db
 
 
@@ -40,4 +70,5 @@ def schema_head() -> str | None:
 
 
 def err(message: str) -> None:
-    print(f"abusebox: {message}", file=sys.stderr)
+    """One line on stderr; a file name or reason from hostile input cannot drive the terminal."""
+    print(f"abusebox: {clean(message)}", file=sys.stderr)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from abusebox.cli.common import err, open_db, schema_head
-from abusebox.config import DEFAULT_CONFIG_NAME, load_settings
+from abusebox.cli.common import database_errors, err, open_db, schema_head, shown_url
+from abusebox.config import DEFAULT_CONFIG_NAME, Settings, find_config, load_settings
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -25,31 +25,40 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    path = Path(args.config or DEFAULT_CONFIG_NAME)
+    # The config every other command would read: --config, ./abusebox.toml, $ABUSEBOX_CONFIG.
+    path = find_config(args.config) or Path(DEFAULT_CONFIG_NAME)
     if path.exists() and not args.force:
         print(f"{path}: exists, kept (use --force to overwrite)")
     else:
         if not EXAMPLE_CONFIG.exists():
             err(f"starter config {EXAMPLE_CONFIG} not found (install abusebox from its source tree)")
             return 1
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+        except OSError as exc:
+            err(f"{path}: cannot write: {exc.strerror}")
+            return 1
         print(f"{path}: written")
-    settings = load_settings(path)
+    return _upgrade(load_settings(path))
+
+
+def _upgrade(settings: Settings) -> int:
     db = open_db(settings, require_schema=False)
-    db.upgrade()
-    print(f"database {settings.database_url()}: schema at {db.current_revision()}")
+    with database_errors(settings):
+        db.upgrade()
+        revision = db.current_revision()
+    print(f"database {shown_url(settings.database_url())}: schema at {revision}")
     return 0
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
-    db = open_db(args.settings, require_schema=False)
-    db.upgrade()
-    print(f"database {args.settings.database_url()}: schema at {db.current_revision()}")
-    return 0
+    return _upgrade(args.settings)
 
 
 def cmd_current(args: argparse.Namespace) -> int:
     db = open_db(args.settings, require_schema=False)
-    print(f"current {db.current_revision()}, head {schema_head()}")
+    with database_errors(args.settings):
+        revision = db.current_revision()
+    print(f"current {revision}, head {schema_head()}")
     return 0

@@ -15,7 +15,9 @@ from abusebox.sources.local import iter_paths
 from abusebox.store import messages as message_store
 from abusebox.workers import AnalyzerPool
 
-PROGRESS_AFTER = 5  # "more than a handful": show a bar beyond this many messages
+# "More than a handful": the bar appears only once a run lasts this long, and only on a
+# terminal (tqdm's disable=None); a pipe or a log file gets the summary line alone.
+PROGRESS_DELAY_SECONDS = 0.5
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -32,7 +34,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _report(results: object, counts: IngestCounts, quiet: bool, total_hint: int | None = None) -> None:
-    bar = tqdm(total=total_hint, unit="msg", disable=None, leave=False, file=sys.stderr, delay=0.5)
+    bar = tqdm(
+        total=total_hint, unit="msg", disable=None, leave=False, file=sys.stderr, delay=PROGRESS_DELAY_SECONDS
+    )
     try:
         for result in results:  # type: ignore[attr-defined]
             assert isinstance(result, IngestResult)
@@ -54,7 +58,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with AnalyzerPool(args.settings) as pool:
         pipeline = Pipeline(args.settings, db, pool)
         try:
-            _report(pipeline.ingest(iter_paths(args.paths, args.source)), counts, args.quiet)
+            _report(
+                pipeline.ingest(iter_paths(args.paths, args.source, args.settings.limits.max_read_bytes)),
+                counts,
+                args.quiet,
+            )
         except TransientError as exc:
             err(str(exc))
             print(counts.summary())

@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from abusebox.cli.common import err, open_db
-from abusebox.cli.output import print_json, table
+from abusebox.cli.output import clean, print_json, table
 from abusebox.models import VERDICTS
 from abusebox.pgp import describe as pgp_describe
 from abusebox.pgp.describe import stored_detail
@@ -70,6 +70,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             max_width=40,
         )
     )
+    if len(rows) == args.limit:  # say so: a silently cut list reads as "that is all"
+        err(f"showing the {args.limit} newest; --limit N for more")
     return 0
 
 
@@ -89,6 +91,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     data = summary.as_json()
     data["events"] = message_store.message_events(db, args.id)
     data["reasons"] = message_store.report_reasons(db, args.id)
+    data["traceback"] = message_store.message_traceback(db, args.id)
     pgp = message_store.report_pgp(db, args.id)
     if pgp is not None:
         data["pgp"] = {**pgp.contract(), **stored_detail(pgp), "verified": pgp.verified}
@@ -115,14 +118,23 @@ def cmd_show(args: argparse.Namespace) -> int:
         value = data[key] if data[key] is not None else "-"
         if key == "pgp_status" and pgp is not None:
             value = pgp_describe.headline(pgp)
-        print(f"{key + ':':<15} {value}")
+        print(f"{key + ':':<15} {clean(str(value))}")
         if key == "pgp_status" and pgp is not None:
             for line in pgp_describe.lines(pgp):
-                print(f"{'':<16}{line}")
-    for reason in data["reasons"]:
-        print(f"  - {reason}")
-    for event in data["events"]:
-        print(f"  {event['at']}  {event['actor']}: {event['action']} {event['detail'] or ''}")
+                print(f"{'':<16}{clean(line)}")
+    if data["reasons"]:
+        print("reasons:")
+        for reason in data["reasons"]:
+            print(f"  - {clean(reason)}")
+    if data["traceback"]:
+        print("traceback:")  # our own code's text, but it may quote the message: cleaned per line
+        for line in data["traceback"].splitlines():
+            print(f"  {clean(line)}")
+    if data["events"]:
+        print("events (UTC):")
+        for event in data["events"]:
+            detail = clean(str(event["detail"] or ""))
+            print(f"  {event['at']}  {clean(event['actor'])}: {event['action']} {detail}".rstrip())
     return 0
 
 

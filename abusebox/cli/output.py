@@ -9,25 +9,50 @@ from collections.abc import Sequence
 from typing import Any
 
 
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
 def _width(text: str) -> int:
-    """Display width: East Asian wide characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    """Display width: East Asian wide characters take two columns, combining marks none."""
+    return sum(_char_width(ch) for ch in text)
 
 
-def _clip(text: str, limit: int) -> str:
-    out, used = [], 0
+def clean(text: str) -> str:
+    """Text from a mail made safe for a terminal: one line, no control characters.
+
+    A subject is written by the sender: an escape sequence could rewrite the screen, and a
+    bidi override (U+202E) could show an address reversed. Such characters become U+FFFD.
+    """
+    out = []
     for ch in text:
-        w = _width(ch)
-        if used + w > limit - 1 and used + w > limit:
-            out.append("…")
-            break
-        out.append(ch)
-        used += w
+        if ch in "\t\r\n":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\u200d":
+            out.append("\ufffd")  # ZWJ (U+200D) stays: it joins emoji and some scripts
+        else:
+            out.append(ch)
     return "".join(out)
 
 
+def _clip(text: str, limit: int) -> str:
+    """At most ``limit`` columns; a clipped text ends in an ellipsis within the limit."""
+    if _width(text) <= limit:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = _char_width(ch)
+        if used + w > limit - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], max_width: int = 48) -> str:
-    cells = [[_clip("" if v is None else str(v).replace("\n", " "), max_width) for v in row] for row in rows]
+    cells = [[_clip(clean("" if v is None else str(v)), max_width) for v in row] for row in rows]
     widths = [_width(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):

@@ -63,7 +63,10 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+CONNECT_TIMEOUT_SECONDS = 10  # a PostgreSQL server that does not answer fails, not hangs
+
+
+def make_engine(url: str, *, echo: bool = False, connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> Engine:
     """Create an engine; for SQLite make the parent directory and set the pragmas."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -73,7 +76,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url, echo=echo, pool_pre_ping=True)
+        # libpq's connect_timeout covers TCP and the start-up exchange (minimum 2 s).
+        args = {"connect_timeout": connect_timeout} if url.startswith("postgresql") else {}
+        engine = create_engine(url, echo=echo, pool_pre_ping=True, connect_args=args)
     event.listen(engine, "before_cursor_execute", _storable_params, retval=True)
     return engine
 
@@ -81,9 +86,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 class Database:
     """An engine plus a session factory; the one handle the store functions get."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, connect_timeout: int = CONNECT_TIMEOUT_SECONDS
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, echo=echo)
+        self.engine = make_engine(url, echo=echo, connect_timeout=connect_timeout)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

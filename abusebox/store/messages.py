@@ -351,6 +351,12 @@ def status_counts(db: Database) -> dict[str, int]:
         return {status: count for status, count in rows}
 
 
+def message_traceback(db: Database, pk: int) -> str | None:
+    """The traceback recorded when a stage failed on the message (None otherwise)."""
+    with db.session() as session:
+        return session.execute(select(MessageRow.traceback).where(MessageRow.id == pk)).scalar()
+
+
 def report_reasons(db: Database, pk: int) -> list[str]:
     """Why triage decided what it did (and what extraction skipped), for display."""
     with db.session() as session:
