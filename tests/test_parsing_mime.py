@@ -130,3 +130,13 @@ def test_oversized_attachment_is_skipped_with_reason() -> None:
 def test_garbage_never_raises() -> None:
     for raw in (b"", b"\x00\x01\x02", b"Content-Type: multipart/mixed\n\n--", b"From: \xff\xfe\n\n\xff"):
         parse_message(raw)
+
+
+def test_raw_8bit_headers_are_decoded_not_replaced() -> None:
+    # Japanese mailers still send unencoded UTF-8 or Shift_JIS in headers.
+    utf8 = "Subject: 不正アクセスの報告\nFrom: 山田 <yamada@example.jp>\n\nbody\n".encode()
+    parsed = parse_message(utf8)
+    assert parsed.subject == "不正アクセスの報告"
+    assert parsed.from_addr == "yamada@example.jp"
+    sjis = "Subject: ポートスキャン\n\nbody\n".encode("cp932")
+    assert parse_message(sjis).subject == "ポートスキャン"

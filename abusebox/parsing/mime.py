@@ -56,11 +56,14 @@ def decode_header_value(value: str | None) -> str:
     """Decode RFC 2047 encoded words with our charset rules; never raises."""
     if not value:
         return ""
-    value = str(value)
     try:
-        chunks = decode_header(value)
+        # compat32 hands 8-bit header bytes over as a Header object: decode_header gives
+        # them back as bytes ("unknown-8bit"), which our charset rules then decode;
+        # str() of it would have turned them into U+FFFD already.
+        chunks = decode_header(value)  # type: ignore[arg-type]
     except Exception:  # the stdlib raises several types on hostile words
-        return value.strip()
+        return str(value).strip()
+    value = str(value)
     out: list[str] = []
     for chunk, charset in chunks:
         if isinstance(chunk, bytes):
