@@ -1,55 +1,92 @@
-"""The held-out field trial: realistic reports and junk the extractors were not tuned on.
+"""The held-out field trials: realistic reports and junk the extractors were not tuned on.
 
-Every tests/data/fieldtrial/*.eml goes through ``analyze()`` and is compared with its
-hand-written ``.expected.json`` (see fieldtrial_score.py). Misses are printed per file;
-the thresholds are over the whole set, so one hard sample does not hide the others.
+Every .eml of each set goes through ``analyze()`` and is compared with its hand-written
+``.expected.json`` (see fieldtrial_score.py). Misses are printed per file; the thresholds
+are over the whole set, so one hard sample does not hide the others. Set 2 (Japanese CSIRT
+mail and provider notices) was written by another engineer after set 1 was tuned; its
+before/after figures are in docs/fieldtrial2.md.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from fieldtrial_score import FIELDTRIAL, Figures, SampleScore, figures, report_lines, samples, score_sample
+from fieldtrial_score import (
+    FIELDTRIAL,
+    FIELDTRIAL2,
+    Figures,
+    SampleScore,
+    figures,
+    report_lines,
+    samples,
+    score_sample,
+)
 
 from abusebox.models import CATEGORIES, VERDICTS
 
 
+@dataclass(frozen=True)
+class TrialSet:
+    folder: Path
+    min_samples: int
+    min_time_per_report: float | None  # None: not asserted for this set
+    min_format: float
+
+
+SETS = {
+    "set1": TrialSet(FIELDTRIAL, 40, 0.95, 1.0),
+    "set2": TrialSet(FIELDTRIAL2, 40, None, 0.95),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SETS))
+def trial(request: pytest.FixtureRequest) -> TrialSet:
+    return SETS[request.param]
+
+
 @pytest.fixture(scope="module")
-def scores() -> list[SampleScore]:
-    return [score_sample(path) for path in samples()]
+def scores(trial: TrialSet) -> list[SampleScore]:
+    return [score_sample(path) for path in samples(trial.folder)]
 
 
 @pytest.fixture(scope="module")
 def figs(scores: list[SampleScore]) -> Figures:
+    result = figures(scores)
     print("\n" + "\n".join(report_lines(scores)))
-    print(figures(scores))
-    return figures(scores)
+    print(result)
+    return result
 
 
-def test_the_set_is_large_and_labelled() -> None:
-    paths = samples()
-    assert len(paths) >= 40
+def test_the_set_is_large_and_labelled(trial: TrialSet) -> None:
+    paths = samples(trial.folder)
+    assert len(paths) >= trial.min_samples
     for path in paths:
         expected = json.loads(path.with_suffix(".expected.json").read_text())
         assert expected["verdict"] in VERDICTS, path.name
         assert expected["category"] is None or expected["category"] in CATEGORIES, path.name
         if expected["verdict"] == "report":
             assert expected["sources"], f"{path.name}: a report names at least one source"
+            assert expected["category"] is not None, path.name
+        for source in expected["sources"]:
+            assert source["time"] is None or source["time"].endswith("Z"), path.name
     assert not [
-        p for p in FIELDTRIAL.glob("*.expected.json") if not p.with_name(p.name[:-14] + ".eml").exists()
+        p for p in trial.folder.glob("*.expected.json") if not p.with_name(p.name[:-14] + ".eml").exists()
     ]
 
 
 def test_sources_recall_and_precision(figs: Figures) -> None:
     assert figs.recall >= 0.95
-    assert figs.recall_per_report >= 0.95  # the 200-address sample must not hide the small ones
+    assert figs.recall_per_report >= 0.95  # a 200-address sample must not hide the small ones
     assert figs.precision >= 0.90
 
 
-def test_times(figs: Figures) -> None:
+def test_times(trial: TrialSet, figs: Figures) -> None:
     assert figs.time_accuracy >= 0.95
-    assert figs.time_accuracy_per_report >= 0.95
+    if trial.min_time_per_report is not None:
+        assert figs.time_accuracy_per_report >= trial.min_time_per_report
 
 
 def test_junk_is_never_a_report_and_reports_never_junk(scores: list[SampleScore]) -> None:
@@ -57,6 +94,6 @@ def test_junk_is_never_a_report_and_reports_never_junk(scores: list[SampleScore]
     assert wrong == []
 
 
-def test_categories_and_formats(figs: Figures) -> None:
+def test_categories_and_formats(trial: TrialSet, figs: Figures) -> None:
     assert figs.category_accuracy >= 0.85
-    assert figs.format_accuracy == 1.0
+    assert figs.format_accuracy >= trial.min_format
