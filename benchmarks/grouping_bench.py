@@ -17,9 +17,9 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from abusebox.config import Settings
-from abusebox.grouping import Grouper
-from abusebox.models import Observation
+from abusebox.core.config import Settings
+from abusebox.core.models import Observation
+from abusebox.incidents.grouping import Grouper
 from abusebox.store.db import Database
 from abusebox.store.reports import add_observations
 from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, ReportRow

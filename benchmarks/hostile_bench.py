@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from hostile_cases import CASES  # noqa: E402
 
-from abusebox.config import LimitSettings, Settings  # noqa: E402
-from abusebox.workers import AnalyzerPool  # noqa: E402
+from abusebox.core.config import LimitSettings, Settings  # noqa: E402
+from abusebox.pipeline.pool import AnalyzerPool  # noqa: E402
 
 
 def main() -> None:

@@ -22,12 +22,12 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from abusebox.config import Settings  # noqa: E402
-from abusebox.models import RawMessage  # noqa: E402
-from abusebox.pipeline import IngestCounts, Pipeline  # noqa: E402
+from abusebox.core.config import Settings  # noqa: E402
+from abusebox.core.models import RawMessage  # noqa: E402
+from abusebox.pipeline.ingest import IngestCounts, Pipeline  # noqa: E402
+from abusebox.pipeline.pool import AnalyzerPool  # noqa: E402
 from abusebox.sources.local import iter_path  # noqa: E402
 from abusebox.store.db import Database  # noqa: E402
-from abusebox.workers import AnalyzerPool  # noqa: E402
 
 
 def generated(n: int) -> list[RawMessage]:

@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from formats_mail import corpus_dir, mail_with_attachment  # noqa: E402
 from test_corpus_expected import FEED_SENDERS  # noqa: E402
 
-from abusebox.analyze import analyze  # noqa: E402
-from abusebox.config import Settings  # noqa: E402
+from abusebox.core.config import Settings  # noqa: E402
+from abusebox.pipeline.analyze import analyze  # noqa: E402
 
 
 def corpus_mails() -> list[tuple[str, bytes]]:

@@ -22,8 +22,8 @@ import time
 import zipfile
 from email.message import EmailMessage
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
+from abusebox.core.config import Settings
+from abusebox.pipeline.analyze import analyze
 
 SCAN_SSH = [
     "timestamp",

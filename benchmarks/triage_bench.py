@@ -13,8 +13,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
+from abusebox.core.config import Settings
+from abusebox.pipeline.analyze import analyze
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"

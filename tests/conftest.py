@@ -12,7 +12,7 @@ import pytest
 from imap_server import dovecot, dovecot_no_move, dovecot_no_uidplus, mailbox  # noqa: F401 (IMAP fixtures)
 from sqlalchemy import create_engine, text
 
-from abusebox.config import LimitSettings, Settings
+from abusebox.core.config import LimitSettings, Settings
 from abusebox.store.db import Database
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
-from abusebox.models import canonical_ip, format_utc
+from abusebox.core.config import Settings
+from abusebox.core.models import canonical_ip, format_utc
+from abusebox.pipeline.analyze import analyze
 
 FIELDTRIAL = Path(__file__).resolve().parent / "data" / "fieldtrial"
 FIELDTRIAL2 = Path(__file__).resolve().parent / "data" / "fieldtrial2"  # the second, later held-out set

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-from abusebox.config import SourceSettings
+from abusebox.core.config import SourceSettings
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"

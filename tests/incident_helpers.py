@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from abusebox.models import Observation
+from abusebox.core.models import Observation
 from abusebox.store.reports import StoredObservation, add_observations
 from abusebox.store.schema import MessageRow, ReportRow
 

@@ -18,7 +18,7 @@ from email.policy import SMTP
 from functools import cache
 from pathlib import Path
 
-from abusebox.config import PgpSettings
+from abusebox.core.config import PgpSettings
 
 GPG = shutil.which("gpg") or "/usr/bin/gpg"
 OURS = "Example CSIRT <csirt@example.net>"

@@ -3,13 +3,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from abusebox.actions.drafts import render_notification
-from abusebox.config import ConstituencyNetwork, Settings
-from abusebox.pipeline import Pipeline
+from abusebox.core.config import ConstituencyNetwork, Settings
+from abusebox.outbox.drafts import render_notification
+from abusebox.pipeline.ingest import Pipeline
+from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.local import iter_path
 from abusebox.store import incidents as incident_store
 from abusebox.store.db import Database
-from abusebox.workers import AnalyzerPool
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 

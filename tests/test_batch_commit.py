@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, event, select, update
 
-from abusebox import pipeline
-from abusebox.config import Settings
-from abusebox.grouping import Grouper
-from abusebox.models import Observation, RawMessage
-from abusebox.pipeline import IngestCounts, Pipeline
+from abusebox.core.config import Settings
+from abusebox.core.models import Observation, RawMessage
+from abusebox.incidents.grouping import Grouper
+from abusebox.pipeline import ingest as pipeline
+from abusebox.pipeline.ingest import IngestCounts, Pipeline
+from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.local import iter_path
 from abusebox.store import incidents as incident_store
 from abusebox.store import reports as report_store
@@ -30,7 +31,6 @@ from abusebox.store.schema import (
     ObservationRow,
     ReportRow,
 )
-from abusebox.workers import AnalyzerPool
 from tests.incident_helpers import add_report
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"

@@ -400,7 +400,7 @@ def test_every_command_takes_config() -> None:
 
 
 def test_messages_show_gives_the_recorded_traceback(tmp_path: Path) -> None:
-    from abusebox.config import load_settings
+    from abusebox.core.config import load_settings
     from abusebox.store import messages as message_store
     from abusebox.store.db import Database
 

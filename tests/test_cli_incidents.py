@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from abusebox.cli import main
-from abusebox.config import ConstituencyNetwork, Settings
-from abusebox.grouping import Grouper
-from abusebox.models import Observation
+from abusebox.core.config import ConstituencyNetwork, Settings
+from abusebox.core.models import Observation
+from abusebox.incidents.grouping import Grouper
 from abusebox.store.db import Database
 from abusebox.store.schema import ObservationRow
 from tests.incident_helpers import add_report

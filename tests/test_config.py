@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from abusebox.config import ConfigError, Settings, load_settings, secret
+from abusebox.core.config import ConfigError, Settings, load_settings, secret
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,8 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from abusebox.config import ConstituencyNetwork
-from abusebox.constituency import Constituency
+from abusebox.core.config import ConstituencyNetwork
+from abusebox.incidents.constituency import Constituency
 
 NETS = [
     ConstituencyNetwork("203.0.113.0/24", "campus", contacts=["noc@example.jp"], tags=["univ"]),

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from formats_mail import corpus_dir, mail_with_attachment
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
-from abusebox.models import Extraction, canonical_ip
+from abusebox.core.config import Settings
+from abusebox.core.models import Extraction, canonical_ip
+from abusebox.pipeline.analyze import analyze
 
 CORPUS = corpus_dir()
 pytestmark = pytest.mark.skipif(CORPUS is None, reason="shared corpus not found at ../shared/corpus")

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from abusebox.config import EnrichmentSettings, GroupingSettings, Settings
+from abusebox.core.config import EnrichmentSettings, GroupingSettings, Settings
+from abusebox.core.models import Observation
 from abusebox.enrich.job import make_client, run_enrichment
-from abusebox.grouping import Grouper
-from abusebox.models import Observation
+from abusebox.incidents.grouping import Grouper
 from abusebox.store import enrichment as enrichment_store
 from abusebox.store.db import Database
 from abusebox.store.schema import EnrichmentRow, IncidentRow

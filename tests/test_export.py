@@ -13,13 +13,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from abusebox.config import RetentionSettings, Settings
-from abusebox.export import export_incident, safe_cell
-from abusebox.grouping import Grouper
-from abusebox.models import Observation
-from abusebox.retention import apply_retention, archive_path
+from abusebox.core.config import RetentionSettings, Settings
+from abusebox.core.models import Observation
+from abusebox.desk.export import export_incident, safe_cell
+from abusebox.incidents.grouping import Grouper
+from abusebox.runtime.retention import apply_retention
 from abusebox.store.db import Database
 from abusebox.store.incidents import get_incident
+from abusebox.store.raw import archive_path
 from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, utcnow
 from tests.incident_helpers import add_report
 
@@ -127,10 +128,10 @@ def test_replay_reads_archived_bytes_and_quarantines_pruned_ones(
 ) -> None:
     """Replay after retention: archived bytes come back from the archive (sha256 checked);
     pruned ones cannot, and the message is quarantined saying so, not crashed on."""
-    from abusebox.pipeline import Pipeline
+    from abusebox.pipeline.ingest import Pipeline
+    from abusebox.pipeline.pool import AnalyzerPool
     from abusebox.sources.local import iter_path
     from abusebox.store import messages as message_store
-    from abusebox.workers import AnalyzerPool
 
     examples = sorted((Path(__file__).resolve().parents[1] / "examples" / "inbox" / "cur").iterdir())[:3]
     archived = replace(

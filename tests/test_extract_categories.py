@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from abusebox.core.models import CATEGORIES
 from abusebox.extract.categories import (
     RSIT,
     category_from_rsit,
@@ -12,7 +13,6 @@ from abusebox.extract.categories import (
     line_category,
     taxonomy,
 )
-from abusebox.models import CATEGORIES
 
 
 @pytest.mark.parametrize(
@@ -113,7 +113,7 @@ def test_copyright_notices_are_other():
 
 
 def test_compound_jail_names_take_their_qualifier():
-    from abusebox.parsing.formats.xarf import xarf_category
+    from abusebox.extract.formats.xarf import xarf_category
 
     assert xarf_category("postfix-sasl") == "brute-force"  # SMTP AUTH guessing, not spam
     assert xarf_category("apache-wp-login") == "brute-force"

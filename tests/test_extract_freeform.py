@@ -9,10 +9,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
+from abusebox.core.config import Settings
 from abusebox.extract.freeform import extract_freeform
 from abusebox.parsing.mime import parse_message
+from abusebox.pipeline.analyze import analyze
 
 DATA = Path(__file__).resolve().parent / "data" / "ja"
 

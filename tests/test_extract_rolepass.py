@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
+from abusebox.core.config import Settings
 from abusebox.extract.freeform import extract_freeform
 from abusebox.extract.ips import find_ips
 from abusebox.extract.times import find_time_parts
 from abusebox.parsing.html import html_to_text
 from abusebox.parsing.mime import parse_message
+from abusebox.pipeline.analyze import analyze
 
 
 def _mail(body: str, subject: str = "Abuse report", date: str = "Mon, 23 Mar 2026 13:00:00 +0000") -> bytes:

@@ -25,7 +25,7 @@ from fieldtrial_score import (
     score_sample,
 )
 
-from abusebox.models import CATEGORIES, VERDICTS
+from abusebox.core.models import CATEGORIES, VERDICTS
 
 
 @dataclass(frozen=True)

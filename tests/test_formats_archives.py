@@ -8,9 +8,9 @@ import zipfile
 
 from formats_mail import mail_with_attachment
 
-from abusebox.analyze import analyze
-from abusebox.config import LimitSettings, Settings
+from abusebox.core.config import LimitSettings, Settings
 from abusebox.parsing.archives import DecodeBudget, expand, safe_label
+from abusebox.pipeline.analyze import analyze
 
 CSV = b'"timestamp","ip","port"\n"2026-11-19 01:20:30","192.0.2.10",22\n'
 

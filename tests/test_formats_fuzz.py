@@ -10,12 +10,12 @@ from formats_mail import mail_with_attachment
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abusebox.analyze import analyze
-from abusebox.config import LimitSettings, Settings
-from abusebox.models import Attachment, TextPart
+from abusebox.core.config import LimitSettings, Settings
+from abusebox.core.models import Attachment, TextPart
+from abusebox.extract.formats import parse_known_format
 from abusebox.parsing.archives import DecodeBudget, expand
-from abusebox.parsing.formats import parse_known_format
 from abusebox.parsing.mime import parse_message
+from abusebox.pipeline.analyze import analyze
 
 SENDERS = st.sampled_from(
     [

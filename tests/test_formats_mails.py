@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from formats_mail import corpus_dir, mail_with_attachment
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
-from abusebox.models import Extraction, ParsedMessage
-from abusebox.parsing.formats import FormatContext, register, registered
-from abusebox.parsing.formats.jpcert import strip_clearsign
+from abusebox.core.config import Settings
+from abusebox.core.models import Extraction, ParsedMessage
+from abusebox.extract.formats import FormatContext, register, registered
+from abusebox.extract.formats.jpcert import strip_clearsign
 from abusebox.parsing.html import html_to_text
+from abusebox.pipeline.analyze import analyze
 
 DATA = Path(__file__).parent / "data" / "formats"
 

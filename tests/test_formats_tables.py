@@ -13,13 +13,13 @@ from email.message import EmailMessage
 import pytest
 from formats_mail import mail_with_attachment
 
-from abusebox.analyze import analyze
-from abusebox.config import LimitSettings, Settings
+from abusebox.core.config import LimitSettings, Settings
+from abusebox.core.models import Extraction
+from abusebox.extract.formats import parse_known_format
+from abusebox.extract.formats.shadowserver import category_for, report_type
 from abusebox.extract.freeform import extract_freeform
-from abusebox.models import Extraction
-from abusebox.parsing.formats import parse_known_format
-from abusebox.parsing.formats.shadowserver import category_for, report_type
 from abusebox.parsing.mime import parse_message
+from abusebox.pipeline.analyze import analyze
 
 SHADOW = "autoreports@shadowserver.org"
 

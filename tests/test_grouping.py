@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from abusebox.config import ConstituencyNetwork, GroupingSettings, Settings
-from abusebox.grouping import Grouper
-from abusebox.models import Observation
+from abusebox.core.config import ConstituencyNetwork, GroupingSettings, Settings
+from abusebox.core.models import Observation
+from abusebox.incidents.grouping import Grouper
 from abusebox.store.db import Database
 from abusebox.store.enrichment import NetworkInfo, store_info
 from abusebox.store.schema import IncidentRow, ObservationRow

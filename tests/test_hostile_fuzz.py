@@ -17,9 +17,9 @@ from conftest import CORPUS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abusebox.config import Settings
-from abusebox.models import Analysis
-from abusebox.workers import AnalysisFailure, analyze_safely
+from abusebox.core.config import Settings
+from abusebox.core.models import Analysis
+from abusebox.pipeline.pool import AnalysisFailure, analyze_safely
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 MAX_SEED_BYTES = 200_000

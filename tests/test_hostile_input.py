@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from hostile_cases import CASES, REPORT_LINE, Case
 
-from abusebox.config import LimitSettings, Settings
-from abusebox.models import RawMessage
-from abusebox.pipeline import IngestResult, Pipeline
+from abusebox.core.config import LimitSettings, Settings
+from abusebox.core.models import RawMessage
+from abusebox.pipeline.ingest import IngestResult, Pipeline
+from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
-from abusebox.workers import AnalyzerPool
 
 TIMEOUT = 5.0  # per-message analysis limit for these tests
 MARGIN = 10.0  # storing 40 MB of evidence and committing take time of their own

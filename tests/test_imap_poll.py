@@ -13,9 +13,9 @@ from imap_server import DovecotServer, Mailbox, make_report
 from imapclient import IMAPClient
 from sqlalchemy import create_engine, func, select, text
 
-from abusebox import imap_poll
-from abusebox.config import LimitSettings, Settings, SourceSettings
-from abusebox.service import Worker
+from abusebox.core.config import LimitSettings, Settings, SourceSettings
+from abusebox.runtime import imap_poll
+from abusebox.runtime.service import Worker
 from abusebox.sources.imap import ImapSession, ImapUnavailable, uid_set
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from imap_server import PASSWORD, PASSWORD_ENV, DovecotServer, Mailbox, dovecot_available
 
-from abusebox.config import Settings
-from abusebox.service import Worker
+from abusebox.core.config import Settings
+from abusebox.runtime.service import Worker
 from abusebox.sources.imap import ImapLoginFailed, ImapSession, ImapTlsFailed
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database

@@ -18,10 +18,10 @@ import pytest
 from imap_server import PASSWORD, PASSWORD_ENV, Mailbox, make_report
 from sqlalchemy import func, select, text
 
-from abusebox import imap_poll
-from abusebox.config import Settings, SourceSettings
-from abusebox.imap_poll import CRASH_ENV
-from abusebox.service import Worker
+from abusebox.core.config import Settings, SourceSettings
+from abusebox.runtime import imap_poll
+from abusebox.runtime.imap_poll import CRASH_ENV
+from abusebox.runtime.service import Worker
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database
 from abusebox.store.leader import leader_lock

@@ -4,14 +4,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from abusebox.config import Settings
-from abusebox.jobs import register_housekeeping
-from abusebox.pipeline import Pipeline
-from abusebox.service import Worker
+from abusebox.core.config import Settings
+from abusebox.pipeline.ingest import Pipeline
+from abusebox.pipeline.pool import AnalyzerPool
+from abusebox.runtime.jobs import register_housekeeping
+from abusebox.runtime.service import Worker
 from abusebox.sources.local import iter_path
 from abusebox.store import incidents as incident_store
 from abusebox.store.db import Database
-from abusebox.workers import AnalyzerPool
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 

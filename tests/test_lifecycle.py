@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from abusebox import handling, lifecycle
-from abusebox.config import ConstituencyNetwork, Settings
-from abusebox.grouping import Grouper
-from abusebox.models import Observation
+from abusebox.core.config import ConstituencyNetwork, Settings
+from abusebox.core.models import Observation
+from abusebox.incidents import handling, lifecycle
+from abusebox.incidents.grouping import Grouper
 from abusebox.store.db import Database
 from abusebox.store.incidents import get_incident
 from abusebox.store.schema import IncidentRow, ObservationRow

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from abusebox.config import LimitSettings
-from abusebox.errors import LimitExceeded
+from abusebox.core.config import LimitSettings
+from abusebox.core.errors import LimitExceeded
 from abusebox.parsing.charsets import decode_bytes
 from abusebox.parsing.mime import decode_header_value, parse_message
 

@@ -21,10 +21,10 @@ from pgp_support import (
     world,
 )
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
+from abusebox.core.config import Settings
 from abusebox.parsing.mime import parse_message
 from abusebox.pgp import check_pgp
+from abusebox.pipeline.analyze import analyze
 
 HTML = (
     "<html><body><p>Attack from <b>203.0.113.9</b></p><img src='http://tracker.invalid/x.png'></body></html>"

@@ -20,7 +20,7 @@ from pgp_support import (
 )
 
 from abusebox.cli import main
-from abusebox.models import PgpResult, PgpSignature
+from abusebox.core.models import PgpResult, PgpSignature
 from abusebox.parsing.mime import parse_message
 from abusebox.pgp import check_pgp
 from abusebox.pgp.describe import from_stored, headline, lines, stored_detail

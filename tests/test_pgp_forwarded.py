@@ -17,12 +17,12 @@ from pgp_support import (
     world,
 )
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
-from abusebox.models import PgpResult
+from abusebox.core.config import Settings
+from abusebox.core.models import PgpResult
 from abusebox.parsing.mime import parse_message
 from abusebox.pgp import check_pgp
 from abusebox.pgp.trust import add_binding
+from abusebox.pipeline.analyze import analyze
 
 FORWARDER = "customer@example.org"
 COVER = "FYI: JPCERT/CC sent us the notice below, please handle it.\n"

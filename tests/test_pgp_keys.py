@@ -12,7 +12,7 @@ import pytest
 from pgp_support import World, gpg, kill_agents, new_home, world
 
 from abusebox.cli.keys import register
-from abusebox.config import Settings
+from abusebox.core.config import Settings
 from abusebox.pgp.gpg import open_keyring
 from abusebox.pgp.keys import list_keys, refresh_args
 from abusebox.pgp.trust import TRUST_FILE, TrustFileError, add_binding, load_bindings, trusted_reporter

@@ -18,10 +18,10 @@ from pgp_support import (
     world,
 )
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings, TriageSettings
-from abusebox.models import Analysis
+from abusebox.core.config import Settings, TriageSettings
+from abusebox.core.models import Analysis
 from abusebox.pgp.trust import add_binding
+from abusebox.pipeline.analyze import analyze
 
 
 @pytest.fixture(scope="module")

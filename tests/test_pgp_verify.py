@@ -21,8 +21,8 @@ from pgp_support import (
     world,
 )
 
-from abusebox.config import PgpSettings
-from abusebox.models import PgpResult
+from abusebox.core.config import PgpSettings
+from abusebox.core.models import PgpResult
 from abusebox.parsing.mime import parse_message
 from abusebox.pgp import check_pgp, has_pgp
 from abusebox.pgp.gpg import open_keyring

@@ -5,14 +5,14 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from pathlib import Path
 
-from abusebox.config import Settings
-from abusebox.models import RawMessage
-from abusebox.pipeline import IngestCounts, Pipeline
+from abusebox.core.config import Settings
+from abusebox.core.models import RawMessage
+from abusebox.pipeline.ingest import IngestCounts, Pipeline
+from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.local import iter_path
 from abusebox.store import incidents as incident_store
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
-from abusebox.workers import AnalyzerPool
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 

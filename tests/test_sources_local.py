@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from abusebox.errors import SourceError
-from abusebox.models import RawMessage
+from abusebox.core.errors import SourceError
+from abusebox.core.models import RawMessage
 from abusebox.sources.local import iter_mbox, iter_path
 
 MAIL = b"From: a@example.org\nSubject: s%d\n\nbody %d\n"
@@ -104,8 +104,8 @@ def test_message_over_the_read_cap_is_an_error_and_the_rest_is_read(tmp_path: Pa
 _RSS_PROBE = """
 import resource, sys
 from pathlib import Path
-from abusebox.errors import SourceError
-from abusebox.models import RawMessage
+from abusebox.core.errors import SourceError
+from abusebox.core.models import RawMessage
 from abusebox.sources.local import iter_mbox
 
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

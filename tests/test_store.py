@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import inspect, select
 
-from abusebox.models import RawMessage
+from abusebox.core.models import RawMessage
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
 from abusebox.store.schema import MessageRow

@@ -3,7 +3,7 @@ with U+FFFD instead of failing the message; the raw bytes stay the evidence."""
 
 from __future__ import annotations
 
-from abusebox.models import RawMessage
+from abusebox.core.models import RawMessage
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
 

@@ -10,20 +10,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
-from abusebox.models import RawMessage
-from abusebox.pipeline import Pipeline
+from abusebox.core.config import Settings
+from abusebox.core.models import RawMessage
+from abusebox.desk.reclassify import reclassify
+from abusebox.pipeline.analyze import analyze
+from abusebox.pipeline.ingest import Pipeline
+from abusebox.pipeline.learning import LearnedCache, load_learned
+from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
 from abusebox.store.incidents import get_incident, list_incidents
 from abusebox.store.schema import ReportRow
 from abusebox.triage.classifier import NaiveBayes, tokens
-from abusebox.triage.learning import LearnedCache, load_learned
-from abusebox.triage.reclassify import reclassify
 from abusebox.triage.signals import LearnedSignals
 from abusebox.triage.text import normalise
-from abusebox.workers import AnalyzerPool
 
 DATA = Path(__file__).resolve().parent / "data" / "triage"
 

@@ -3,8 +3,8 @@ only link is an href, and a mailing-list digest quoting addresses."""
 
 from __future__ import annotations
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings
+from abusebox.core.config import Settings
+from abusebox.pipeline.analyze import analyze
 from abusebox.triage.text import html_to_text
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from abusebox.analyze import analyze
-from abusebox.config import ConfigError, Settings, TriageSettings, load_settings
-from abusebox.models import Analysis, Extraction, PgpResult
+from abusebox.cli.common import load_config
+from abusebox.core.config import ConfigError, Settings, TriageSettings
+from abusebox.core.models import Analysis, Extraction, PgpResult
 from abusebox.parsing.mime import parse_message
+from abusebox.pipeline.analyze import analyze
 from abusebox.triage import run_rules, triage
 from abusebox.triage.base import RuleHit, TriageContext, register, registered
 from tests.conftest import corpus_dir
@@ -142,7 +143,7 @@ def test_the_rule_table_in_the_config_file_takes_effect(tmp_path: Path) -> None:
     def load(table: str) -> Settings:
         path = tmp_path / "abusebox.toml"
         path.write_text(f"[triage]\n{table}\n")
-        return load_settings(path)
+        return load_config(path)
 
     assert run("list_digest.eml", load("disabled_rules = []")).verdict == "automated"
     assert run("list_digest.eml", load('disabled_rules = ["bulk"]')).verdict != "automated"

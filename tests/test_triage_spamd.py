@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from abusebox.analyze import analyze
-from abusebox.config import Settings, TriageSettings
+from abusebox.core.config import Settings, TriageSettings
+from abusebox.pipeline.analyze import analyze
 from abusebox.triage.spamd import SpamdError, SpamdVerdict, build_request, parse_response
 
 DATA = Path(__file__).resolve().parent / "data" / "triage"

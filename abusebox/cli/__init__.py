@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from abusebox.cli import db as db_cmd
 from abusebox.cli import draft, enrich, incidents, ingest, keys, messages, parse, poll, run, status
-from abusebox.cli.common import err
-from abusebox.config import ConfigError, Settings, find_config, load_settings
+from abusebox.cli.common import err, load_config
+from abusebox.core.config import ConfigError, Settings, find_config
 
 COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, draft, enrich, keys, run, poll, status)
 
@@ -46,7 +46,7 @@ def load(args: argparse.Namespace) -> Settings:
         return Settings()
     if getattr(args, "creates_config", False) and (not path.exists() or getattr(args, "force", False)):
         return Settings(path=str(path))  # init writes it (--force: even over a broken one)
-    return load_settings(path)
+    return load_config(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,13 +5,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from abusebox.cli.output import clean
-from abusebox.config import ConfigError, Settings
+from abusebox.core.config import ConfigError, Settings, load_settings
 from abusebox.store.db import Database
+from abusebox.triage import check_rule_names
+
+
+def load_config(path: str | Path) -> Settings:
+    """Read the config file and check what only the assembled application knows (rule names)."""
+    settings = load_settings(path)
+    check_rule_names(settings)
+    return settings
 
 
 def shown_url(url: str) -> str:

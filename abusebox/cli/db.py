@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from abusebox.cli.common import database_errors, err, open_db, schema_head, shown_url
-from abusebox.config import DEFAULT_CONFIG_NAME, Settings, find_config, load_settings
+from abusebox.cli.common import database_errors, err, load_config, open_db, schema_head, shown_url
+from abusebox.core.config import DEFAULT_CONFIG_NAME, Settings, find_config
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -40,7 +40,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             err(f"{path}: cannot write: {exc.strerror}")
             return 1
         print(f"{path}: written")
-    return _upgrade(load_settings(path))
+    return _upgrade(load_config(path))
 
 
 def _upgrade(settings: Settings) -> int:

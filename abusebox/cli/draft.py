@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from abusebox.actions.drafts import LANGUAGES, render_notification
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import print_json
+from abusebox.outbox.drafts import LANGUAGES, render_notification
 from abusebox.store import incidents as incident_store
 
 

@@ -7,14 +7,14 @@ import getpass
 import os
 from pathlib import Path
 
-from abusebox import handling, lifecycle
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import print_json, table
-from abusebox.config import Settings
-from abusebox.constituency import Constituency
-from abusebox.export import ExportError, export_incident
+from abusebox.core.config import Settings
+from abusebox.core.models import CATEGORIES
+from abusebox.desk.export import ExportError, export_incident
 from abusebox.extract.categories import taxonomy
-from abusebox.models import CATEGORIES
+from abusebox.incidents import handling, lifecycle
+from abusebox.incidents.constituency import Constituency
 from abusebox.store import incidents as incident_store
 
 STATES = lifecycle.STATES

@@ -9,11 +9,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from abusebox.cli.common import err, open_db
-from abusebox.errors import TransientError
-from abusebox.pipeline import IngestCounts, IngestResult, Pipeline
+from abusebox.core.errors import TransientError
+from abusebox.pipeline.ingest import IngestCounts, IngestResult, Pipeline
+from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.local import iter_paths
 from abusebox.store import messages as message_store
-from abusebox.workers import AnalyzerPool
 
 # "More than a handful": the bar appears only once a run lasts this long, and only on a
 # terminal (tqdm's disable=None); a pipe or a log file gets the summary line alone.

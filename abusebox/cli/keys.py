@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from abusebox.config import PgpSettings, Settings
+from abusebox.core.config import PgpSettings, Settings
 from abusebox.pgp import resolve_settings
 from abusebox.pgp.gpg import GpgError, home_path, open_keyring
 from abusebox.pgp.keys import KeyInfo, find_key, import_keys, is_fingerprint, list_keys, refresh_keys

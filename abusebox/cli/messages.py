@@ -8,12 +8,12 @@ import sys
 
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import clean, print_json, table
-from abusebox.models import VERDICTS
+from abusebox.core.models import VERDICTS
+from abusebox.desk.reclassify import DESK_VERDICTS, reclassify
 from abusebox.pgp import describe as pgp_describe
 from abusebox.pgp.describe import stored_detail
-from abusebox.retention import RawUnavailable, read_raw
 from abusebox.store import messages as message_store
-from abusebox.triage.reclassify import DESK_VERDICTS, reclassify
+from abusebox.store.raw import RawUnavailable, read_raw
 
 STATUSES = ("new", "processed", "quarantined", "failed")
 

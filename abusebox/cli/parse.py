@@ -10,7 +10,7 @@ from abusebox.cli.common import err
 from abusebox.cli.output import clean, print_json
 from abusebox.pgp.describe import headline as pgp_headline
 from abusebox.pgp.describe import lines as pgp_lines
-from abusebox.workers import AnalysisFailure, AnalyzerPool
+from abusebox.pipeline.pool import AnalysisFailure, AnalyzerPool
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

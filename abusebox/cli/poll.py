@@ -9,10 +9,10 @@ from imapclient.exceptions import IMAPClientError
 from sqlalchemy.exc import OperationalError
 
 from abusebox.cli.common import err, open_db
-from abusebox.config import ConfigError, SourceSettings
-from abusebox.errors import TransientError
-from abusebox.poll_counts import PollCounts
-from abusebox.service import Worker
+from abusebox.core.config import ConfigError, SourceSettings
+from abusebox.core.errors import TransientError
+from abusebox.pipeline.counts import PollCounts
+from abusebox.runtime.service import Worker
 
 log = logging.getLogger(__name__)
 EX_TEMPFAIL = 75  # a source or the database was unreachable: nothing lost, run again

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from abusebox.cli.common import open_db
-from abusebox.jobs import register_housekeeping
-from abusebox.service import Worker
+from abusebox.runtime.jobs import register_housekeeping
+from abusebox.runtime.service import Worker
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from abusebox.config import EnrichmentSettings, Settings
+from abusebox.core.config import EnrichmentSettings, Settings
 from abusebox.enrich.ratelimit import RegistryCoolingDown, RegistryLimiter
 from abusebox.enrich.rdap import MAX_CONTACTS, LookupFailed, NotRoutable, RateLimited, RdapClient
 from abusebox.store import enrichment as store

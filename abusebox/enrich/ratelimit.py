@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from abusebox.errors import TransientError
+from abusebox.core.errors import TransientError
 
 
 class RegistryCoolingDown(TransientError):

@@ -32,10 +32,10 @@ from ipwhois.asn import IPASN
 from ipwhois.net import Net
 from ipwhois.rdap import RDAP
 
-from abusebox.config import EnrichmentSettings
+from abusebox.core.config import EnrichmentSettings
+from abusebox.core.errors import PermanentError, TransientError
 from abusebox.enrich import nir as nir_step
 from abusebox.enrich.ratelimit import RegistryLimiter
-from abusebox.errors import PermanentError, TransientError
 from abusebox.store.enrichment import NetworkInfo
 
 log = logging.getLogger(__name__)

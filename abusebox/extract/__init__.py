@@ -6,10 +6,10 @@ structure) before the free-text extractor.
 
 from __future__ import annotations
 
-from abusebox.config import LimitSettings
+from abusebox.core.config import LimitSettings
+from abusebox.core.models import Extraction, ParsedMessage
+from abusebox.extract.formats import parse_known_format
 from abusebox.extract.freeform import extract_freeform
-from abusebox.models import Extraction, ParsedMessage
-from abusebox.parsing.formats import parse_known_format
 
 
 def extract(parsed: ParsedMessage, limits: LimitSettings | None = None) -> Extraction:

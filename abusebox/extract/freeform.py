@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from abusebox.core.models import Extraction, Observation, ParsedMessage
 from abusebox.extract.categories import category_from_text, line_category
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
@@ -24,7 +25,6 @@ from abusebox.extract.rolepass import heading_label, inherit_listed, settle_role
 from abusebox.extract.roles import RoleGuess, guess_role
 from abusebox.extract.tablecols import Header, is_separator, read_header
 from abusebox.extract.times import combine, day_first_from, find_time_parts, stated_zone
-from abusebox.models import Extraction, Observation, ParsedMessage
 from abusebox.parsing.language import language_of
 
 MAX_EVIDENCE = 500

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from abusebox.models import ParsedMessage, TextPart
+from abusebox.core.models import ParsedMessage, TextPart
 
 MAX_LINES = 200_000  # per message; a bound for hostile input, reported when reached
 MAX_LINE_CHARS = 20_000

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from abusebox.models import Role
+from abusebox.core.models import Role
 
 _BEFORE_WINDOW = 60
 _AFTER_WINDOW = 24

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from abusebox.config import LimitSettings
+from abusebox.core.config import LimitSettings
 
 _CHUNK = 64 * 1024
 # Below this output size the ratio is not checked: a tiny file of repeated bytes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from abusebox.models import ParsedMessage
+from abusebox.core.models import ParsedMessage
 
 _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")

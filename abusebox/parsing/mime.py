@@ -16,9 +16,9 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
-from abusebox.config import LimitSettings
-from abusebox.errors import LimitExceeded
-from abusebox.models import Attachment, ParsedMessage, TextPart
+from abusebox.core.config import LimitSettings
+from abusebox.core.errors import LimitExceeded
+from abusebox.core.models import Attachment, ParsedMessage, TextPart
 from abusebox.parsing.addresses import get_addresses
 from abusebox.parsing.charsets import decode_bytes
 

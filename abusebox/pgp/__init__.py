@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from abusebox.config import LimitSettings, PgpSettings, Settings
-from abusebox.models import ParsedMessage, PgpResult
+from abusebox.core.config import LimitSettings, PgpSettings, Settings
+from abusebox.core.models import ParsedMessage, PgpResult
 from abusebox.pgp.check import run_checks
 from abusebox.pgp.detect import has_pgp
 from abusebox.pgp.gpg import GpgError, open_keyring

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from abusebox.config import LimitSettings, PgpSettings
-from abusebox.errors import LimitExceeded
-from abusebox.models import ParsedMessage, PgpResult
+from abusebox.core.config import LimitSettings, PgpSettings
+from abusebox.core.errors import LimitExceeded
+from abusebox.core.models import ParsedMessage, PgpResult
 from abusebox.parsing.charsets import decode_bytes
 from abusebox.parsing.mime import parse_message
 from abusebox.pgp import mime

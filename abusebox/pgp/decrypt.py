@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from abusebox.models import PgpSignature
+from abusebox.core.models import PgpSignature
 from abusebox.pgp.gpg import GpgCall, Keyring
 from abusebox.pgp.verify import signatures_from
 

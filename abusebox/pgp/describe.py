@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
-from abusebox.models import PgpResult, PgpSignature, PgpStatus
+from abusebox.core.models import PgpResult, PgpSignature, PgpStatus
 
 _STATUSES: tuple[str, ...] = get_args(PgpStatus)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from abusebox.models import ParsedMessage
+from abusebox.core.models import ParsedMessage
 
 _MARKERS = (b"-----BEGIN PGP SIGNED MESSAGE-----", b"-----BEGIN PGP MESSAGE-----")
 _TEXT_MARKERS = ("-----BEGIN PGP SIGNED MESSAGE-----", "-----BEGIN PGP MESSAGE-----")

@@ -36,8 +36,8 @@ from typing import Any
 
 import gnupg
 
-from abusebox.config import PgpSettings
-from abusebox.errors import AbuseboxError
+from abusebox.core.config import PgpSettings
+from abusebox.core.errors import AbuseboxError
 
 STATUS_PREFIX = "[GNUPG:] "
 SAFETY_OPTIONS = ("--no-auto-key-retrieve", "--no-auto-key-locate", "--no-greeting")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from abusebox.config import PgpSettings
+from abusebox.core.config import PgpSettings
 from abusebox.parsing.addresses import parse_address
 from abusebox.pgp.gpg import GpgCall, Keyring, open_keyring
 

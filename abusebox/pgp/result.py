@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from abusebox.models import ParsedMessage, PgpResult, PgpSignature, PgpStatus
+from abusebox.core.models import ParsedMessage, PgpResult, PgpSignature, PgpStatus
 from abusebox.parsing.addresses import get_addresses
 from abusebox.pgp.keys import UserId
 from abusebox.pgp.trust import TrustFileError, trusted_reporter

@@ -19,8 +19,8 @@ from email.policy import SMTP
 from email.policy import default as default_policy
 from email.utils import make_msgid
 
-from abusebox.config import PgpSettings
-from abusebox.errors import AbuseboxError
+from abusebox.core.config import PgpSettings
+from abusebox.core.errors import AbuseboxError
 from abusebox.pgp import mime
 from abusebox.pgp.gpg import Keyring, open_keyring, passphrase
 from abusebox.pgp.keys import is_fingerprint, list_keys, normalise_fingerprint

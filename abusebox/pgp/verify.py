@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from abusebox.models import PgpSignature, PgpStatus
+from abusebox.core.models import PgpSignature, PgpStatus
 from abusebox.pgp.gpg import GpgCall, Keyring
 from abusebox.pgp.keys import KeyInfo, list_keys
 

@@ -28,8 +28,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from abusebox.config import ConfigError, SourceSettings, secret
-from abusebox.errors import TransientError
+from abusebox.core.config import ConfigError, SourceSettings, secret
+from abusebox.core.errors import TransientError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

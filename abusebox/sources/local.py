@@ -10,9 +10,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from abusebox.config import LimitSettings
-from abusebox.errors import SourceError
-from abusebox.models import RawMessage
+from abusebox.core.config import LimitSettings
+from abusebox.core.errors import SourceError
+from abusebox.core.models import RawMessage
 
 MAIL_SUFFIXES = (".eml", ".msg", ".mail")
 _LINE_PIECE = 64 * 1024  # longest piece of a line held at once while splitting an mbox

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from abusebox.models import format_utc
+from abusebox.core.models import format_utc
 from abusebox.store.db import Database
 from abusebox.store.schema import (
     IncidentEventRow,

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from abusebox.models import PgpResult, RawMessage
+from abusebox.core.models import PgpResult, RawMessage
 from abusebox.pgp.describe import from_stored
 from abusebox.store.db import Database
 from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, utcnow

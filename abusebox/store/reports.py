@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from abusebox.models import Analysis, Observation
+from abusebox.core.models import Analysis, Observation
 from abusebox.pgp.describe import stored_detail
 from abusebox.store.schema import ObservationRow, ReportRow
 

@@ -9,8 +9,11 @@ stored and listed (``abusebox messages list --verdict spam``), never deleted.
 
 from __future__ import annotations
 
-from abusebox.config import TriageSettings
-from abusebox.models import Extraction, ParsedMessage, PgpResult, TriageResult
+from pathlib import Path
+
+from abusebox.core.config import Settings, TriageSettings
+from abusebox.core.models import Extraction, ParsedMessage, PgpResult, TriageResult
+from abusebox.core.settings_loader import ConfigError
 from abusebox.triage import rules as _rules  # noqa: F401  (registers the rules)
 from abusebox.triage.base import RuleHit, TriageContext, TriageRule, registered
 from abusebox.triage.combine import WeightedHit, combine
@@ -21,6 +24,7 @@ __all__ = [
     "RuleHit",
     "TriageContext",
     "TriageRule",
+    "check_rule_names",
     "registered",
     "run_rules",
     "triage",
@@ -31,6 +35,15 @@ __all__ = [
 def unknown_rule_names(settings: TriageSettings) -> list[str]:
     """Names in disabled_rules or weights that no rule has (call at startup to fail early)."""
     return sorted((set(settings.disabled_rules) | set(settings.weights)) - set(registered()))
+
+
+def check_rule_names(settings: Settings) -> None:
+    """Refuse a config whose rule table names a rule that does not exist (a typo would do nothing)."""
+    unknown = unknown_rule_names(settings.triage)
+    if unknown:
+        file = Path(settings.path).name if settings.path else "config"
+        known = ", ".join(sorted(registered()))
+        raise ConfigError(f"{file}: triage: unknown triage rule {unknown[0]!r} (known: {known})")
 
 
 def run_rules(ctx: TriageContext) -> list[WeightedHit]:

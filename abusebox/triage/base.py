@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from abusebox.config import TriageSettings
-from abusebox.models import Extraction, ParsedMessage, PgpResult
+from abusebox.core.config import TriageSettings
+from abusebox.core.models import Extraction, ParsedMessage, PgpResult
 
 if TYPE_CHECKING:
     from abusebox.triage.signals import LearnedSignals

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from abusebox.config import TriageSettings
-from abusebox.models import TriageResult
+from abusebox.core.config import TriageSettings
+from abusebox.core.models import TriageResult
 from abusebox.triage.base import RuleHit
 
 HINT_VERDICT = {

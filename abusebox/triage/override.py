@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from abusebox.models import VERDICTS, TriageResult
+from abusebox.core.models import VERDICTS, TriageResult
 
 DeskVerdict = tuple[str, str]  # (verdict, handler)
 DESK_PREFIX = "desk decision by "

@@ -6,7 +6,7 @@ import functools
 import re
 import unicodedata
 
-from abusebox.models import ParsedMessage
+from abusebox.core.models import ParsedMessage
 from abusebox.parsing.addresses import parse_address
 
 MAX_TEXT = 200_000  # characters any rule looks at; keeps every regex pass bounded

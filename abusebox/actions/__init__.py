@@ -1,1 +1,0 @@
-"""Actions on incidents: drafts of notifications for the people who must act."""

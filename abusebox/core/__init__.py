@@ -1,0 +1,1 @@
+"""The ground every stage stands on: settings, the dataclasses between stages, errors."""

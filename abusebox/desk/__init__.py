@@ -1,0 +1,1 @@
+"""The desk's actions and read models, shared by the CLI and the web UI."""

@@ -1,0 +1,110 @@
+"""Evidence export: one zip per incident, for handing logs over.
+
+Contents: ``messages/<id>-<sha>.eml`` (the raw bytes as received), ``observations.csv``
+(CSV-injection safe), ``timeline.json`` (the work log), ``pgp.json`` (verification
+results per report), ``incident.json`` and ``manifest-sha256.txt`` (``sha256sum -c``
+format). An .eml's manifest hash is the sha256 stored at ingest; the bytes are checked
+against it before they are written, so a mismatch is reported, never exported silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from abusebox.core.config import Settings
+from abusebox.core.errors import AbuseboxError
+from abusebox.extract.categories import taxonomy
+from abusebox.store import evidence as evidence_store
+from abusebox.store.db import Database
+from abusebox.store.incidents import get_incident
+from abusebox.store.raw import archive_path
+
+CSV_FIELDS = ("id", "time", "ip", "port", "category", "taxonomy", "message_id", "evidence")
+# OWASP's list, plus the full-width forms a Japanese spreadsheet also reads as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+class ExportError(AbuseboxError):
+    """The export could not be made (no such incident, evidence altered)."""
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    messages: int = 0
+    missing: list[str] = field(default_factory=list)  # sha256 of pruned raw messages
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    # Leading spaces do not stop every spreadsheet from evaluating what follows.
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_START) else text
+
+
+def observations_csv(observations: list[dict[str, object]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_FIELDS)
+    for obs in observations:
+        row = {**obs, "taxonomy": taxonomy(obs.get("category"))}  # type: ignore[arg-type]
+        writer.writerow([safe_cell(row.get(f)) for f in CSV_FIELDS])
+    # With a BOM: Excel (the desk's usual viewer, Japanese Windows included) then reads
+    # the file as UTF-8 instead of the locale's code page.
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def export_incident(settings: Settings, db: Database, pk: int, out: Path) -> ExportResult:
+    detail = get_incident(db, pk)
+    if detail is None:
+        raise ExportError(f"no incident {pk}")
+    with db.session() as session:
+        messages = evidence_store.incident_messages(session, pk)
+    result = ExportResult(out)
+    files: list[tuple[str, bytes, str]] = []  # (name, bytes, manifest hash)
+    pgp = []
+    for msg in messages:
+        raw = msg.raw
+        if raw is None and msg.archived:
+            path = archive_path(settings, msg.sha256)
+            raw = path.read_bytes() if path.exists() else None
+        pgp.append({"message": msg.pk, "sha256": msg.sha256, "from": msg.from_addr, **msg.pgp})
+        if raw is None:
+            result.missing.append(msg.sha256)
+            continue
+        if hashlib.sha256(raw).hexdigest() != msg.sha256:
+            raise ExportError(f"message {msg.pk}: raw bytes do not match the sha256 stored at ingest")
+        files.append((f"messages/{msg.pk}-{msg.sha256[:16]}.eml", raw, msg.sha256))
+        result.messages += 1
+    info = detail.as_json()
+    info.pop("observations", None)
+    info.pop("events", None)
+    info["taxonomy"] = taxonomy(detail.category)  # RSIT classification, for CSIRT tools
+    info["missing_raw_messages"] = result.missing
+    info["exported_by"] = "abusebox"
+    for name, data in (
+        ("observations.csv", observations_csv(detail.observations)),
+        ("timeline.json", _json(detail.events)),
+        ("pgp.json", _json(pgp)),
+        ("incident.json", _json(info)),
+    ):
+        files.append((name, data, hashlib.sha256(data).hexdigest()))
+    manifest = "".join(f"{digest}  {name}\n" for name, _data, digest in files).encode()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data, _digest in files:
+            zf.writestr(name, data)
+        zf.writestr("manifest-sha256.txt", manifest)
+    tmp.replace(out)
+    return result

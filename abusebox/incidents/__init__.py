@@ -1,0 +1,1 @@
+"""Incidents: grouping, the response lifecycle, priority, our constituency, handling."""

@@ -1,0 +1,1 @@
+"""The ingest pipeline: store raw, analyse in worker processes, commit reports and incidents."""

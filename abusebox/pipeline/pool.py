@@ -1,0 +1,245 @@
+"""Analysis in worker processes with an enforced per-message time limit.
+
+A signal-based timeout cannot interrupt a regex stuck in C code, and one message
+must never stall or kill the worker: so each analysis runs in a child process that
+is killed and replaced when its message runs over the limit (or exhausts memory).
+The pool also gives the pipeline its parallelism (parsing bounds throughput).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import resource
+import signal
+import time
+import traceback
+from collections.abc import Generator, Iterable, Iterator
+from dataclasses import dataclass, replace
+from email.message import Message
+from multiprocessing.connection import Connection, wait
+from typing import Generic, TypeVar
+
+from abusebox.core.config import Settings
+from abusebox.core.errors import LimitExceeded
+from abusebox.core.models import Analysis
+from abusebox.pipeline.analyze import StageError, analyze
+from abusebox.triage.signals import LearnedSignals
+
+log = logging.getLogger(__name__)
+PARENT_CHECK_SECONDS = 1.0  # how often an idle worker checks that its parent lives
+K = TypeVar("K")
+
+
+@dataclass
+class AnalysisFailure:
+    """Why a message could not be analysed; the pipeline quarantines with this."""
+
+    stage: str
+    reason: str
+    traceback: str | None = None
+
+
+@dataclass
+class AnalysisOutcome(Generic[K]):
+    key: K
+    analysis: Analysis | None
+    failure: AnalysisFailure | None
+
+
+def slim(analysis: Analysis) -> Analysis:
+    """Drop the MIME tree and texts before sending a result between processes."""
+    parsed = replace(analysis.parsed, raw=b"", email=Message(), text_parts=[], attachments=[], nested=[])
+    return replace(analysis, parsed=parsed)
+
+
+@dataclass(frozen=True)
+class LearnedUpdate:
+    """Sent to a worker before its next message when the desk's learned signals changed."""
+
+    learned: LearnedSignals | None
+
+
+def analyze_safely(
+    raw: bytes, settings: Settings, learned: LearnedSignals | None = None
+) -> Analysis | AnalysisFailure:
+    """Analyse in this process, turning every error into an AnalysisFailure."""
+    try:
+        return analyze(raw, settings, learned)
+    except LimitExceeded as exc:
+        return AnalysisFailure("limits", str(exc))
+    except StageError as exc:
+        tb = "".join(traceback.format_exception(exc.cause))
+        return AnalysisFailure(exc.stage, str(exc), tb)
+    except MemoryError:
+        return AnalysisFailure("limits", "memory limit exceeded during analysis")
+
+
+def _worker_main(conn: Connection, settings: Settings, memory_bytes: int, parent_end: Connection) -> None:
+    # The fork inherited the parent's end of the pipe: close it, so that recv() sees EOF
+    # and this process exits when the parent dies (even by SIGKILL) instead of lingering.
+    # Later workers also inherit earlier workers' parent ends, so we also watch for the
+    # parent's death (re-parenting changes our ppid) while waiting for work.
+    parent_end.close()
+    parent_pid = os.getppid()
+    # Ctrl-C reaches the whole process group: the parent decides when workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    learned: LearnedSignals | None = None
+    while True:
+        try:
+            if not conn.poll(PARENT_CHECK_SECONDS):
+                if os.getppid() != parent_pid:
+                    return
+                continue
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        if isinstance(task, LearnedUpdate):  # no reply: the message follows
+            learned = task.learned
+            continue
+        result = analyze_safely(task, settings, learned)
+        conn.send(slim(result) if isinstance(result, Analysis) else result)
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.BaseContext, settings: Settings, memory_bytes: int) -> None:
+        parent, child = ctx.Pipe()
+        self.conn = parent
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, settings, memory_bytes, parent), daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.key: object = None
+        self.deadline = 0.0
+        self.learned_version = 0
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self.conn.send(None)
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class AnalyzerPool:
+    """Analyse many messages on N processes; each message gets at most `timeout` seconds."""
+
+    def __init__(self, settings: Settings, processes: int | None = None) -> None:
+        self.settings = settings
+        self.timeout = settings.limits.message_timeout_seconds
+        self.processes = max(1, processes or settings.limits.worker_processes or os.cpu_count() or 1)
+        self.memory_bytes = settings.limits.worker_memory_mb * 1024 * 1024
+        self._ctx = mp.get_context("fork")
+        self._workers: list[_Worker] = []
+        self._learned: LearnedSignals | None = None
+        self._learned_version = 0
+
+    def set_learned(self, learned: LearnedSignals | None) -> None:
+        """Use these learned signals from the next message on (sent once per worker)."""
+        if learned is self._learned:
+            return
+        self._learned = learned
+        self._learned_version += 1
+
+    def __enter__(self) -> AnalyzerPool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self._ctx, self.settings, self.memory_bytes)
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
+
+    def run(self, items: Iterable[tuple[K, bytes]]) -> Generator[AnalysisOutcome[K], None, None]:
+        """Yield one outcome per (key, raw) item, in completion order."""
+        busy: dict[Connection, _Worker] = {}
+        try:
+            yield from self._run(items, busy)
+        finally:
+            # Left early (the items' source or the consumer raised, e.g. a database outage):
+            # an answer still on its way must never be read as the answer to a later message.
+            for worker in busy.values():
+                worker.stop(kill=True)
+                self._workers.remove(worker)
+
+    def _run(
+        self, items: Iterable[tuple[K, bytes]], busy: dict[Connection, _Worker]
+    ) -> Iterator[AnalysisOutcome[K]]:
+        pending = iter(items)
+        exhausted = False
+        while len(self._workers) < self.processes:
+            self._workers.append(self._spawn())
+        idle = list(self._workers)
+        while True:
+            while idle and not exhausted:
+                try:
+                    key, raw = next(pending)
+                except StopIteration:
+                    exhausted = True
+                    break
+                worker = idle.pop()
+                worker.key = key
+                worker.deadline = time.monotonic() + self.timeout
+                try:
+                    if worker.learned_version != self._learned_version:
+                        worker.conn.send(LearnedUpdate(self._learned))
+                        worker.learned_version = self._learned_version
+                    worker.conn.send(raw)
+                except (BrokenPipeError, OSError):
+                    yield self._replace(worker, AnalysisFailure("worker", "analysis process died"), idle)
+                    continue
+                busy[worker.conn] = worker
+            if not busy:
+                return
+            now = time.monotonic()
+            next_deadline = min(w.deadline for w in busy.values())
+            ready = wait(list(busy), timeout=max(0.0, next_deadline - now))
+            for conn in ready:
+                worker = busy.pop(conn)  # type: ignore[arg-type]
+                try:
+                    result = worker.conn.recv()
+                except (EOFError, OSError):
+                    reason = f"analysis process died (exit code {worker.process.exitcode})"
+                    yield self._replace(worker, AnalysisFailure("worker", reason), idle)
+                    continue
+                idle.append(worker)
+                if isinstance(result, Analysis):
+                    yield AnalysisOutcome(worker.key, result, None)  # type: ignore[arg-type]
+                else:
+                    yield AnalysisOutcome(worker.key, None, result)  # type: ignore[arg-type]
+            now = time.monotonic()
+            for conn, worker in list(busy.items()):
+                if worker.deadline <= now:
+                    del busy[conn]
+                    reason = f"time limit of {self.timeout:g} s exceeded during analysis"
+                    yield self._replace(worker, AnalysisFailure("limits", reason), idle, kill=True)
+
+    def _replace(
+        self, worker: _Worker, failure: AnalysisFailure, idle: list[_Worker], kill: bool = True
+    ) -> AnalysisOutcome[K]:
+        key = worker.key
+        worker.stop(kill=kill)
+        self._workers.remove(worker)
+        fresh = self._spawn()
+        self._workers.append(fresh)
+        idle.append(fresh)
+        log.info("replaced analysis worker: %s", failure.reason)  # the outcome carries the reason
+        return AnalysisOutcome(key, None, failure)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The long-running service: polling, scheduled jobs, retention."""

@@ -1,0 +1,43 @@
+"""The housekeeping jobs the worker runs besides polling: enrichment, auto-resolve, retention.
+
+Each is a plain function of (settings, db) defined with its own concern; this module
+only says how often the scheduler leader runs them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from abusebox.core.config import Settings
+from abusebox.enrich.job import run_enrichment
+from abusebox.incidents.lifecycle import auto_resolve
+from abusebox.runtime.retention import apply_retention
+from abusebox.runtime.service import Worker
+from abusebox.store.db import Database
+
+log = logging.getLogger(__name__)
+
+ENRICHMENT_SECONDS = 60.0  # the queue's own backoff decides what is due; this only wakes it
+AUTO_RESOLVE_SECONDS = 3600.0
+RETENTION_SECONDS = 6 * 3600.0
+
+
+def register_housekeeping(worker: Worker, settings: Settings, db: Database) -> None:
+    """Schedule the jobs on the worker; they run on the scheduler leader only."""
+
+    def enrichment() -> None:
+        outcome = run_enrichment(settings, db)  # offline mode is honoured inside
+        log.debug("enrichment: %s", outcome)
+
+    def resolve_quiet() -> None:
+        resolved = auto_resolve(settings, db)
+        if resolved:
+            log.info("auto-resolved %d quiet incidents", len(resolved))
+
+    def retention() -> None:
+        result = apply_retention(settings, db)
+        log.info("retention: %s", result)
+
+    worker.add_periodic("enrichment", enrichment, ENRICHMENT_SECONDS)
+    worker.add_periodic("auto-resolve", resolve_quiet, AUTO_RESOLVE_SECONDS)
+    worker.add_periodic("retention", retention, RETENTION_SECONDS)
