@@ -23,7 +23,8 @@ from abusebox.cli import main
 from abusebox.core.models import PgpResult, PgpSignature
 from abusebox.parsing.mime import parse_message
 from abusebox.pgp import check_pgp
-from abusebox.pgp.describe import from_stored, headline, lines, stored_detail
+from abusebox.pgp.describe import headline, lines
+from abusebox.pgp.stored import from_stored, stored_detail
 
 
 @pytest.fixture(scope="module")

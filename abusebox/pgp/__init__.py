@@ -3,8 +3,8 @@
 Modules: gpg (running gpg safely), detect (does a message need gpg at all), mime
 (byte-exact PGP/MIME parts), verify, decrypt, result (how the overall status is decided:
 read its docstring), check (the walk over one message), rebuild (decrypted parts back into
-the message), describe (PGP status for people), keys and trust (keyring management), sign
-(outgoing mail).
+the message), describe (PGP status for people), stored (a result to and from its report
+row), keys and trust (keyring management), sign (outgoing mail).
 """
 
 from __future__ import annotations

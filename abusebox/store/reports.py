@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.core.models import Analysis, Observation
-from abusebox.pgp.describe import stored_detail
+from abusebox.pgp.stored import stored_detail
 from abusebox.store.schema import ObservationRow, ReportRow
 
 _REPORTS = ReportRow.__table__
@@ -168,15 +168,6 @@ def add_observations(
     session: Session, report_pk: int, observations: list[Observation], fallback_time: datetime
 ) -> list[StoredObservation]:
     return insert_observations(session, [(report_pk, observations, fallback_time)])[0]
-
-
-def set_verdict(session: Session, message_pk: int, verdict: str, actor: str) -> int | None:
-    row = session.scalar(select(ReportRow).where(ReportRow.message_pk == message_pk))
-    if row is None:
-        return None
-    row.verdict = verdict
-    row.verdict_by = actor
-    return row.id
 
 
 def desk_verdict(session: Session, message_pk: int) -> tuple[str, str] | None:
