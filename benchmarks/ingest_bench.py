@@ -24,7 +24,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from abusebox.core.config import Settings  # noqa: E402
 from abusebox.core.models import RawMessage  # noqa: E402
-from abusebox.pipeline.ingest import IngestCounts, Pipeline  # noqa: E402
+from abusebox.pipeline.counts import Counts  # noqa: E402
+from abusebox.pipeline.ingest import Pipeline  # noqa: E402
 from abusebox.pipeline.pool import AnalyzerPool  # noqa: E402
 from abusebox.sources.local import iter_path  # noqa: E402
 from abusebox.store.db import Database  # noqa: E402
@@ -40,13 +41,13 @@ def generated(n: int) -> list[RawMessage]:
     return out
 
 
-def ingest(url: str, tmp: str, messages: list[RawMessage]) -> tuple[float, float, IngestCounts]:
+def ingest(url: str, tmp: str, messages: list[RawMessage]) -> tuple[float, float, Counts]:
     """Seconds (wall clock, and CPU of this main process) to ingest ``messages`` at ``url``."""
     settings = Settings(path=str(Path(tmp) / "abusebox.toml"))
     settings = replace(settings, database=replace(settings.database, url=url))
     db = Database(url)
     db.upgrade()
-    counts = IngestCounts()
+    counts = Counts()
     start, cpu = time.perf_counter(), time.process_time()
     with AnalyzerPool(settings) as pool:
         for result in Pipeline(settings, db, pool).ingest(messages):
@@ -56,12 +57,12 @@ def ingest(url: str, tmp: str, messages: list[RawMessage]) -> tuple[float, float
     return elapsed, cpu, counts
 
 
-def sqlite_run(messages: list[RawMessage]) -> tuple[float, float, IngestCounts]:
+def sqlite_run(messages: list[RawMessage]) -> tuple[float, float, Counts]:
     with tempfile.TemporaryDirectory() as tmp:
         return ingest(f"sqlite:///{tmp}/bench.db", tmp, messages)
 
 
-def postgres_run(base_url: str, messages: list[RawMessage]) -> tuple[float, float, IngestCounts]:
+def postgres_run(base_url: str, messages: list[RawMessage]) -> tuple[float, float, Counts]:
     """Run in a schema of its own, so the benchmark never meets other data."""
     schema = f"abusebox_bench_{secrets.token_hex(4)}"
     admin = create_engine(base_url)
@@ -77,13 +78,13 @@ def postgres_run(base_url: str, messages: list[RawMessage]) -> tuple[float, floa
         admin.dispose()
 
 
-def report(name: str, n: int, runs: list[tuple[float, float, IngestCounts]]) -> None:
+def report(name: str, n: int, runs: list[tuple[float, float, Counts]]) -> None:
     elapsed, cpu, counts = min(runs, key=lambda r: r[0])
     # The main process (store, commit) is what the workers wait for: its CPU per message
     # is the figure to watch, and it is steadier than wall time on a busy machine.
     print(
         f"ingest {name}: {n} messages in {elapsed:.2f} s = {n / elapsed:,.0f} msgs/s, "
-        f"main process {1000 * cpu / n:.2f} ms CPU/msg ({counts.summary()})"
+        f"main process {1000 * cpu / n:.2f} ms CPU/msg ({counts.ingest_summary()})"
     )
 
 

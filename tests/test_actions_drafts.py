@@ -10,6 +10,7 @@ from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.local import iter_path
 from abusebox.store import incidents as incident_store
 from abusebox.store.db import Database
+from abusebox.store.incidents import IncidentDetail
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 
@@ -19,11 +20,14 @@ def ingest_examples(settings: Settings, db: Database) -> None:
         list(Pipeline(settings, db, pool).ingest(iter_path(EXAMPLES, "examples")))
 
 
-def incident_for(db: Database, key: str, category: str) -> int:
-    (found,) = [
-        i.pk for i in incident_store.list_incidents(db) if i.group_key == key and i.category == category
-    ]
-    return found
+def incident_for(db: Database, key: str, category: str) -> IncidentDetail | None:
+    with db.session() as session:
+        (found,) = [
+            i.pk
+            for i in incident_store.list_incidents(session)
+            if i.group_key == key and i.category == category
+        ]
+        return incident_store.get_incident(session, found)
 
 
 def test_japanese_draft_to_our_network_owner(settings: Settings, db: Database) -> None:
@@ -34,7 +38,7 @@ def test_japanese_draft_to_our_network_owner(settings: Settings, db: Database) -
         ],
     )
     ingest_examples(ours, db)
-    detail = incident_store.get_incident(db, incident_for(db, "203.0.113.77", "brute-force"))
+    detail = incident_for(db, "203.0.113.77", "brute-force")
     assert detail is not None and detail.ours
     draft = render_notification(detail, ours)
     assert draft.to == ["noc@hosting.example.jp"] and draft.language == "ja"
@@ -47,10 +51,10 @@ def test_japanese_draft_to_our_network_owner(settings: Settings, db: Database) -
 
 def test_english_draft_to_the_abuse_contact_and_bounded_evidence(settings: Settings, db: Database) -> None:
     ingest_examples(settings, db)
-    detail = incident_store.get_incident(db, incident_for(db, "203.0.113.45", "brute-force"))
+    detail = incident_for(db, "203.0.113.45", "brute-force")
     assert detail is not None and not detail.ours
-    detail.network["abuse_contacts"] = ["abuse@isp.example.net"]
-    detail.observations[0]["evidence"] = "x" * 5000
+    detail.abuse_contacts = ["abuse@isp.example.net"]
+    detail.observations[0] = replace(detail.observations[0], evidence="x" * 5000)
     draft = render_notification(detail, settings, "en")
     assert draft.to == ["abuse@isp.example.net"]
     assert draft.subject.endswith("brute-force activity from 203.0.113.45")

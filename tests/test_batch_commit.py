@@ -15,8 +15,10 @@ from sqlalchemy import delete, event, select, update
 from abusebox.core.config import Settings
 from abusebox.core.models import Observation, RawMessage
 from abusebox.incidents.grouping import Grouper
+from abusebox.pipeline import commit
 from abusebox.pipeline import ingest as pipeline
-from abusebox.pipeline.ingest import IngestCounts, Pipeline
+from abusebox.pipeline.counts import Counts
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.local import iter_path
 from abusebox.store import incidents as incident_store
@@ -149,8 +151,8 @@ def test_group_batch_equals_group_report_one_report_at_a_time(db: Database, seed
     assert {"created", "grouped", "reopened", "escalated"} <= actions  # the scenario meets each case
 
 
-def ingest(settings: Settings, db: Database, items: list[RawMessage]) -> IngestCounts:
-    counts = IngestCounts()
+def ingest(settings: Settings, db: Database, items: list[RawMessage]) -> Counts:
+    counts = Counts()
     with AnalyzerPool(settings) as pool:
         for result in Pipeline(settings, db, pool).ingest(items):
             counts.add(result)
@@ -200,7 +202,8 @@ def test_a_message_failing_in_a_bulk_batch_is_quarantined_alone(
         r.failed_stage == "store" and "refused for the test" in (r.traceback or "") for r in quarantined
     )
     assert sum(r.status == "processed" for r in rows) == 13 - counts.quarantined
-    keys = {i.group_key for i in incident_store.list_incidents(db)}
+    with db.session() as session:
+        keys = {i.group_key for i in incident_store.list_incidents(session)}
     assert "203.0.113.45" not in keys and {"203.0.113.77", "198.51.100.66"} <= keys
 
     # Fixed, the quarantined ones are replayed; the others stay as they were.
@@ -210,7 +213,8 @@ def test_a_message_failing_in_a_bulk_batch_is_quarantined_alone(
     with AnalyzerPool(settings) as pool:
         outcomes = [r.outcome for r in Pipeline(settings, db, pool).replay(pks)]
     assert outcomes == ["processed"] * len(pks)
-    assert "203.0.113.45" in {i.group_key for i in incident_store.list_incidents(db)}
+    with db.session() as session:
+        assert "203.0.113.45" in {i.group_key for i in incident_store.list_incidents(session)}
 
 
 def test_bulk_and_careful_paths_store_the_same(
@@ -229,7 +233,7 @@ def test_bulk_and_careful_paths_store_the_same(
     def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("no bulk path for this test")
 
-    monkeypatch.setattr(pipeline, "commit_new", refuse)
+    monkeypatch.setattr(commit, "commit_new", refuse)
     ingest(settings, db, examples())
     assert snapshot(db) == bulk
     with db.session() as session:

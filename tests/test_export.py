@@ -109,7 +109,8 @@ def test_retention_archives_raw_and_observations_but_keeps_incidents(db: Databas
         assert session.scalar(select(func.count(ObservationRow.id))) == 0
         incident = session.get(IncidentRow, pk)
         assert incident is not None and incident.observation_count == 2 and incident.events
-    detail = get_incident(db, pk)
+    with db.session() as session:
+        detail = get_incident(session, pk)
     assert detail is not None and detail.events
 
 
@@ -158,7 +159,8 @@ def test_replay_reads_archived_bytes_and_quarantines_pruned_ones(
             session.get(MessageRow, third).archived = False  # type: ignore[union-attr]
         results = list(pipeline.replay([third, first]))
     assert [r.outcome for r in results] == ["quarantined", "processed"]
-    msg = message_store.get_message(db, third)
+    with db.session() as session:
+        msg = message_store.get_message(session, third)
     assert msg is not None and msg.status == "quarantined" and msg.failed_stage == "load"
     assert "pruned by retention" in (msg.status_reason or "")
 

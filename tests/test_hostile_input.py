@@ -81,7 +81,10 @@ def test_hostile_case(env: Env, case: Case) -> None:
     assert set(by_label) == {case.name, "good"}, results
     result = by_label[case.name]
     assert result.message_pk is not None
-    stored = message_store.get_message(env.db, result.message_pk)
+    with env.db.session() as session:
+        stored = message_store.get_message(session, result.message_pk)
+        reasons = message_store.report_reasons(session, result.message_pk)
+        kept = message_store.get_raw(session, result.message_pk)
     assert stored is not None
     if result.outcome == "quarantined":
         assert case.expect in ("quarantined", "either"), f"quarantined: {result.reason}"
@@ -93,10 +96,9 @@ def test_hostile_case(env: Env, case: Case) -> None:
         assert case.expect in ("processed", "either"), f"processed as {result.verdict}"
         assert stored.status == "processed"
         if case.verdicts:
-            assert result.verdict in case.verdicts, message_store.report_reasons(env.db, result.message_pk)
+            assert result.verdict in case.verdicts, reasons
 
     # The evidence is kept byte for byte.
-    kept = message_store.get_raw(env.db, result.message_pk)
     assert hashlib.sha256(kept).hexdigest() == hashlib.sha256(raw).hexdigest() == stored.sha256
 
     # The worker survived: the normal report that followed was analysed and grouped.
@@ -125,5 +127,6 @@ def test_a_message_over_the_time_limit_is_quarantined_and_the_next_one_processed
     assert results["slow"].outcome == "quarantined"
     assert "time limit of 0.3 s exceeded" in (results["slow"].reason or "")
     assert results["ok"].outcome == "processed"
-    stored = message_store.get_message(env.db, results["slow"].message_pk or 0)
+    with env.db.session() as session:
+        stored = message_store.get_message(session, results["slow"].message_pk or 0)
     assert stored is not None and stored.failed_stage == "limits"

@@ -19,7 +19,14 @@ from abusebox.runtime.service import Worker
 from abusebox.sources.imap import ImapSession, ImapUnavailable, uid_set
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database
+from abusebox.store.mailbox import SourceState
 from abusebox.store.schema import MailboxItemRow, MessageRow, ObservationRow, ReportRow
+
+
+def source_states(db: Database) -> list[SourceState]:
+    with db.session() as session:
+        return mailbox_store.source_states(session)
+
 
 PROCESSED = "abusebox.processed"  # "abusebox/processed" in Dovecot's Maildir++ hierarchy
 QUARANTINE = "abusebox.quarantine"
@@ -70,10 +77,10 @@ def test_500_messages_stored_once_moved_and_second_poll_finds_nothing(
         assert mailbox.count("INBOX") == 0
         assert mailbox.count(PROCESSED) == 500
         second = w.poll_source(source)
-        assert second.summary() == "fetched 0, new 0, duplicate 0, quarantined 0, moved 0"
+        assert second.poll_summary() == "fetched 0, new 0, duplicate 0, quarantined 0, moved 0"
     finally:
         w.close()
-    state = {s.source: s for s in mailbox_store.source_states(db)}["abuse"]
+    state = {s.source: s for s in source_states(db)}["abuse"]
     assert (state.fetched, state.new, state.moved, state.errors) == (500, 500, 500, 0)
     assert state.last_success_at is not None
 
@@ -129,7 +136,7 @@ def test_uidvalidity_change_gives_no_duplicate_reports(
     source = mailbox.source(folder="reports", move=False)
     first = worker.poll_source(source)
     assert first.new == 5
-    before = mailbox_store.source_states(db)[0].uidvalidity
+    before = source_states(db)[0].uidvalidity
 
     client = mailbox.client()
     client.delete_folder("reports")
@@ -138,7 +145,7 @@ def test_uidvalidity_change_gives_no_duplicate_reports(
     mailbox.append(range(6), folder="reports")  # the same five and one more
 
     second = worker.poll_source(source)
-    state = mailbox_store.source_states(db)[0]
+    state = source_states(db)[0]
     assert state.uidvalidity != before
     assert state.uidvalidity_changes == 1
     assert (second.fetched, second.new, second.duplicate) == (6, 1, 5)
@@ -233,7 +240,7 @@ def test_unreachable_server_fails_the_poll_and_counts_an_error(
     with pytest.raises(ImapUnavailable):
         worker.poll_source(dead)
     worker.poll(dead)  # the scheduler job logs it and does not raise
-    state = {s.source: s for s in mailbox_store.source_states(db)}["dead"]
+    state = {s.source: s for s in source_states(db)}["dead"]
     assert state.errors == 2
     assert state.last_success_at is None
     assert "ImapUnavailable" in (state.last_error or "")
@@ -273,7 +280,7 @@ def test_database_outage_leaves_the_server_untouched(
         locker.dispose()
     assert (counts.fetched, counts.new, counts.moved) == (4, 4, 4)
     assert mailbox.count("INBOX") == 0
-    state = mailbox_store.source_states(db)[0]
+    state = source_states(db)[0]
     assert state.errors == 1
     db.dispose()
 
@@ -342,7 +349,7 @@ def test_the_same_bytes_twice_in_one_poll_count_once_new_once_duplicate(
     assert (counts.fetched, counts.new, counts.duplicate, counts.moved) == (3, 2, 1, 3)
     assert (count(db, MessageRow), count(db, ReportRow), count(db, MailboxItemRow)) == (2, 2, 3)
     assert mailbox.count(PROCESSED) == 3
-    state = mailbox_store.source_states(db)[0]
+    state = source_states(db)[0]
     assert (state.fetched, state.new, state.duplicates, state.moved, state.errors) == (3, 2, 1, 3, 0)
 
 
@@ -358,7 +365,7 @@ def test_database_outage_mid_batch_never_gives_a_message_another_ones_analysis(
     locker = create_engine(settings.database.url)
     conn = locker.connect()
     trans = conn.begin()
-    real_record = mailbox_store.record_item
+    real_record = imap_poll.ImapPoller._record
     recorded: list[int] = []
 
     def record_then_fail(*args: object) -> None:
@@ -367,7 +374,7 @@ def test_database_outage_mid_batch_never_gives_a_message_another_ones_analysis(
         if len(recorded) == 4:  # four stored, some of them being analysed: the database goes away
             conn.execute(text("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"))
 
-    monkeypatch.setattr(mailbox_store, "record_item", record_then_fail)
+    monkeypatch.setattr(imap_poll.ImapPoller, "_record", record_then_fail)
     two = replace(
         settings,
         database=replace(settings.database, url=url),
@@ -380,7 +387,7 @@ def test_database_outage_mid_batch_never_gives_a_message_another_ones_analysis(
         assert mailbox.count(PROCESSED) == 0
         trans.rollback()
         conn.close()
-        monkeypatch.setattr(mailbox_store, "record_item", real_record)
+        monkeypatch.setattr(imap_poll.ImapPoller, "_record", real_record)
         counts = w.poll_source(mailbox.source(batch_size=12))  # the same analysis pool goes on
     finally:
         w.close()
@@ -421,7 +428,7 @@ def test_a_message_the_server_cannot_deliver_does_not_block_the_mailbox(
     assert (counts.fetched, counts.new, counts.moved) == (7, 7, 7)
     assert mailbox.count(PROCESSED) == 7
     assert mailbox.count("INBOX") == 1  # left for a person to look at, retried next poll
-    state = mailbox_store.source_states(db)[0]
+    state = source_states(db)[0]
     assert state.errors == 1 and "failed to deliver UID 6" in (state.last_error or "")
     (damaged,) = [f for f in folder.glob("*/*") if f.is_file() and f.stat().st_mode & 0o777 == 0]
     damaged.chmod(0o600)  # repaired: the next poll takes it (Dovecot may have renamed the file)

@@ -13,6 +13,13 @@ from abusebox.runtime.service import Worker
 from abusebox.sources.imap import ImapLoginFailed, ImapSession, ImapTlsFailed
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database
+from abusebox.store.mailbox import SourceState
+
+
+def source_states(db: Database) -> list[SourceState]:
+    with db.session() as session:
+        return mailbox_store.source_states(session)
+
 
 PROCESSED = "abusebox.processed"
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # about transport only
@@ -81,7 +88,7 @@ def test_untrusted_certificate_fails_at_once_without_retrying(
     with pytest.raises(ImapTlsFailed, match="CERTIFICATE_VERIFY_FAILED"):
         worker.poll_source(source)
     assert time.monotonic() - started < 5
-    state = mailbox_store.source_states(db)[0]
+    state = source_states(db)[0]
     assert state.errors == 1 and "ImapTlsFailed" in (state.last_error or "")
 
 

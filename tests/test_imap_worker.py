@@ -25,7 +25,14 @@ from abusebox.runtime.service import Worker
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database
 from abusebox.store.leader import leader_lock
+from abusebox.store.mailbox import SourceState
 from abusebox.store.schema import MailboxItemRow, MessageRow, ReportRow
+
+
+def source_states(db: Database) -> list[SourceState]:
+    with db.session() as session:
+        return mailbox_store.source_states(session)
+
 
 REPO = Path(__file__).resolve().parents[1]
 PROCESSED = "abusebox.processed"
@@ -181,12 +188,12 @@ def test_worker_polls_every_source_and_one_broken_mailbox_stops_no_other(
     thread.start()
     try:
         _wait(lambda: mailbox.count(PROCESSED) == 2 and count(db, ReportRow) == 3 and len(ran) >= 2)
-        _wait(lambda: {s.source: s.errors for s in mailbox_store.source_states(db)}.get("broken", 0) >= 2)
+        _wait(lambda: {s.source: s.errors for s in source_states(db)}.get("broken", 0) >= 2)
     finally:
         worker.stop.set()
         thread.join(timeout=30)
     assert not thread.is_alive()
-    states = {s.source: s for s in mailbox_store.source_states(db)}
+    states = {s.source: s for s in source_states(db)}
     assert states["good"].new == 2 and states["good"].errors == 0
     assert states["local"].new == 1 and states["local"].errors == 0
     assert "ImapUnavailable" in (states["broken"].last_error or "")

@@ -35,7 +35,8 @@ def test_housekeeping_jobs_are_registered_and_run(settings: Settings, db: Databa
     finally:
         worker.close()
     # Quiet for longer than the period: auto-resolve closed each, with the reason in the timeline.
-    incidents = incident_store.list_incidents(db)
-    assert incidents and {i.state for i in incidents} == {"resolved"}
-    detail = incident_store.get_incident(db, incidents[0].pk)
-    assert detail is not None and any("resolve" in e["action"] for e in detail.events)
+    with db.session() as session:
+        incidents = incident_store.list_incidents(session)
+        assert incidents and {i.state for i in incidents} == {"resolved"}
+        detail = incident_store.get_incident(session, incidents[0].pk)
+    assert detail is not None and any("resolve" in e.action for e in detail.events)

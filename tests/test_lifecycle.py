@@ -12,8 +12,9 @@ from abusebox.core.config import ConstituencyNetwork, Settings
 from abusebox.core.models import Observation
 from abusebox.incidents import handling, lifecycle
 from abusebox.incidents.grouping import Grouper
+from abusebox.store import incidents as incident_store
 from abusebox.store.db import Database
-from abusebox.store.incidents import get_incident
+from abusebox.store.incidents import IncidentDetail
 from abusebox.store.schema import IncidentRow, ObservationRow
 from tests.incident_helpers import add_report
 
@@ -31,10 +32,15 @@ def _ingest(
         return Grouper(settings).group_report(session, stored, None, now=T0)
 
 
+def get_incident(db: Database, pk: int) -> IncidentDetail | None:
+    with db.session() as session:
+        return incident_store.get_incident(session, pk)
+
+
 def _actions(db: Database, pk: int) -> list[str]:
     detail = get_incident(db, pk)
     assert detail is not None
-    return [e["action"] for e in detail.events]
+    return [e.action for e in detail.events]
 
 
 def test_five_steps_with_work_log(db: Database) -> None:
@@ -43,14 +49,14 @@ def test_five_steps_with_work_log(db: Database) -> None:
         lifecycle.set_state(db, pk, state, "alice", note=f"to {state}")
     detail = get_incident(db, pk)
     assert detail is not None and detail.state == "resolved"
-    changes = [e for e in detail.events if e["action"] == "state"]
-    assert [(e["detail"]["from"], e["detail"]["to"]) for e in changes] == [
+    changes = [e for e in detail.events if e.action == "state"]
+    assert [(e.detail["from"], e.detail["to"]) for e in changes] == [
         ("new", "triage"),
         ("triage", "contacting"),
         ("contacting", "recovering"),
         ("recovering", "resolved"),
     ]
-    assert all(e["actor"] == "alice" and e["detail"]["note"] for e in changes)
+    assert all(e.actor == "alice" and e.detail["note"] for e in changes)
 
 
 def test_invalid_transition_is_refused_with_a_clear_message(db: Database) -> None:
@@ -63,7 +69,7 @@ def test_invalid_transition_is_refused_with_a_clear_message(db: Database) -> Non
     lifecycle.set_state(db, pk, "rejected", "alice", reason="false-positive", note="our own scanner")
     detail = get_incident(db, pk)
     assert detail is not None and detail.state == "rejected"
-    assert detail.record["resolution"] == "rejected: false-positive: our own scanner"
+    assert detail.resolution == "rejected: false-positive: our own scanner"
 
 
 def test_closing_record_required_for_our_constituency(db: Database) -> None:
@@ -85,7 +91,7 @@ def test_closing_record_required_for_our_constituency(db: Database) -> None:
     lifecycle.set_state(db, external, "resolved", "bob", note="forwarded, closed")  # optional there
     detail = get_incident(db, ours)
     assert detail is not None and detail.ours and detail.owner == "lab"
-    assert detail.record["cause"] == "vulnerability" and detail.record["lessons"] == "inventory gaps"
+    assert detail.cause == "vulnerability" and detail.lessons == "inventory gaps"
 
 
 def test_new_observation_reopens_resolved_incident_within_window(db: Database) -> None:
@@ -95,8 +101,8 @@ def test_new_observation_reopens_resolved_incident_within_window(db: Database) -
     assert _ingest(db, "192.0.2.1", 3) == [pk]
     detail = get_incident(db, pk)
     assert detail is not None and detail.state == "triage"
-    reopened = [e for e in detail.events if e["action"] == "reopened"]
-    assert len(reopened) == 1 and reopened[0]["actor"] == "abusebox"
+    reopened = [e for e in detail.events if e.action == "reopened"]
+    assert len(reopened) == 1 and reopened[0].actor == "abusebox"
     # Outside the window a new incident starts instead.
     (other,) = _ingest(db, "192.0.2.1", 30)
     assert other != pk
@@ -121,7 +127,7 @@ def test_assign_is_logged(db: Database) -> None:
     lifecycle.assign(db, pk, "carol", "alice")
     detail = get_incident(db, pk)
     assert detail is not None and detail.assignee == "carol"
-    assert detail.events[-1]["action"] == "assigned" and detail.events[-1]["actor"] == "alice"
+    assert detail.events[-1].action == "assigned" and detail.events[-1].actor == "alice"
 
 
 def test_merge_and_unmerge(db: Database) -> None:
@@ -165,7 +171,7 @@ def test_split_and_unsplit(db: Database) -> None:
     assert original is not None and split_off is not None
     assert (original.observation_count, split_off.observation_count) == (1, 2)
     assert split_off.first_seen == T0 + timedelta(days=1)
-    assert [o["id"] for o in split_off.observations] == obs[1:]
+    assert [o.pk for o in split_off.observations] == obs[1:]
     assert handling.unsplit(db, new, "alice") == pk
     original, split_off = get_incident(db, pk), get_incident(db, new)
     assert original is not None and split_off is not None

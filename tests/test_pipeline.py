@@ -7,7 +7,8 @@ from pathlib import Path
 
 from abusebox.core.config import Settings
 from abusebox.core.models import RawMessage
-from abusebox.pipeline.ingest import IngestCounts, Pipeline
+from abusebox.pipeline.counts import Counts
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.local import iter_path
 from abusebox.store import incidents as incident_store
@@ -17,8 +18,8 @@ from abusebox.store.db import Database
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 
 
-def run(settings: Settings, db: Database, items: list) -> IngestCounts:  # type: ignore[type-arg]
-    counts = IngestCounts()
+def run(settings: Settings, db: Database, items: list) -> Counts:  # type: ignore[type-arg]
+    counts = Counts()
     with AnalyzerPool(settings) as pool:
         for result in Pipeline(settings, db, pool).ingest(items):
             counts.add(result)
@@ -28,29 +29,32 @@ def run(settings: Settings, db: Database, items: list) -> IngestCounts:  # type:
 def test_examples_become_incidents_and_a_second_run_changes_nothing(settings: Settings, db: Database) -> None:
     first = run(settings, db, list(iter_path(EXAMPLES, "examples")))
     assert (first.read, first.new, first.duplicate, first.quarantined) == (13, 13, 0, 0)
-    incidents = incident_store.list_incidents(db)
-    keys = {i.group_key for i in incidents}
-    assert {"203.0.113.45", "203.0.113.77", "198.51.100.66"} <= keys
-    spam = message_store.list_messages(db, verdict="spam") + message_store.list_messages(
-        db, verdict="non_incident"
-    )
-    assert spam, "junk is stored and listed in its own queue"
-    before = [(i.pk, i.report_count, i.observation_count) for i in incident_store.list_incidents(db)]
+    with db.session() as session:
+        incidents = incident_store.list_incidents(session)
+        keys = {i.group_key for i in incidents}
+        assert {"203.0.113.45", "203.0.113.77", "198.51.100.66"} <= keys
+        spam = message_store.list_messages(session, verdict="spam") + message_store.list_messages(
+            session, verdict="non_incident"
+        )
+        assert spam, "junk is stored and listed in its own queue"
+        before = [(i.pk, i.report_count, i.observation_count) for i in incident_store.list_incidents(session)]
 
     second = run(settings, db, list(iter_path(EXAMPLES, "examples")))
     assert (second.read, second.new, second.duplicate) == (13, 0, 13)
-    after = [(i.pk, i.report_count, i.observation_count) for i in incident_store.list_incidents(db)]
+    with db.session() as session:
+        after = [(i.pk, i.report_count, i.observation_count) for i in incident_store.list_incidents(session)]
     assert after == before
 
 
 def test_incident_detail_has_timeline_sources_and_reporters(settings: Settings, db: Database) -> None:
     run(settings, db, list(iter_path(EXAMPLES, "examples")))
-    (incident,) = [i for i in incident_store.list_incidents(db) if i.group_key == "203.0.113.45"]
-    detail = incident_store.get_incident(db, incident.pk)
+    with db.session() as session:
+        (incident,) = [i for i in incident_store.list_incidents(session) if i.group_key == "203.0.113.45"]
+        detail = incident_store.get_incident(session, incident.pk)
     assert detail is not None
     assert detail.sources == ["203.0.113.45"]
     assert detail.reporters == ["security@reporter.example.net"]
-    assert [e["action"] for e in detail.events][:2] == ["created", "grouped"]
+    assert [e.action for e in detail.events][:2] == ["created", "grouped"]
 
 
 def deep_message(parts: int) -> bytes:
@@ -68,15 +72,17 @@ def test_over_a_limit_is_quarantined_with_reason_and_raw_kept(settings: Settings
     good = (EXAMPLES / "cur").iterdir().__next__().read_bytes()
     counts = run(limited, db, [RawMessage(raw, "t", "bad"), RawMessage(good, "t", "good")])
     assert (counts.new, counts.quarantined) == (2, 1)
-    (bad,) = message_store.list_messages(db, status="quarantined")
-    assert bad.failed_stage == "limits" and "more than 10 MIME parts" in (bad.status_reason or "")
-    assert message_store.get_raw(db, bad.pk) == raw
+    with db.session() as session:
+        (bad,) = message_store.list_messages(session, status="quarantined")
+        assert bad.failed_stage == "limits" and "more than 10 MIME parts" in (bad.status_reason or "")
+        assert message_store.get_raw(session, bad.pk) == raw
 
     # Replaying with the limit raised processes it from the stored bytes.
     with AnalyzerPool(settings) as pool:
         results = list(Pipeline(settings, db, pool).replay([bad.pk]))
     assert [r.outcome for r in results] == ["processed"]
-    assert message_store.get_message(db, bad.pk).status == "processed"  # type: ignore[union-attr]
+    with db.session() as session:
+        assert message_store.get_message(session, bad.pk).status == "processed"  # type: ignore[union-attr]
 
 
 def test_time_limit_is_enforced_and_the_worker_goes_on(settings: Settings, db: Database) -> None:
@@ -85,6 +91,7 @@ def test_time_limit_is_enforced_and_the_worker_goes_on(settings: Settings, db: D
     good = sorted((EXAMPLES / "cur").iterdir())[0].read_bytes()
     counts = run(slow, db, [RawMessage(raw, "t", "slow"), RawMessage(good, "t", "good")])
     assert (counts.new, counts.quarantined) == (2, 1)
-    (q,) = message_store.list_messages(db, status="quarantined")
-    assert "time limit of 0.2 s exceeded" in (q.status_reason or "")
-    assert len(message_store.list_messages(db, status="processed")) == 1
+    with db.session() as session:
+        (q,) = message_store.list_messages(session, status="quarantined")
+        assert "time limit of 0.2 s exceeded" in (q.status_reason or "")
+        assert len(message_store.list_messages(session, status="processed")) == 1

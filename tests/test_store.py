@@ -8,7 +8,18 @@ from sqlalchemy import inspect, select
 from abusebox.core.models import RawMessage
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
+from abusebox.store.messages import StoredMessage
 from abusebox.store.schema import MessageRow
+
+
+def store_raw(db: Database, message: RawMessage) -> StoredMessage:
+    with db.session() as session:
+        return message_store.store_raw(session, message)
+
+
+def get_raw(db: Database, pk: int) -> bytes:
+    with db.session() as session:
+        return message_store.get_raw(session, pk)
 
 
 def test_schema_created_by_alembic_and_upgrade_is_idempotent(db: Database) -> None:
@@ -22,16 +33,16 @@ def test_schema_created_by_alembic_and_upgrade_is_idempotent(db: Database) -> No
 def test_raw_stored_once_by_sha256_not_message_id(db: Database) -> None:
     raw = b"Message-ID: <same@x>\nFrom: a@example.org\n\nbody one\n"
     other = b"Message-ID: <same@x>\nFrom: a@example.org\n\nbody two\n"
-    first = message_store.store_raw(db, RawMessage(raw, "t", "1"))
-    again = message_store.store_raw(db, RawMessage(raw, "t", "2"))
-    second = message_store.store_raw(db, RawMessage(other, "t", "3"))
+    first = store_raw(db, RawMessage(raw, "t", "1"))
+    again = store_raw(db, RawMessage(raw, "t", "2"))
+    second = store_raw(db, RawMessage(other, "t", "3"))
     assert first.is_new and not again.is_new and again.pk == first.pk
     assert second.is_new and second.pk != first.pk  # same Message-ID, different bytes: a new message
-    assert message_store.get_raw(db, first.pk) == raw
+    assert get_raw(db, first.pk) == raw
 
 
 def test_times_round_trip_as_aware_utc(db: Database) -> None:
-    stored = message_store.store_raw(db, RawMessage(b"From: a@b\n\nx\n", "t", "1"))
+    stored = store_raw(db, RawMessage(b"From: a@b\n\nx\n", "t", "1"))
     jst = timezone(timedelta(hours=9))
     with db.session() as session:
         message_store.update_headers(session, stored.pk, {"date": datetime(2026, 11, 19, 22, 5, tzinfo=jst)})
@@ -43,7 +54,7 @@ def test_times_round_trip_as_aware_utc(db: Database) -> None:
 
 
 def test_naive_datetimes_are_refused(db: Database) -> None:
-    stored = message_store.store_raw(db, RawMessage(b"From: a@b\n\ny\n", "t", "1"))
+    stored = store_raw(db, RawMessage(b"From: a@b\n\ny\n", "t", "1"))
     with pytest.raises(Exception, match="naive datetime"), db.session() as session:
         message_store.update_headers(session, stored.pk, {"date": datetime(2026, 1, 1)})
 
@@ -62,7 +73,7 @@ def test_upgrading_keeps_every_row(db_url: str) -> None:
 
     db = Database(db_url)
     db.upgrade("0001")
-    stored = message_store.store_raw(db, RawMessage(b"From: a@example.org\n\nkept\n", "t", "1"))
+    stored = store_raw(db, RawMessage(b"From: a@example.org\n\nkept\n", "t", "1"))
     with db.engine.begin() as conn:
         conn.execute(
             text(
@@ -78,7 +89,7 @@ def test_upgrading_keeps_every_row(db_url: str) -> None:
         assert conn.execute(text("select count(*) from reports")).scalar() == 1
         if db.dialect == "sqlite":
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-    assert message_store.get_raw(db, stored.pk) == b"From: a@example.org\n\nkept\n"
+    assert get_raw(db, stored.pk) == b"From: a@example.org\n\nkept\n"
     db.dispose()
 
 

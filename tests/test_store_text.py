@@ -10,13 +10,15 @@ from abusebox.store.db import Database
 
 def test_nul_and_lone_surrogates_are_replaced_on_both_backends(db: Database) -> None:
     raw = b"From: a@example.org\r\nSubject: x\r\n\r\nbody\x00\r\n"
-    stored = message_store.store_raw(db, RawMessage(raw, "t", "nul\x00id\udcff"))
+    with db.session() as session:
+        stored = message_store.store_raw(session, RawMessage(raw, "t", "nul\x00id\udcff"))
     with db.session() as session:
         headers = {"subject": "nul\x00 and \ud800 here", "from_addr": "a@example.org"}
         message_store.mark(session, stored.pk, "processed", reason="reason \x00", headers=headers)
-    summary = message_store.get_message(db, stored.pk)
-    assert summary is not None
-    assert summary.subject == "nul\ufffd and \ufffd here"
-    assert summary.source_id == "nul\ufffdid\ufffd"
-    assert summary.status_reason == "reason \ufffd"
-    assert message_store.get_raw(db, stored.pk) == raw  # bytes untouched
+    with db.session() as session:
+        summary = message_store.get_message(session, stored.pk)
+        assert summary is not None
+        assert summary.subject == "nul\ufffd and \ufffd here"
+        assert summary.source_id == "nul\ufffdid\ufffd"
+        assert summary.status_reason == "reason \ufffd"
+        assert message_store.get_raw(session, stored.pk) == raw  # bytes untouched

@@ -12,14 +12,18 @@ from sqlalchemy import select
 
 from abusebox.core.config import Settings
 from abusebox.core.models import RawMessage
-from abusebox.desk.reclassify import reclassify
+from abusebox.desk import reclassify as desk
+from abusebox.desk.reclassify import Reclassification
 from abusebox.pipeline.analyze import analyze
 from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.learning import LearnedCache, load_learned
 from abusebox.pipeline.pool import AnalyzerPool
+from abusebox.store import incidents as incident_store
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
-from abusebox.store.incidents import get_incident, list_incidents
+from abusebox.store.events import Event
+from abusebox.store.incidents import IncidentDetail, IncidentSummary
+from abusebox.store.messages import MessageSummary
 from abusebox.store.schema import ReportRow
 from abusebox.triage.classifier import NaiveBayes, tokens
 from abusebox.triage.signals import LearnedSignals
@@ -41,6 +45,39 @@ def ingest(pipeline: Pipeline, raw: bytes, label: str) -> int:
     return result.message_pk
 
 
+def reclassify(
+    pipeline: Pipeline, pk: int, verdict: str, actor: str, note: str | None = None, **kwargs: object
+) -> Reclassification:
+    """One decision, in its own transaction (as the CLI and the web UI make it)."""
+    with pipeline.db.session() as session:
+        return desk.reclassify(session, pipeline, pk, verdict, actor, note, **kwargs)  # type: ignore[arg-type]
+
+
+def list_incidents(db: Database) -> list[IncidentSummary]:
+    with db.session() as session:
+        return incident_store.list_incidents(session)
+
+
+def get_incident(db: Database, pk: int) -> IncidentDetail | None:
+    with db.session() as session:
+        return incident_store.get_incident(session, pk)
+
+
+def list_messages(db: Database, verdict: str) -> list[MessageSummary]:
+    with db.session() as session:
+        return message_store.list_messages(session, verdict=verdict)
+
+
+def message_events(db: Database, pk: int) -> list[Event]:
+    with db.session() as session:
+        return message_store.message_events(session, pk)
+
+
+def report_reasons(db: Database, pk: int) -> list[str]:
+    with db.session() as session:
+        return message_store.report_reasons(session, pk)
+
+
 def verdict_row(db: Database, pk: int) -> tuple[str, str]:
     with db.session() as session:
         row = session.execute(
@@ -55,18 +92,18 @@ def test_spam_reclassified_as_report_reruns_extraction_and_groups(
     pk = ingest(pipeline, (DATA / "spam_with_address.eml").read_bytes(), "spam1")
     assert verdict_row(db, pk) == ("spam", "triage")
     assert list_incidents(db) == []
-    assert [m.pk for m in message_store.list_messages(db, verdict="spam")] == [pk]
+    assert [m.pk for m in list_messages(db, verdict="spam")] == [pk]
 
-    result = reclassify(db, settings, pk, "report", "alice", "a customer's order log", pipeline=pipeline)
+    result = reclassify(pipeline, pk, "report", "alice", "a customer's order log")
 
     assert (result.previous, result.verdict, result.outcome) == ("spam", "report", "processed")
     assert verdict_row(db, pk) == ("report", "alice")
     incidents = list_incidents(db)
     assert [i.group_key for i in incidents] == ["192.0.2.99"]
     assert list(result.incidents) == [incidents[0].pk]
-    events = [(e["actor"], e["action"]) for e in message_store.message_events(db, pk)]
+    events = [(e.actor, e.action) for e in message_events(db, pk)]
     assert ("alice", "reclassified") in events and ("alice", "replayed") in events
-    reasons = message_store.report_reasons(db, pk)
+    reasons = report_reasons(db, pk)
     assert reasons[0] == "desk decision by alice: report (triage said spam)"
 
     # A later plain replay keeps the desk's verdict instead of triage's.
@@ -84,7 +121,7 @@ def test_report_reclassified_as_spam_detaches_its_observations(
     observed = incident.observation_count  # the extractor decides how many; at least one
     assert observed >= 1
 
-    result = reclassify(db, settings, pk, "spam", "bob", "test mail from a vendor")
+    result = reclassify(pipeline, pk, "spam", "bob", "test mail from a vendor")
 
     assert result.detached == {incident.pk: observed}
     assert result.incidents == ()
@@ -92,17 +129,18 @@ def test_report_reclassified_as_spam_detaches_its_observations(
     detail = get_incident(db, incident.pk)
     assert detail is not None and detail.observation_count == 0 and detail.report_count == 0
     last = detail.events[-1]
-    assert (last["actor"], last["action"]) == ("bob", "report_detached")
-    assert last["detail"]["message"] == pk and last["detail"]["verdict"] == "spam"
-    assert pk in [m.pk for m in message_store.list_messages(db, verdict="spam")]
-    assert message_store.get_raw(db, pk)  # never deleted
+    assert (last.actor, last.action) == ("bob", "report_detached")
+    assert last.detail["message"] == pk and last.detail["verdict"] == "spam"
+    assert pk in [m.pk for m in list_messages(db, verdict="spam")]
+    with db.session() as session:
+        assert message_store.get_raw(session, pk)  # never deleted
 
 
-def test_unknown_message_and_verdict_are_refused(db: Database, settings: Settings) -> None:
+def test_unknown_message_and_verdict_are_refused(pipeline: Pipeline) -> None:
     with pytest.raises(KeyError):
-        reclassify(db, settings, 999, "spam", "alice")
+        reclassify(pipeline, 999, "spam", "alice")
     with pytest.raises(ValueError):
-        reclassify(db, settings, 999, "ham", "alice")
+        reclassify(pipeline, 999, "ham", "alice")
 
 
 def _offer(i: int, sender: str) -> bytes:
@@ -141,14 +179,13 @@ def test_the_desk_classifier_changes_a_borderline_verdict(db: Database, settings
         pipeline = Pipeline(settings, db, pool)
         for i in range(4):
             pk = ingest(pipeline, _offer(i, f"info{i}@offers{i}.example"), f"offer{i}")
-            reclassify(db, settings, pk, "spam", "carol", pipeline=pipeline)
+            reclassify(pipeline, pk, "spam", "carol")
         for i in range(3):
             pk = ingest(pipeline, _report(i), f"report{i}")
-            reclassify(
-                db, settings, pk, "report", "carol", pipeline=pipeline
-            )  # a confirmation is a decision too
+            reclassify(pipeline, pk, "report", "carol")  # a confirmation is a decision too
 
-        learned = load_learned(db, settings)
+        with db.session() as session:
+            learned = load_learned(session, settings)
         assert learned.examples == 7 and learned.classifier is not None
         after = analyze(borderline, settings, learned)
         assert after.verdict == "spam", after.triage.reasons
@@ -166,8 +203,9 @@ def test_known_sender_is_remembered(db: Database, settings: Settings, pipeline: 
     raw = (DATA / "question_en.eml").read_bytes()
     pk = ingest(pipeline, raw, "q1")
     assert verdict_row(db, pk)[0] == "non_incident"
-    reclassify(db, settings, pk, "report", "dave", "a researcher we work with")
-    learned = load_learned(db, settings)
+    reclassify(pipeline, pk, "report", "dave", "a researcher we work with")
+    with db.session() as session:
+        learned = load_learned(session, settings)
     assert learned.senders == {"student@example.edu": {"report": 1}}
     again = analyze(raw.replace(b"q-881", b"q-882"), settings, learned)
     assert again.verdict == "report", again.triage.reasons
@@ -181,12 +219,14 @@ def test_learned_cache_reloads_only_after_a_new_decision(
     db: Database, settings: Settings, pipeline: Pipeline
 ) -> None:
     settings = replace(settings, triage=replace(settings.triage, learned_refresh_seconds=0.0))
-    cache = LearnedCache(db, settings)
-    first = cache.get()
-    assert first.examples == 0 and cache.get() is first
+    cache = LearnedCache(settings)
+    with db.session() as session:
+        first = cache.get(session)
+        assert first.examples == 0 and cache.get(session) is first
     pk = ingest(pipeline, (DATA / "sales_en.eml").read_bytes(), "s1")
-    reclassify(db, settings, pk, "spam", "erin", learned=cache)
-    second = cache.get()
+    reclassify(pipeline, pk, "spam", "erin", learned=cache)
+    with db.session() as session:
+        second = cache.get(session)
     assert second is not first and second.examples == 1
     assert second.senders == {"mark@growth-agency.example": {"spam": 1}}
 
@@ -210,7 +250,8 @@ def test_pipelines_built_per_poll_share_one_snapshot(db: Database, settings: Set
     with AnalyzerPool(settings, processes=1) as pool:
         first, second = Pipeline(settings, db, pool), Pipeline(settings, db, pool)
         assert first.learned is second.learned
-        assert first.learned.get() is second.learned.get()
+        with db.session() as session:
+            assert first.learned.get(session) is second.learned.get(session)
 
 
 def test_report_to_spam_and_back_to_report_regroups_once(
@@ -220,32 +261,33 @@ def test_report_to_spam_and_back_to_report_regroups_once(
     (incident,) = [i for i in list_incidents(db) if i.group_key == "192.0.2.77"]
     observed = incident.observation_count
 
-    away = reclassify(db, settings, pk, "spam", "bob", pipeline=pipeline)
+    away = reclassify(pipeline, pk, "spam", "bob")
     assert away.detached == {incident.pk: observed}
     assert verdict_row(db, pk) == ("spam", "bob")
-    assert pk in [m.pk for m in message_store.list_messages(db, verdict="spam")]
+    assert pk in [m.pk for m in list_messages(db, verdict="spam")]
     # What `messages show` lists says why the message is spam now, above triage's own reasons.
-    reasons = message_store.report_reasons(db, pk)
+    reasons = report_reasons(db, pk)
     assert reasons[0] == "desk decision by bob: spam (triage said report)"
     assert reasons[1].startswith("report: score")
-    (summary,) = [m for m in message_store.list_messages(db, verdict="spam") if m.pk == pk]
+    (summary,) = [m for m in list_messages(db, verdict="spam") if m.pk == pk]
     assert summary.category is None  # an intrusion category means nothing for spam
 
-    back = reclassify(db, settings, pk, "report", "carol", "it was a report after all", pipeline=pipeline)
+    back = reclassify(pipeline, pk, "report", "carol", "it was a report after all")
     assert (back.previous, back.verdict, back.outcome) == ("spam", "report", "processed")
     assert verdict_row(db, pk) == ("report", "carol")
-    assert pk not in [m.pk for m in message_store.list_messages(db, verdict="spam")]
-    assert pk in [m.pk for m in message_store.list_messages(db, verdict="report")]
+    assert pk not in [m.pk for m in list_messages(db, verdict="spam")]
+    assert pk in [m.pk for m in list_messages(db, verdict="report")]
     # The observations are counted again, once (not added on top of the detached ones).
     regrouped = [i for i in list_incidents(db) if i.group_key == "192.0.2.77"]
     assert sum(i.observation_count for i in regrouped) == observed
     assert sum(i.report_count for i in regrouped) == 1
-    reasons = message_store.report_reasons(db, pk)
+    reasons = report_reasons(db, pk)
     assert reasons[0] == "desk decision by carol: report (triage said report)"
-    decisions = [e["detail"] for e in message_store.message_events(db, pk) if e["action"] == "reclassified"]
+    decisions = [e.detail for e in message_events(db, pk) if e.action == "reclassified"]
     assert [(d["from"], d["to"]) for d in decisions] == [("report", "spam"), ("spam", "report")]
     # What triage learns: the latest decision counts, not both.
-    assert load_learned(db, settings).examples == 1
+    with db.session() as session:
+        assert load_learned(session, settings).examples == 1
 
 
 def test_the_desk_classifier_stays_silent_without_both_reports_and_junk() -> None:
@@ -268,12 +310,13 @@ def test_a_second_decision_replaces_the_first_in_the_reasons(
     db: Database, settings: Settings, pipeline: Pipeline
 ) -> None:
     pk = ingest(pipeline, (DATA / "spam_with_address.eml").read_bytes(), "s-twice")
-    reclassify(db, settings, pk, "report", "alice", pipeline=pipeline)
-    assert message_store.report_reasons(db, pk)[0] == "desk decision by alice: report (triage said spam)"
-    reclassify(db, settings, pk, "non_incident", "bob", pipeline=pipeline)
-    reasons = message_store.report_reasons(db, pk)
+    reclassify(pipeline, pk, "report", "alice")
+    assert report_reasons(db, pk)[0] == "desk decision by alice: report (triage said spam)"
+    reclassify(pipeline, pk, "non_incident", "bob")
+    reasons = report_reasons(db, pk)
     assert reasons[0] == "desk decision by bob: non_incident (triage said spam)"
     assert not any(r.startswith("desk decision by alice") for r in reasons)
     assert verdict_row(db, pk) == ("non_incident", "bob")
     # Junk to junk keeps the message out of every incident.
     assert all(i.observation_count == 0 for i in list_incidents(db))
+

@@ -23,8 +23,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
-    db = open_db(args.settings)
-    detail = incident_store.get_incident(db, args.id)
+    with open_db(args.settings).session() as session:
+        detail = incident_store.get_incident(session, args.id)
     if detail is None:
         err(f"no incident {args.id}")
         return 1

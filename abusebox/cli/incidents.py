@@ -12,6 +12,7 @@ from abusebox.cli.output import print_json, table
 from abusebox.core.config import Settings
 from abusebox.core.models import CATEGORIES
 from abusebox.desk.export import ExportError, export_incident
+from abusebox.desk.incidents import detail_json, summary_json
 from abusebox.extract.categories import taxonomy
 from abusebox.incidents import handling, lifecycle
 from abusebox.incidents.constituency import Constituency
@@ -91,11 +92,12 @@ def _t(value: object) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     db = open_db(args.settings)
-    rows = incident_store.list_incidents(
-        db, state=args.state, category=args.category, owner=args.owner, limit=args.limit
-    )
+    with db.session() as session:
+        rows = incident_store.list_incidents(
+            session, state=args.state, category=args.category, owner=args.owner, limit=args.limit
+        )
     if args.json:
-        print_json([r.as_json() for r in rows])
+        print_json([summary_json(r) for r in rows])
         return 0
     print(
         table(
@@ -135,11 +137,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     db = open_db(args.settings)
-    detail = incident_store.get_incident(db, args.id)
+    with db.session() as session:
+        detail = incident_store.get_incident(session, args.id)
     if detail is None:
         err(f"no incident {args.id}")
         return 1
-    data = detail.as_json()
+    data = detail_json(detail)
     if args.json:
         print_json(data)
         return 0
@@ -172,7 +175,7 @@ def _detail(detail: object) -> str:
 
 def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
     """The human view of one incident for the desk: facts, who to contact, record, log."""
-    data = detail.as_json()
+    data = detail_json(detail)
     lines = [
         f"Incident #{detail.pk}  {detail.category or '-'}  ({taxonomy(detail.category) or 'no RSIT type'})"
     ]
@@ -193,7 +196,7 @@ def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
         )
         lines.append(_field("Owner", f"ours: {detail.owner or '-'}{contact}"))
     else:
-        net = detail.network
+        net = data["network"]
         if net.get("network"):
             asn = f"AS{net['asn']}" if net.get("asn") else "AS -"
             lines.append(
@@ -204,7 +207,7 @@ def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
             lines.append(_field("Network", "external, not enriched yet (abusebox enrich --pending)"))
     if detail.merged_into:
         lines.append(_field("Merged into", f"incident #{detail.merged_into} (work on that one)"))
-    record = detail.record
+    record = data["record"]
     if detail.ours or any(record.values()):
         needed = " (required to resolve: ours)" if detail.ours and detail.state != "resolved" else ""
         lines.append(f"Closing record{needed}:")
@@ -223,7 +226,7 @@ def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
                     o["message_id"],
                     o["evidence"],
                 )
-                for o in detail.observations
+                for o in data["observations"]
             ],
             ("OBS", "TIME", "IP", "PORT", "MSG", "EVIDENCE"),
             max_width=70,
@@ -231,7 +234,7 @@ def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
     )
     lines.append("")
     lines.append("Work log (times UTC):")
-    for e in detail.events:
+    for e in data["events"]:
         lines.append(
             f"  {_utc(e['at']).removesuffix(' UTC')}  {e['actor']}: {e['action']}{_detail(e['detail'])}"
         )

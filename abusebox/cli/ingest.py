@@ -10,8 +10,10 @@ from tqdm import tqdm
 
 from abusebox.cli.common import err, open_db
 from abusebox.core.errors import TransientError
-from abusebox.pipeline.ingest import IngestCounts, IngestResult, Pipeline
+from abusebox.pipeline.counts import Counts
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
+from abusebox.pipeline.results import IngestResult
 from abusebox.sources.local import iter_paths
 from abusebox.store import messages as message_store
 
@@ -33,7 +35,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     r.set_defaults(func=cmd_replay)
 
 
-def _report(results: object, counts: IngestCounts, quiet: bool, total_hint: int | None = None) -> None:
+def _report(results: object, counts: Counts, quiet: bool, total_hint: int | None = None) -> None:
     bar = tqdm(
         total=total_hint, unit="msg", disable=None, leave=False, file=sys.stderr, delay=PROGRESS_DELAY_SECONDS
     )
@@ -54,7 +56,7 @@ def _report(results: object, counts: IngestCounts, quiet: bool, total_hint: int 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     db = open_db(args.settings)
-    counts = IngestCounts()
+    counts = Counts()
     with AnalyzerPool(args.settings) as pool:
         pipeline = Pipeline(args.settings, db, pool)
         try:
@@ -65,21 +67,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             )
         except TransientError as exc:
             err(str(exc))
-            print(counts.summary())
+            print(counts.ingest_summary())
             return 75  # EX_TEMPFAIL: nothing lost, run again
-    print(counts.summary())
+    print(counts.ingest_summary())
     return 1 if counts.read == 0 else 0  # non-zero only when nothing could be read
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     db = open_db(args.settings)
     ids = list(args.ids)
-    if args.quarantined:
-        ids += message_store.message_ids(db, status="quarantined")
+    with db.session() as session:
+        if args.quarantined:
+            ids += message_store.message_ids(session, status="quarantined")
+        unknown = [pk for pk in ids if message_store.get_message(session, pk) is None]
     if not ids:
         err("nothing to replay: give message IDs or --quarantined")
         return 1
-    unknown = [pk for pk in ids if message_store.get_message(db, pk) is None]
     if unknown:
         err(f"no such message: {', '.join(map(str, unknown))}")
         return 1

@@ -9,10 +9,13 @@ import sys
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import clean, print_json, table
 from abusebox.core.models import VERDICTS
+from abusebox.desk.messages import message_view, summary_json
 from abusebox.desk.reclassify import DESK_VERDICTS, reclassify
 from abusebox.pgp import describe as pgp_describe
-from abusebox.pgp.describe import stored_detail
+from abusebox.pipeline.ingest import Pipeline
+from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.store import messages as message_store
+from abusebox.store.db import Database
 from abusebox.store.raw import RawUnavailable, read_raw
 
 STATUSES = ("new", "processed", "quarantined", "failed")
@@ -47,9 +50,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_list(args: argparse.Namespace) -> int:
     db = open_db(args.settings)
-    rows = message_store.list_messages(db, status=args.status, verdict=args.verdict, limit=args.limit)
+    with db.session() as session:
+        rows = message_store.list_messages(
+            session, status=args.status, verdict=args.verdict, limit=args.limit
+        )
     if args.json:
-        print_json([r.as_json() for r in rows])
+        print_json([summary_json(r) for r in rows])
         return 0
     print(
         table(
@@ -77,24 +83,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     db = open_db(args.settings)
-    summary = message_store.get_message(db, args.id)
-    if summary is None:
+    if args.raw:
+        return _write_raw(args, db)
+    with db.session() as session:
+        view = message_view(session, args.id)
+    if view is None:
         err(f"no message {args.id}")
         return 1
-    if args.raw:
-        try:  # from the archive once retention moved the bytes there
-            sys.stdout.buffer.write(read_raw(args.settings, db, args.id))
-        except RawUnavailable as exc:
-            err(str(exc))
-            return 1
-        return 0
-    data = summary.as_json()
-    data["events"] = message_store.message_events(db, args.id)
-    data["reasons"] = message_store.report_reasons(db, args.id)
-    data["traceback"] = message_store.message_traceback(db, args.id)
-    pgp = message_store.report_pgp(db, args.id)
-    if pgp is not None:
-        data["pgp"] = {**pgp.contract(), **stored_detail(pgp), "verified": pgp.verified}
+    data = view.as_json()
+    pgp = view.pgp
     if args.json:
         print_json(data)
         return 0
@@ -138,14 +135,33 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_raw(args: argparse.Namespace, db: Database) -> int:
+    """`messages show --raw`: the evidence bytes, from the archive once retention moved them."""
+    with db.session() as session:
+        try:
+            raw = read_raw(args.settings, session, args.id)
+        except KeyError:
+            err(f"no message {args.id}")
+            return 1
+        except RawUnavailable as exc:
+            err(str(exc))
+            return 1
+    sys.stdout.buffer.write(raw)
+    return 0
+
+
 def cmd_reclassify(args: argparse.Namespace) -> int:
     db = open_db(args.settings)
     actor = args.actor or _login_name()
-    try:
-        result = reclassify(db, args.settings, args.id, args.verdict, actor, args.note)
-    except KeyError:
-        err(f"no message {args.id}")
-        return 1
+    # The pool starts its one analysis process only if the decision needs a rerun.
+    with AnalyzerPool(args.settings, processes=1) as pool:
+        pipeline = Pipeline(args.settings, db, pool)
+        try:
+            with db.session() as session:
+                result = reclassify(session, pipeline, args.id, args.verdict, actor, args.note)
+        except KeyError:
+            err(f"no message {args.id}")
+            return 1
     data = {
         "id": result.message_pk,
         "previous": result.previous,

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from abusebox.cli.common import err, open_db
 from abusebox.core.config import ConfigError, SourceSettings
 from abusebox.core.errors import TransientError
-from abusebox.pipeline.counts import PollCounts
+from abusebox.pipeline.counts import Counts
 from abusebox.runtime.service import Worker
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
             )
             return EX_TEMPFAIL
         worker.is_leader = True
-        total = PollCounts()
+        total = Counts()
         failed = 0
         for source in sources:
             try:
@@ -64,8 +64,8 @@ def cmd_poll(args: argparse.Namespace) -> int:
                 failed += 1
                 err(f"source {source.name}: {counts.problem()}")
             if len(sources) > 1:
-                print(f"{source.name}: {counts.summary()}")
-        print(total.summary())
+                print(f"{source.name}: {counts.poll_summary()}")
+        print(total.poll_summary())
     finally:
         worker.close()
     return EX_TEMPFAIL if failed else 0

@@ -6,6 +6,7 @@ import argparse
 
 from abusebox.cli.common import open_db
 from abusebox.cli.output import print_json, table
+from abusebox.desk.sources import source_json
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store import messages as message_store
 from abusebox.store.mailbox import SourceState
@@ -24,15 +25,16 @@ def _when(state: SourceState | None, attr: str) -> str:
 
 def cmd_status(args: argparse.Namespace) -> int:
     db = open_db(args.settings)
-    states = {s.source: s for s in mailbox_store.source_states(db)}
+    with db.session() as session:
+        states = {s.source: s for s in mailbox_store.source_states(session)}
+        messages = message_store.status_counts(session)
     configured = {s.name: s for s in args.settings.sources}
     names = list(configured) + sorted(n for n in states if n not in configured)
-    messages = message_store.status_counts(db)
     if args.json:
         sources = []
         for name in names:
             state = states.get(name)
-            entry = state.as_json() if state else {"source": name}
+            entry = source_json(state) if state else {"source": name}
             source = configured.get(name)
             entry["kind"] = source.kind if source else None
             entry["enabled"] = source.enabled if source else None

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from abusebox.core.config import Settings
 from abusebox.core.errors import AbuseboxError
+from abusebox.desk.incidents import detail_json
 from abusebox.extract.categories import taxonomy
 from abusebox.store import evidence as evidence_store
 from abusebox.store.db import Database
@@ -65,10 +66,15 @@ def _json(data: object) -> bytes:
 
 
 def export_incident(settings: Settings, db: Database, pk: int, out: Path) -> ExportResult:
-    detail = get_incident(db, pk)
-    if detail is None:
-        raise ExportError(f"no incident {pk}")
+    """Write the incident's evidence zip to ``out``.
+
+    The incident and its messages are read in one transaction, closed before the
+    (possibly long) compression, so no writer waits on the export.
+    """
     with db.session() as session:
+        detail = get_incident(session, pk)
+        if detail is None:
+            raise ExportError(f"no incident {pk}")
         messages = evidence_store.incident_messages(session, pk)
     result = ExportResult(out)
     files: list[tuple[str, bytes, str]] = []  # (name, bytes, manifest hash)
@@ -78,7 +84,18 @@ def export_incident(settings: Settings, db: Database, pk: int, out: Path) -> Exp
         if raw is None and msg.archived:
             path = archive_path(settings, msg.sha256)
             raw = path.read_bytes() if path.exists() else None
-        pgp.append({"message": msg.pk, "sha256": msg.sha256, "from": msg.from_addr, **msg.pgp})
+        pgp.append(
+            {
+                "message": msg.pk,
+                "sha256": msg.sha256,
+                "from": msg.from_addr,
+                "status": msg.pgp.status,
+                "fingerprint": msg.pgp.fingerprint,
+                "signer_matches_from": msg.pgp.signer_matches_from,
+                "encrypted": msg.pgp.encrypted,
+                "detail": msg.pgp.detail,
+            }
+        )
         if raw is None:
             result.missing.append(msg.sha256)
             continue
@@ -86,15 +103,15 @@ def export_incident(settings: Settings, db: Database, pk: int, out: Path) -> Exp
             raise ExportError(f"message {msg.pk}: raw bytes do not match the sha256 stored at ingest")
         files.append((f"messages/{msg.pk}-{msg.sha256[:16]}.eml", raw, msg.sha256))
         result.messages += 1
-    info = detail.as_json()
-    info.pop("observations", None)
-    info.pop("events", None)
+    info = detail_json(detail)
+    observations = info.pop("observations")
+    events = info.pop("events")
     info["taxonomy"] = taxonomy(detail.category)  # RSIT classification, for CSIRT tools
     info["missing_raw_messages"] = result.missing
     info["exported_by"] = "abusebox"
     for name, data in (
-        ("observations.csv", observations_csv(detail.observations)),
-        ("timeline.json", _json(detail.events)),
+        ("observations.csv", observations_csv(observations)),
+        ("timeline.json", _json(events)),
         ("pgp.json", _json(pgp)),
         ("incident.json", _json(info)),
     ):

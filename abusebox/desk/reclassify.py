@@ -1,31 +1,32 @@
 """A handler reclassifies a message: record it, apply it, and let triage learn from it.
 
 ``reclassify`` is the one function the CLI (`abusebox messages reclassify`) and the
-web UI call. The decision is a `reclassified` message event (the audit trail and
-what ``learning`` trains on) plus ``reports.verdict``/``verdict_by``.
+web UI call, in one transaction the caller opens: the decision is read and written
+there, rerun included. The decision is a `reclassified` message event (the audit
+trail and what ``learning`` trains on) plus ``reports.verdict``/``verdict_by``.
 
 - to `report`: the message is analysed again from its raw bytes with the desk's
   verdict overriding triage, so extraction and grouping run (an incident appears);
+  the analysis runs in the caller's Pipeline (its pool keeps the per-message time
+  limit for hostile mail and is reused from one decision to the next);
 - away from `report`: its observations leave their incidents (kept as evidence,
   not deleted), the incidents are recounted and each gets an incident event.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from abusebox.core.config import Settings
 from abusebox.core.models import VERDICTS
 from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.learning import LearnedCache
-from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.store import decisions
 from abusebox.store import incidents as incident_store
 from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
-from abusebox.store.db import Database
 from abusebox.store.decisions import RECLASSIFIED
 from abusebox.triage.override import redecided
 
@@ -44,44 +45,47 @@ class Reclassification:
 
 
 def reclassify(
-    db: Database,
-    settings: Settings,
+    session: Session,
+    pipeline: Pipeline,
     pk: int,
     verdict: str,
     actor: str,
     note: str | None = None,
     *,
-    pipeline: Pipeline | None = None,
     learned: LearnedCache | None = None,
 ) -> Reclassification:
-    """Apply a handler's verdict to message ``pk``; raise KeyError / ValueError on bad input."""
+    """Apply a handler's verdict to message ``pk``; raise KeyError / ValueError on bad input.
+
+    ``learned`` is a further cache (besides the pipeline's) to refresh once this commits.
+    """
     if verdict not in VERDICTS:
         raise ValueError(f"unknown verdict {verdict!r} (one of {', '.join(VERDICTS)})")
     if not actor.strip():
         raise ValueError("a reclassification needs the handler's name")
-    summary = message_store.get_message(db, pk)
+    summary = message_store.get_message(session, pk)
     if summary is None:
         raise KeyError(pk)
     previous = summary.verdict
     detached: dict[int, int] = {}
-    with db.session() as session:
-        message_store.add_event(
-            session, pk, actor, RECLASSIFIED, {"from": previous, "to": verdict, "note": note}
-        )
-        report_pk = report_store.report_pk_of(session, pk)
-        if report_pk is not None and (verdict != "report" or previous == "report"):
-            reasons, category = redecided(
-                *decisions.stored_decision(session, pk) or ([], None), verdict, actor
-            )
-            decisions.set_desk_decision(session, pk, verdict, actor, reasons, category)
-            if verdict != "report":
-                detached = _detach(session, report_pk, pk, verdict, actor, note)
+    message_store.add_event(session, pk, actor, RECLASSIFIED, {"from": previous, "to": verdict, "note": note})
+    report_pk = report_store.report_pk_of(session, pk)
+    if report_pk is not None and (verdict != "report" or previous == "report"):
+        reasons, category = redecided(*decisions.stored_decision(session, pk) or ([], None), verdict, actor)
+        decisions.set_desk_decision(session, pk, verdict, actor, reasons, category)
+        if verdict != "report":
+            detached = _detach(session, report_pk, pk, verdict, actor, note)
     result = Reclassification(pk, previous, verdict, detached)
     if report_pk is None or (verdict == "report" and previous != "report"):
-        result = _rerun(db, settings, result, actor, pipeline)
-    for cache in (learned, pipeline.learned if pipeline is not None else None):
-        if cache is not None:
-            cache.invalidate()  # the next message is triaged with this decision known
+        rerun = pipeline.rerun(session, pk, actor, (verdict, actor))
+        result = replace(result, incidents=rerun.incidents, outcome=rerun.outcome, reason=rerun.reason)
+    caches = [c for c in (pipeline.learned, learned) if c is not None]
+
+    def refresh(committed: Session) -> None:
+        if not committed.in_nested_transaction():  # the caller's transaction, not a SAVEPOINT
+            for cache in caches:
+                cache.invalidate()  # the next message is triaged with this decision known
+
+    event.listen(session, "after_commit", refresh)
     return result
 
 
@@ -99,29 +103,3 @@ def _detach(
             {"message": pk, "report": report_pk, "observations": count, "verdict": verdict, "note": note},
         )
     return detached
-
-
-def _rerun(
-    db: Database, settings: Settings, result: Reclassification, actor: str, pipeline: Pipeline | None
-) -> Reclassification:
-    """Analyse again with the desk's verdict overriding triage (extraction + grouping)."""
-    own_pool = None
-    if pipeline is None:
-        own_pool = AnalyzerPool(settings, processes=1)
-        pipeline = Pipeline(settings, db, own_pool)
-    try:
-        outcome = next(
-            iter(pipeline.replay([result.message_pk], actor=actor, override=(result.verdict, actor)))
-        )
-    finally:
-        if own_pool is not None:
-            own_pool.close()
-    return Reclassification(
-        result.message_pk,
-        result.previous,
-        result.verdict,
-        result.detached,
-        outcome.incidents,
-        outcome.outcome,
-        outcome.reason,
-    )

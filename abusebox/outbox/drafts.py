@@ -8,12 +8,13 @@ text only, and each line is cut short.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from abusebox.core.config import Settings
+from abusebox.core.models import format_utc
 from abusebox.extract.categories import taxonomy
 from abusebox.incidents.constituency import Constituency
 from abusebox.store.incidents import IncidentDetail
@@ -62,15 +63,8 @@ def _environment() -> Environment:
     )
 
 
-def _jst(value: str | None) -> str | None:
-    if not value:
-        return None
-    return (
-        datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
-        .replace(tzinfo=UTC)
-        .astimezone(JST)
-        .strftime("%Y-%m-%d %H:%M:%S")
-    )
+def _jst(value: datetime | None) -> str | None:
+    return value.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S") if value else None
 
 
 def recipients(detail: IncidentDetail, settings: Settings) -> tuple[list[str], str | None]:
@@ -81,7 +75,7 @@ def recipients(detail: IncidentDetail, settings: Settings) -> tuple[list[str], s
             entry = constituency.match(source)
             if entry is not None:
                 return list(entry.contacts), entry.language
-    return list(detail.network.get("abuse_contacts") or []), None
+    return list(detail.abuse_contacts), None
 
 
 def render_notification(detail: IncidentDetail, settings: Settings, language: str | None = None) -> Draft:
@@ -91,9 +85,11 @@ def render_notification(detail: IncidentDetail, settings: Settings, language: st
         lang = "en"
     observations = [
         {
-            **o,
-            "time_jst": _jst(o["time"]),
-            "evidence": (o["evidence"] or "").replace("\r", " ")[:MAX_EVIDENCE_CHARS],
+            "ip": o.ip,
+            "port": o.port,
+            "time": format_utc(o.time),
+            "time_jst": _jst(o.time),
+            "evidence": (o.evidence or "").replace("\r", " ")[:MAX_EVIDENCE_CHARS],
         }
         for o in detail.observations[:MAX_OBSERVATIONS]
     ]
@@ -104,10 +100,10 @@ def render_notification(detail: IncidentDetail, settings: Settings, language: st
         "category": detail.category or "other",
         "category_ja": CATEGORY_JA.get(detail.category or "other", "不審な通信"),
         "taxonomy": taxonomy(detail.category or "other"),
-        "first_seen": detail.as_json()["first_seen"],
-        "last_seen": detail.as_json()["last_seen"],
-        "first_seen_jst": _jst(detail.as_json()["first_seen"]),
-        "last_seen_jst": _jst(detail.as_json()["last_seen"]),
+        "first_seen": format_utc(detail.first_seen),
+        "last_seen": format_utc(detail.last_seen),
+        "first_seen_jst": _jst(detail.first_seen),
+        "last_seen_jst": _jst(detail.last_seen),
         "observations": observations,
         "more": max(0, len(detail.observations) - MAX_OBSERVATIONS),
     }

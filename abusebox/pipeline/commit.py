@@ -1,26 +1,55 @@
-"""Commit the analyses of a batch of new messages with a few statements for the whole batch.
+"""The one writer: analysis outcomes become reports, observations, incidents and status rows.
 
-What one message at a time costs is mostly the ORM's per-statement overhead (flushes,
-statement construction, a SAVEPOINT): here each step is one statement for the batch
-(reports, observations, grouping, the status rows). The pipeline uses this for a batch
-whose messages have no report yet (first ingest, the hot path); on any error it rolls
-the batch back and redoes it one message at a time, each in its own SAVEPOINT, so that
-only the failing message is quarantined. Replays (messages that have a report) go one
-at a time too: replacing a report recounts its incidents between messages.
+``write`` is the only way the pipeline stores what it analysed (ingest, replay and the
+desk's rerun all come here). It tries the bulk path first: one statement per step for
+the whole batch (reports, observations, grouping, the status rows), since what one
+message at a time costs is mostly the ORM's per-statement overhead. Should anything
+fail, that transaction is rolled back and the batch is written again one message at a
+time, each in its own SAVEPOINT, so that only the failing message is quarantined, with
+its traceback. Replays (messages that already have a report) take the careful path from
+the start: replacing a report recounts its incidents between messages. Either way a
+message becomes `processed` in ``_processed`` and a failure is recorded in ``quarantine``.
 """
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from abusebox.core.errors import TransientError
 from abusebox.core.models import Analysis
 from abusebox.incidents.grouping import Grouper
+from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome
+from abusebox.pipeline.results import IngestResult
 from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
+from abusebox.store.incidents import recount
 from abusebox.store.schema import utcnow
 from abusebox.triage.override import DeskVerdict, desk_result
+
+log = logging.getLogger(__name__)
+
+KEEP_DESK: DeskVerdict = ("", "")  # sentinel: keep whatever verdict a handler gave earlier
+Batch = list[AnalysisOutcome[tuple[int, str]]]  # keyed by (message pk, label)
+# Begins a transaction (Database.session, or ``inside`` the caller's) and yields its session.
+Transaction = Callable[[], AbstractContextManager[Session]]
+
+
+def inside(session: Session) -> Transaction:
+    """A Transaction that is a SAVEPOINT of ``session``: the caller's transaction stays open."""
+
+    @contextmanager
+    def savepoint() -> Iterator[Session]:
+        with session.begin_nested():
+            yield session
+
+    return savepoint
 
 
 @dataclass(frozen=True)
@@ -49,10 +78,63 @@ def header_facts(analysis: Analysis) -> dict[str, object]:
     }
 
 
+def write(
+    transaction: Transaction, grouper: Grouper, batch: Batch, desk: DeskVerdict | None
+) -> list[IngestResult]:
+    """Store a batch of outcomes; one result per outcome, in order, each once committed.
+
+    ``transaction`` begins what a failed bulk attempt rolls back: a transaction of its
+    own for a pipeline batch, a SAVEPOINT in the caller's transaction for the desk.
+    ``desk`` (a handler's verdict, or KEEP_DESK) applies to every message of the batch.
+    Raises TransientError when the database is unreachable or locked: not the messages'
+    fault, so they stay `new` and the next run picks them up again.
+    """
+    try:
+        try:
+            with transaction() as session:
+                return _bulk(session, grouper, batch, desk)
+        except OperationalError:
+            raise
+        except Exception:  # the batch boundary: any error sends it down the careful path
+            log.debug("bulk commit failed; committing message by message", exc_info=True)
+        with transaction() as session:
+            return [_careful(session, grouper, outcome, desk) for outcome in batch]
+    except OperationalError as exc:
+        raise TransientError(f"database error while committing: {exc}") from exc
+
+
+def quarantine(session: Session, pk: int, failure: AnalysisFailure) -> None:
+    """Record why a message could not be analysed or stored, with the stage and traceback."""
+    # info, not warning: the caller reports each quarantine itself (ingest prints one
+    # line per item); a second, logged line on the console would only repeat it.
+    log.info("message %s quarantined at %s: %s", pk, failure.stage, failure.reason)
+    message_store.mark(
+        session, pk, "quarantined", reason=failure.reason, stage=failure.stage, traceback=failure.traceback
+    )
+    message_store.add_event(session, pk, "pipeline", "quarantined", {"stage": failure.stage})
+
+
+def _bulk(session: Session, grouper: Grouper, batch: Batch, desk: DeskVerdict | None) -> list[IngestResult]:
+    analysed = [(o.key[0], o.analysis) for o in batch if o.analysis is not None]
+    if report_store.prior_reports(session, [pk for pk, _a in analysed]):
+        # A replay: keep the message-at-a-time order (and a SAVEPOINT each) for the batch.
+        return [_careful(session, grouper, outcome, desk) for outcome in batch]
+    committed = iter(commit_new(session, grouper, analysed, None if desk is KEEP_DESK else desk))
+    results: list[IngestResult] = []
+    for outcome in batch:
+        pk, label = outcome.key
+        if outcome.analysis is None:
+            results.append(_failed(session, outcome))
+            continue
+        done = next(committed)
+        results.append(IngestResult("processed", pk, label, None, done.analysis.verdict, done.incidents))
+    return results
+
+
 def commit_new(
     session: Session, grouper: Grouper, items: list[tuple[int, Analysis]], desk: DeskVerdict | None
 ) -> list[Committed]:
-    """Write reports, observations and incidents of messages without a report; mark them processed.
+    """The bulk path: reports, observations and incidents of messages without a report.
 
     The caller has checked that none of the messages has a report. ``desk`` (a handler's
     verdict) applies to every message; results are in the order of ``items``.
@@ -76,11 +158,61 @@ def commit_new(
     incidents: list[tuple[int, ...]] = [() for _ in items]
     for i, pks in zip(grouped, touched, strict=True):
         incidents[i] = tuple(pks)
-    message_store.mark_processed_many(
-        session,
-        [
-            (pk, f"verdict {analysis.verdict}", header_facts(analysis))
-            for (pk, _a), analysis in zip(items, analyses, strict=True)
-        ],
-    )
+    _processed(session, [(pk, analysis) for (pk, _a), analysis in zip(items, analyses, strict=True)])
     return [Committed(analysis, pks) for analysis, pks in zip(analyses, incidents, strict=True)]
+
+
+def _careful(
+    session: Session, grouper: Grouper, outcome: AnalysisOutcome[tuple[int, str]], desk: DeskVerdict | None
+) -> IngestResult:
+    """One message in its own SAVEPOINT: a failure quarantines it without undoing the others."""
+    pk, label = outcome.key
+    if outcome.analysis is None:
+        return _failed(session, outcome)
+    savepoint = session.begin_nested()
+    try:
+        done = _write_one(session, grouper, pk, outcome.analysis, desk)
+        savepoint.commit()
+    except OperationalError:
+        raise
+    except Exception as exc:  # the per-message boundary: record with traceback, go on
+        savepoint.rollback()
+        failure = AnalysisFailure("store", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        quarantine(session, pk, failure)
+        return IngestResult("quarantined", pk, label, f"store: {exc}")
+    return IngestResult("processed", pk, label, None, done.analysis.verdict, done.incidents)
+
+
+def _write_one(
+    session: Session, grouper: Grouper, pk: int, analysis: Analysis, desk: DeskVerdict | None
+) -> Committed:
+    """Write (or replace) one message's report, observations and incidents."""
+    if desk is KEEP_DESK:
+        desk = report_store.desk_verdict(session, pk)
+    analysis = with_desk(analysis, desk)
+    report_pk, affected = report_store.replace_report(session, pk, analysis)
+    incidents: list[int] = []
+    if analysis.verdict == "report":
+        stored = report_store.add_observations(
+            session, report_pk, analysis.extraction.observations, analysis.parsed.date or utcnow()
+        )
+        incidents = grouper.group_report(session, stored, analysis.category)
+    for incident_pk in affected:
+        recount(session, incident_pk)
+    _processed(session, [(pk, analysis)])
+    return Committed(analysis, tuple(incidents))
+
+
+def _processed(session: Session, messages: list[tuple[int, Analysis]]) -> None:
+    """Mark messages `processed` with their decoded headers: where every path ends."""
+    message_store.mark_processed_many(
+        session, [(pk, f"verdict {analysis.verdict}", header_facts(analysis)) for pk, analysis in messages]
+    )
+
+
+def _failed(session: Session, outcome: AnalysisOutcome[tuple[int, str]]) -> IngestResult:
+    pk, label = outcome.key
+    failure = outcome.failure
+    assert failure is not None
+    quarantine(session, pk, failure)
+    return IngestResult("quarantined", pk, label, f"{failure.stage}: {failure.reason}")

@@ -2,9 +2,11 @@
 
 The raw bytes are committed first, in their own transaction, before any parsing can
 fail. A message becomes `processed` only in the transaction that writes its report
-and incidents; any failure quarantines it with the stage, the reason and the
-traceback, and the next message goes on. Running twice changes nothing: the sha256
-ledger recognises every message already processed or quarantined.
+and incidents (pipeline/commit.py, the one writer); any failure quarantines it with
+the stage, the reason and the traceback, and the next message goes on. Running twice
+changes nothing: the sha256 ledger recognises every message already processed or
+quarantined. A stream is stored in chunks and committed in batches, each its own
+transaction, so a long run never holds one open.
 """
 
 from __future__ import annotations
@@ -12,76 +14,30 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Literal
 
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from abusebox.core.config import Settings
-from abusebox.core.errors import SourceError, TransientError
-from abusebox.core.models import Analysis, RawMessage
+from abusebox.core.errors import SourceError
+from abusebox.core.models import RawMessage
 from abusebox.incidents.grouping import Grouper
-from abusebox.pipeline.commit import commit_new, header_facts, with_desk
+from abusebox.pipeline import commit
+from abusebox.pipeline.commit import KEEP_DESK, Batch
 from abusebox.pipeline.learning import LearnedCache, shared_cache
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome, AnalyzerPool
+from abusebox.pipeline.results import IngestResult
 from abusebox.store import messages as message_store
-from abusebox.store import reports as report_store
 from abusebox.store.db import Database
-from abusebox.store.incidents import recount
 from abusebox.store.raw import RawUnavailable, read_raw
-from abusebox.store.schema import utcnow
 from abusebox.triage.override import DeskVerdict
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["processed", "duplicate", "quarantined", "unreadable"]
 COMMIT_BATCH = 100  # messages per transaction
 COMMIT_SECONDS = 0.5  # ... or this long since the batch began, whichever comes first
 STORE_BATCH = 50  # raw messages committed per transaction ...
 STORE_BATCH_BYTES = 16 * 1024 * 1024  # ... or this many bytes, whichever comes first
-KEEP_DESK: DeskVerdict = ("", "")  # sentinel: keep whatever verdict a handler gave earlier
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    outcome: Outcome
-    message_pk: int | None
-    label: str
-    reason: str | None = None
-    verdict: str | None = None
-    incidents: tuple[int, ...] = ()
-
-
-@dataclass
-class IngestCounts:
-    read: int = 0
-    new: int = 0
-    duplicate: int = 0
-    quarantined: int = 0
-    unreadable: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def add(self, result: IngestResult) -> None:
-        if result.outcome == "unreadable":
-            self.unreadable += 1
-            self.errors.append(f"{result.label}: {result.reason}")
-            return
-        self.read += 1
-        if result.outcome == "duplicate":
-            self.duplicate += 1
-            return
-        self.new += 1
-        if result.outcome == "quarantined":
-            self.quarantined += 1
-
-    def summary(self) -> str:
-        text = f"read {self.read}, new {self.new}, duplicate {self.duplicate}, quarantined {self.quarantined}"
-        if self.unreadable:
-            text += f", unreadable {self.unreadable}"
-        return text
 
 
 class Pipeline:
@@ -105,7 +61,7 @@ class Pipeline:
         """Store, analyse and commit a stream of messages; yield one result per item."""
         side: list[IngestResult] = []
         in_flight: set[int] = set()  # the same bytes twice in one stream are analysed once
-        self.pool.set_learned(self.learned.get())
+        self._refresh_learned()
 
         def to_analyse() -> Iterator[tuple[tuple[int, str], bytes]]:
             for chunk in _store_chunks(items):
@@ -114,9 +70,9 @@ class Pipeline:
                     if isinstance(item, SourceError):
                         side.append(IngestResult("unreadable", None, str(item.args[0]), str(item.args[1])))
                 # Evidence first: the chunk's raw bytes are committed before any is analysed.
-                for item, stored in zip(
-                    messages, message_store.store_raw_many(self.db, messages), strict=True
-                ):
+                with self.db.session() as session:
+                    stored_chunk = message_store.store_raw_many(session, messages)
+                for item, stored in zip(messages, stored_chunk, strict=True):
                     if on_stored is not None:
                         on_stored(item, stored.pk)
                     if stored.status in ("processed", "quarantined", "failed") or stored.pk in in_flight:
@@ -135,23 +91,51 @@ class Pipeline:
         A desk decision wins over triage: ``override`` (a handler's new verdict), or
         else the verdict a handler gave the message earlier, which replay keeps.
         """
-        self.pool.set_learned(self.learned.get())
+        self._refresh_learned()
         side: list[IngestResult] = []
 
         def load() -> Iterator[tuple[tuple[int, str], bytes]]:
             for pk in pks:
                 with self.db.session() as session:
-                    message_store.add_event(session, pk, actor, "replayed", {})
-                try:  # archived bytes come from the archive; pruned ones cannot be replayed
-                    raw = read_raw(self.settings, self.db, pk)
-                except RawUnavailable as exc:
-                    with self.db.session() as session:
-                        self._quarantine(session, pk, AnalysisFailure("load", str(exc)))
-                    side.append(IngestResult("quarantined", pk, f"message {pk}", f"load: {exc}"))
-                    continue
-                yield (pk, f"message {pk}"), raw
+                    raw = self._load(session, pk, actor, side)
+                if raw is not None:
+                    yield (pk, f"message {pk}"), raw
 
         yield from self._committed(self.pool.run(load()), side, desk=override or KEEP_DESK)
+
+    def rerun(self, session: Session, pk: int, actor: str, override: DeskVerdict) -> IngestResult:
+        """Run one stored message again inside the caller's transaction (the desk's decision).
+
+        The analysis runs in the pool like any other (the per-message time limit holds;
+        the pool's process is reused), and the result is written by the one writer in a
+        SAVEPOINT of ``session``, so the caller's decision and the rerun commit together.
+        """
+        self._refresh_learned(session)
+        side: list[IngestResult] = []
+        raw = self._load(session, pk, actor, side)
+        if raw is None:
+            return side[0]
+        batch: Batch = list(self.pool.run([((pk, f"message {pk}"), raw)]))
+        (result,) = commit.write(commit.inside(session), self.grouper, batch, override)
+        return result
+
+    def _load(self, session: Session, pk: int, actor: str, side: list[IngestResult]) -> bytes | None:
+        """Record the replay and read the raw bytes; pruned ones quarantine the message instead."""
+        message_store.add_event(session, pk, actor, "replayed", {})
+        try:  # archived bytes come from the archive; pruned ones cannot be replayed
+            return read_raw(self.settings, session, pk)
+        except RawUnavailable as exc:
+            commit.quarantine(session, pk, AnalysisFailure("load", str(exc)))
+            side.append(IngestResult("quarantined", pk, f"message {pk}", f"load: {exc}"))
+            return None
+
+    def _refresh_learned(self, session: Session | None = None) -> None:
+        """Hand the pool what triage currently knows from the desk (reloaded only when changed)."""
+        if session is not None:
+            self.pool.set_learned(self.learned.get(session))
+            return
+        with self.db.session() as own:
+            self.pool.set_learned(self.learned.get(own))
 
     def _committed(
         self,
@@ -170,7 +154,8 @@ class Pipeline:
         side: list[IngestResult],
         desk: DeskVerdict | None,
     ) -> Iterator[IngestResult]:
-        batch: list[AnalysisOutcome[tuple[int, str]]] = []
+        """Cut the outcomes into batches (by count or age), one transaction each."""
+        batch: Batch = []
         started = time.monotonic()
         for outcome in outcomes:
             yield from _drain(side)
@@ -178,110 +163,11 @@ class Pipeline:
                 started = time.monotonic()
             batch.append(outcome)
             if len(batch) >= COMMIT_BATCH or time.monotonic() - started > COMMIT_SECONDS:
-                yield from self._commit_batch(batch, desk)
+                yield from commit.write(self.db.session, self.grouper, batch, desk)
                 batch = []
         if batch:
-            yield from self._commit_batch(batch, desk)
+            yield from commit.write(self.db.session, self.grouper, batch, desk)
         yield from _drain(side)
-
-    def _commit_batch(
-        self, batch: list[AnalysisOutcome[tuple[int, str]]], desk: DeskVerdict | None
-    ) -> list[IngestResult]:
-        """One transaction per batch, written in bulk; should that fail, written again one
-        message at a time, each in a SAVEPOINT, so a failing message is quarantined with its
-        traceback without undoing the others."""
-        try:
-            try:
-                with self.db.session() as session:
-                    return self._commit_bulk(session, batch, desk)
-            except OperationalError:
-                raise
-            except Exception:  # the batch boundary: any error sends it down the careful path
-                log.debug("bulk commit failed; committing message by message", exc_info=True)
-            with self.db.session() as session:
-                return [self._finish(session, o.key[0], o.key[1], o.analysis, o.failure, desk) for o in batch]
-        except OperationalError as exc:
-            # The database is unreachable or locked: not the messages' fault. They stay
-            # `new`, so the next run (or poll) picks them up again.
-            raise TransientError(f"database error while committing: {exc}") from exc
-
-    def _commit_bulk(
-        self, session: Session, batch: list[AnalysisOutcome[tuple[int, str]]], desk: DeskVerdict | None
-    ) -> list[IngestResult]:
-        analysed = [(o.key[0], o.analysis) for o in batch if o.analysis is not None]
-        if report_store.prior_reports(session, [pk for pk, _a in analysed]):
-            # A replay: replacing reports recounts incidents between messages, so keep the
-            # message-at-a-time order (and a SAVEPOINT each) for the whole batch.
-            return [self._finish(session, o.key[0], o.key[1], o.analysis, o.failure, desk) for o in batch]
-        committed = iter(commit_new(session, self.grouper, analysed, None if desk is KEEP_DESK else desk))
-        results: list[IngestResult] = []
-        for outcome in batch:
-            pk, label = outcome.key
-            if outcome.analysis is None:
-                results.append(self._finish(session, pk, label, None, outcome.failure, desk))
-                continue
-            done = next(committed)
-            results.append(IngestResult("processed", pk, label, None, done.analysis.verdict, done.incidents))
-        return results
-
-    def _finish(
-        self,
-        session: Session,
-        pk: int,
-        label: str,
-        analysis: Analysis | None,
-        failure: AnalysisFailure | None,
-        desk: DeskVerdict | None = None,
-    ) -> IngestResult:
-        if analysis is None:
-            assert failure is not None
-            self._quarantine(session, pk, failure)
-            return IngestResult("quarantined", pk, label, f"{failure.stage}: {failure.reason}")
-        savepoint = session.begin_nested()
-        try:
-            incidents, analysis = self._commit(session, pk, analysis, desk)
-            savepoint.commit()
-        except OperationalError:
-            raise
-        except Exception as exc:  # the per-message boundary: record with traceback, go on
-            savepoint.rollback()
-            failure = AnalysisFailure("store", f"{type(exc).__name__}: {exc}", traceback.format_exc())
-            self._quarantine(session, pk, failure)
-            return IngestResult("quarantined", pk, label, f"store: {exc}")
-        return IngestResult("processed", pk, label, None, analysis.verdict, tuple(incidents))
-
-    def _commit(
-        self, session: Session, pk: int, analysis: Analysis, desk: DeskVerdict | None
-    ) -> tuple[list[int], Analysis]:
-        if desk is KEEP_DESK:
-            desk = report_store.desk_verdict(session, pk)
-        analysis = with_desk(analysis, desk)
-        report_pk, affected = report_store.replace_report(session, pk, analysis)
-        incidents: list[int] = []
-        if analysis.verdict == "report":
-            stored = report_store.add_observations(
-                session, report_pk, analysis.extraction.observations, analysis.parsed.date or utcnow()
-            )
-            incidents = self.grouper.group_report(session, stored, analysis.category)
-        for incident_pk in affected:
-            recount(session, incident_pk)
-        reason = f"verdict {analysis.verdict}"
-        message_store.mark(session, pk, "processed", reason=reason, headers=header_facts(analysis))
-        return incidents, analysis
-
-    def _quarantine(self, session: Session, pk: int, failure: AnalysisFailure) -> None:
-        # info, not warning: the caller reports each quarantine itself (ingest prints one
-        # line per item); a second, logged line on the console would only repeat it.
-        log.info("message %s quarantined at %s: %s", pk, failure.stage, failure.reason)
-        message_store.mark(
-            session,
-            pk,
-            "quarantined",
-            reason=failure.reason,
-            stage=failure.stage,
-            traceback=failure.traceback,
-        )
-        message_store.add_event(session, pk, "pipeline", "quarantined", {"stage": failure.stage})
 
 
 def _store_chunks(items: Iterable[RawMessage | SourceError]) -> Iterator[list[RawMessage | SourceError]]:

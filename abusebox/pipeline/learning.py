@@ -13,6 +13,8 @@ import time
 import weakref
 from collections import Counter
 
+from sqlalchemy.orm import Session
+
 from abusebox.core.config import Settings
 from abusebox.core.errors import LimitExceeded
 from abusebox.parsing.mime import parse_message
@@ -25,10 +27,10 @@ from abusebox.triage.text import own_text
 log = logging.getLogger(__name__)
 
 
-def desk_decisions(db: Database, limit: int) -> dict[int, str]:
+def desk_decisions(session: Session, limit: int) -> dict[int, str]:
     """message pk -> the desk's latest verdict, for the newest ``limit`` messages decided."""
     latest: dict[int, str] = {}
-    for pk, detail in decision_details(db):
+    for pk, detail in decision_details(session):
         verdict = (detail or {}).get("to")
         if isinstance(verdict, str):
             latest.pop(pk, None)  # re-insert: dict order = order of the latest decision
@@ -37,16 +39,16 @@ def desk_decisions(db: Database, limit: int) -> dict[int, str]:
     return {pk: latest[pk] for pk in keep}
 
 
-def load_learned(db: Database, settings: Settings) -> LearnedSignals:
+def load_learned(session: Session, settings: Settings) -> LearnedSignals:
     """Build the snapshot from the stored desk decisions (parses each decided message)."""
-    stamp = decision_stamp(db)
-    decisions = desk_decisions(db, settings.triage.classifier_max_examples)
+    stamp = decision_stamp(session)
+    decisions = desk_decisions(session, settings.triage.classifier_max_examples)
     if not decisions:
         return LearnedSignals(stamp=stamp)
     senders: dict[str, Counter[str]] = {}
     keys: dict[str, Counter[str]] = {}
     examples: list[tuple[set[str], str]] = []
-    for decided in decided_messages(db, list(decisions)):
+    for decided in decided_messages(session, list(decisions)):
         verdict = decisions[decided.pk]
         if decided.raw is None:  # pruned by retention: nothing left to learn from
             continue
@@ -75,8 +77,7 @@ def load_learned(db: Database, settings: Settings) -> LearnedSignals:
 class LearnedCache:
     """The current snapshot, rebuilt when a new decision appears (checked every few seconds)."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
-        self.db = db
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._snapshot: LearnedSignals | None = None
         self._checked = 0.0
@@ -84,15 +85,16 @@ class LearnedCache:
     def invalidate(self) -> None:
         self._checked = 0.0
 
-    def get(self) -> LearnedSignals:
+    def get(self, session: Session) -> LearnedSignals:
+        """The snapshot, checked against the decisions ``session`` sees every few seconds."""
         now = time.monotonic()
         interval = self.settings.triage.learned_refresh_seconds
         if self._snapshot is not None and self._checked and now - self._checked < interval:
             return self._snapshot
         self._checked = now
-        stamp = decision_stamp(self.db)
+        stamp = decision_stamp(session)
         if self._snapshot is None or self._snapshot.stamp != stamp:
-            self._snapshot = load_learned(self.db, self.settings)
+            self._snapshot = load_learned(session, self.settings)
         return self._snapshot
 
 
@@ -103,5 +105,5 @@ def shared_cache(db: Database, settings: Settings) -> LearnedCache:
     """The cache of one Database handle: pipelines built per poll share it (no reload per poll)."""
     cache = _SHARED.get(db)
     if cache is None or cache.settings is not settings:
-        cache = _SHARED[db] = LearnedCache(db, settings)
+        cache = _SHARED[db] = LearnedCache(settings)
     return cache

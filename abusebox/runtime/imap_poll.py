@@ -28,9 +28,10 @@ from imapclient import IMAPClient
 
 from abusebox.core.config import Settings, SourceSettings
 from abusebox.core.models import RawMessage
-from abusebox.pipeline.counts import PollCounts
-from abusebox.pipeline.ingest import IngestResult, Pipeline
+from abusebox.pipeline.counts import Counts
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
+from abusebox.pipeline.results import IngestResult
 from abusebox.sources.imap import ImapSession, StepBreaksConnection
 from abusebox.sources.move import CopyAttempt, MoveMethod, move
 from abusebox.store import mailbox as mailbox_store
@@ -83,19 +84,21 @@ class ImapPoller:
         self.pool_lock = pool_lock  # the analysis pool serves one job at a time
         self.session = ImapSession(source, stop)
 
-    def poll(self, counts: PollCounts) -> None:
+    def poll(self, counts: Counts) -> None:
         """One cycle; `counts` is filled as it goes, so a failed cycle still reports its work."""
         try:
             self._poll(counts)
         finally:
             self.session.disconnect()
 
-    def _poll(self, counts: PollCounts) -> None:
+    def _poll(self, counts: Counts) -> None:
         src, folder = self.source, self.source.folder
         uids: list[int] = self.session.call("UID SEARCH", lambda c: c.search("ALL"))
         uidvalidity = self.session.uidvalidity
         assert uidvalidity is not None
-        previous = mailbox_store.note_uidvalidity(self.db, src.name, folder, uidvalidity)
+        with self.db.session() as db_session:
+            previous = mailbox_store.note_uidvalidity(db_session, src.name, folder, uidvalidity)
+            known = mailbox_store.ledger(db_session, src.name, folder, uidvalidity, uids)
         if previous is not None:
             log.warning(
                 "%s: UIDVALIDITY of %s changed from %d to %d: every message there counts as new; "
@@ -105,7 +108,6 @@ class ImapPoller:
                 previous,
                 uidvalidity,
             )
-        known = mailbox_store.ledger(self.db, src.name, folder, uidvalidity, uids)
         unfinished = [e.message_pk for e in known.values() if e.status == "new"]
         if unfinished:
             log.info("%s: finishing %d messages stored by an earlier poll", src.name, len(unfinished))
@@ -127,7 +129,7 @@ class ImapPoller:
             if src.move:
                 self._move(batch, uidvalidity, counts)
 
-    def _fetch(self, uids: list[int], counts: PollCounts) -> dict[int, bytes]:
+    def _fetch(self, uids: list[int], counts: Counts) -> dict[int, bytes]:
         """UID FETCH BODY.PEEK[] of a batch; a message the server cannot deliver is skipped.
 
         Dovecot answers a message it cannot read (a damaged or unreadable file) with BYE,
@@ -174,7 +176,7 @@ class ImapPoller:
             batches.append(batch)
         return batches
 
-    def _ingest(self, fetched: dict[int, bytes], uidvalidity: int, counts: PollCounts) -> None:
+    def _ingest(self, fetched: dict[int, bytes], uidvalidity: int, counts: Counts) -> None:
         src = self.source
         uid_of: dict[str, int] = {}
         items: list[RawMessage] = []
@@ -185,7 +187,7 @@ class ImapPoller:
 
         def on_stored(item: RawMessage, pk: int) -> None:
             # Right after the raw bytes' own commit: from here on the ledger knows the UID.
-            mailbox_store.record_item(self.db, src.name, src.folder, uidvalidity, uid_of[item.source_id], pk)
+            self._record(uidvalidity, uid_of[item.source_id], pk)
 
         with self.pool_lock:
             pipeline = Pipeline(self.settings, self.db, self.pool)
@@ -193,7 +195,13 @@ class ImapPoller:
                 counts.add(result)
                 _log_result(src.name, result)
 
-    def _replay(self, pks: list[int], counts: PollCounts) -> None:
+    def _record(self, uidvalidity: int, uid: int, message_pk: int) -> None:
+        """Write the ledger row of a UID whose raw bytes are committed, in its own transaction."""
+        src = self.source
+        with self.db.session() as db_session:
+            mailbox_store.record_item(db_session, src.name, src.folder, uidvalidity, uid, message_pk)
+
+    def _replay(self, pks: list[int], counts: Counts) -> None:
         with self.pool_lock:
             for result in Pipeline(self.settings, self.db, self.pool).replay(pks, actor="imap-resume"):
                 counts.add(result)
@@ -205,10 +213,11 @@ class ImapPoller:
                 return
             yield item
 
-    def _move(self, uids: list[int], uidvalidity: int, counts: PollCounts) -> None:
+    def _move(self, uids: list[int], uidvalidity: int, counts: Counts) -> None:
         """Move finished messages by UID to the processed or quarantine folder."""
         src = self.source
-        entries = mailbox_store.ledger(self.db, src.name, src.folder, uidvalidity, uids)
+        with self.db.session() as db_session:
+            entries = mailbox_store.ledger(db_session, src.name, src.folder, uidvalidity, uids)
         targets: dict[str, list[int]] = {src.processed_folder: [], src.quarantine_folder: []}
         for entry in entries.values():
             if entry.moved or entry.status == "new":  # not finished: stays for the next poll
@@ -228,9 +237,10 @@ class ImapPoller:
                 return move(client, g, self.session.ensure_folder(client, t), a)
 
             method = self.session.call(f"UID MOVE to {target}", step)
-            mailbox_store.record_moves(
-                self.db, src.name, src.folder, uidvalidity, group, target, MOVE_NOTES[method]
-            )
+            with self.db.session() as db_session:
+                mailbox_store.record_moves(
+                    db_session, src.name, src.folder, uidvalidity, group, target, MOVE_NOTES[method]
+                )
             counts.moved += len(group)
             if method == "copy":
                 log.warning("%s: %s", src.name, MOVE_NOTES[method])

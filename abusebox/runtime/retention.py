@@ -9,6 +9,7 @@ set). Observations are deleted (``archive``: appended first as JSON lines to
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass
@@ -72,11 +73,10 @@ def apply_retention(settings: Settings, db: Database, *, now: datetime | None = 
                 lines_path.parent.mkdir(parents=True, exist_ok=True)
                 with lines_path.open("a", encoding="utf-8") as fh:
                     for row in rows:
-                        fh.write(
-                            json.dumps({**row, "time": format_utc(row["time"])}, ensure_ascii=False) + "\n"
-                        )
+                        line = {**dataclasses.asdict(row), "time": format_utc(row.time)}
+                        fh.write(json.dumps(line, ensure_ascii=False) + "\n")
                     fh.flush()
                     os.fsync(fh.fileno())
-            store.delete_observations(session, [r["id"] for r in rows])
+            store.delete_observations(session, [r.id for r in rows])
             result.observations += len(rows)
     return result

@@ -25,9 +25,10 @@ from sqlalchemy.exc import OperationalError
 
 from abusebox.core.config import ConfigError, Settings, SourceSettings
 from abusebox.core.errors import TransientError
-from abusebox.pipeline.counts import PollCounts
-from abusebox.pipeline.ingest import IngestCounts, IngestResult, Pipeline
+from abusebox.pipeline.counts import Counts
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
+from abusebox.pipeline.results import IngestResult
 from abusebox.runtime.imap_poll import ImapPoller
 from abusebox.sources.imap import ImapSession, server_text
 from abusebox.sources.local import iter_maildir, iter_path
@@ -43,7 +44,7 @@ LOCAL_KINDS = ("maildir", "mbox", "eml")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 LEADER_CHECK_SECONDS = 30.0  # how often a follower tries to take over (and a leader checks its lock)
 IDLE_MAX_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE well within the servers' 30-minute timeout
-Poller = Callable[[SourceSettings, PollCounts], None]
+Poller = Callable[[SourceSettings, Counts], None]
 
 
 def until(stop: threading.Event, items: Iterable[T]) -> Iterator[T]:
@@ -56,23 +57,27 @@ def until(stop: threading.Event, items: Iterable[T]) -> Iterator[T]:
 
 def poll_local(
     settings: Settings, db: Database, pool: AnalyzerPool, source: SourceSettings, stop: threading.Event
-) -> IngestCounts:
+) -> Counts:
     """One poll of a local source: new Maildir files or the whole mbox/eml path."""
     path = settings.resolve_path(source.path or "")
     if source.kind == "maildir":
-        items = iter_maildir(path, source.name, skip=message_store.known_source_ids(db, source.name))
+        with db.session() as session:
+            known = message_store.known_source_ids(session, source.name)
+        items = iter_maildir(path, source.name, skip=known)
     else:
         items = iter_path(path, source.name)
-    counts = IngestCounts()
+    counts = Counts()
     for result in Pipeline(settings, db, pool).ingest(until(stop, items)):
         counts.add(result)
         _log_result(source.name, result)
+    counts.fetched = counts.read + counts.unreadable  # every item a local source gives is fetched
     return counts
 
 
 def resume_pending(settings: Settings, db: Database, pool: AnalyzerPool) -> int:
     """Finish messages stored but not processed when a previous run stopped."""
-    pending = message_store.message_ids(db, status="new")
+    with db.session() as session:
+        pending = message_store.message_ids(session, status="new")
     for _ in Pipeline(settings, db, pool).replay(pending, actor="resume"):
         pass
     return len(pending)
@@ -121,13 +126,11 @@ class Worker:
         self.pollers["imap"] = self._poll_imap
 
     # -- pollers ------------------------------------------------------------------------
-    def _poll_local(self, source: SourceSettings, counts: PollCounts) -> None:
+    def _poll_local(self, source: SourceSettings, counts: Counts) -> None:
         with self._pool_lock:
-            counts.merge(
-                PollCounts.from_ingest(poll_local(self.settings, self.db, self.pool, source, self.stop))
-            )
+            counts.merge(poll_local(self.settings, self.db, self.pool, source, self.stop))
 
-    def _poll_imap(self, source: SourceSettings, counts: PollCounts) -> None:
+    def _poll_imap(self, source: SourceSettings, counts: Counts) -> None:
         # Takes the pool lock only while analysing, not while waiting on the network.
         poller = ImapPoller(self.settings, self.db, self.pool, source, self.stop, self._pool_lock)
         try:
@@ -136,12 +139,12 @@ class Worker:
             if poller.session.uidnext is not None:  # what IDLE compares with (see idle_wait)
                 self._polled_uidnext[source.name] = poller.session.uidnext
 
-    def poll_source(self, source: SourceSettings) -> PollCounts:
+    def poll_source(self, source: SourceSettings) -> Counts:
         """One cycle of one source, added to its counters in mailbox_state; raises on failure."""
         poller = self.pollers.get(source.kind)
         if poller is None:
             raise ConfigError(f"source {source.name!r}: no poller for sources of kind {source.kind}")
-        counts = PollCounts()
+        counts = Counts()
         try:
             poller(source, counts)
         except BaseException as exc:  # recorded, then re-raised to the caller
@@ -150,9 +153,10 @@ class Worker:
         self._record(source, counts, counts.problem())
         return counts
 
-    def _record(self, source: SourceSettings, counts: PollCounts, error: str | None) -> None:
+    def _record(self, source: SourceSettings, counts: Counts, error: str | None) -> None:
         try:
-            mailbox_store.record_cycle(self.db, source.name, counts.cycle(), error)
+            with self.db.session() as session:
+                mailbox_store.record_cycle(session, source.name, counts, error)
         except OperationalError as exc:
             log.warning("%s: could not record the poll in the database: %s", source.name, exc.orig)
 
@@ -174,7 +178,7 @@ class Worker:
         except Exception:  # one source's fault must not stop the worker or other sources
             log.exception("%s: poll failed", source.name)
             return
-        log.info("%s: %s", source.name, counts.summary())
+        log.info("%s: %s", source.name, counts.poll_summary())
         if counts.problem():
             log.warning("%s: %s", source.name, counts.problem())
 

@@ -1,4 +1,8 @@
-"""Engines and sessions: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL."""
+"""Engines and sessions: SQLite (WAL, foreign keys, busy timeout) or PostgreSQL.
+
+The store's functions take the Session they work in; whoever runs a unit of work (a
+command, a scheduled job, a request, a pipeline batch) opens it with ``Database.session``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -81,6 +86,16 @@ def make_engine(url: str, *, echo: bool = False, connect_timeout: int = CONNECT_
         engine = create_engine(url, echo=echo, pool_pre_ping=True, connect_args=args)
     event.listen(engine, "before_cursor_execute", _storable_params, retval=True)
     return engine
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """An INSERT that can say ON CONFLICT, for the dialect this session talks to."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {dialect}")
 
 
 class Database:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from abusebox.store.db import Database
 from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow
 
 RECLASSIFIED = "reclassified"
@@ -24,47 +23,44 @@ class DecidedMessage:
     verified: bool  # a good signature by the From address over the whole message
 
 
-def decision_stamp(db: Database) -> tuple[int, int]:
+def decision_stamp(session: Session) -> tuple[int, int]:
     """(newest decision id, number of decisions): changes whenever the desk decides."""
-    with db.session() as session:
-        newest, count = session.execute(
-            select(func.max(MessageEventRow.id), func.count(MessageEventRow.id)).where(
-                MessageEventRow.action == RECLASSIFIED
-            )
-        ).one()
+    newest, count = session.execute(
+        select(func.max(MessageEventRow.id), func.count(MessageEventRow.id)).where(
+            MessageEventRow.action == RECLASSIFIED
+        )
+    ).one()
     return int(newest or 0), int(count or 0)
 
 
-def decision_details(db: Database) -> list[tuple[int, dict[str, object] | None]]:
+def decision_details(session: Session) -> list[tuple[int, dict[str, object] | None]]:
     """(message pk, event detail) of every decision, oldest first."""
-    with db.session() as session:
-        return [
-            (pk, detail)
-            for pk, detail in session.execute(
-                select(MessageEventRow.message_pk, MessageEventRow.detail)
-                .where(MessageEventRow.action == RECLASSIFIED)
-                .order_by(MessageEventRow.id)
-            )
-        ]
+    return [
+        (pk, detail)
+        for pk, detail in session.execute(
+            select(MessageEventRow.message_pk, MessageEventRow.detail)
+            .where(MessageEventRow.action == RECLASSIFIED)
+            .order_by(MessageEventRow.id)
+        )
+    ]
 
 
-def decided_messages(db: Database, pks: list[int]) -> Iterator[DecidedMessage]:
+def decided_messages(session: Session, pks: list[int]) -> Iterator[DecidedMessage]:
     """The raw bytes and PGP facts of decided messages, read a chunk at a time."""
     for start in range(0, len(pks), _CHUNK):
-        with db.session() as session:
-            rows = session.execute(
-                select(
-                    MessageRow.id,
-                    MessageRow.raw,
-                    ReportRow.reporter,
-                    ReportRow.pgp_fingerprint,
-                    ReportRow.pgp_status,
-                    ReportRow.pgp_signer_matches_from,
-                    ReportRow.pgp_detail,
-                )
-                .outerjoin(ReportRow, ReportRow.message_pk == MessageRow.id)
-                .where(MessageRow.id.in_(pks[start : start + _CHUNK]))
-            ).all()
+        rows = session.execute(
+            select(
+                MessageRow.id,
+                MessageRow.raw,
+                ReportRow.reporter,
+                ReportRow.pgp_fingerprint,
+                ReportRow.pgp_status,
+                ReportRow.pgp_signer_matches_from,
+                ReportRow.pgp_detail,
+            )
+            .outerjoin(ReportRow, ReportRow.message_pk == MessageRow.id)
+            .where(MessageRow.id.in_(pks[start : start + _CHUNK]))
+        ).all()
         for pk, raw, reporter, fingerprint, status, matches, detail in rows:
             verified = (
                 status == "valid" and matches is True and not (detail or {}).get("partially_signed", False)

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from abusebox.store.db import dialect_insert
 from abusebox.store.schema import (
     EnrichmentQueueRow,
     EnrichmentRow,
@@ -40,15 +40,6 @@ class QueueItem:
     attempts: int
 
 
-def _insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported database dialect {dialect}")
-
-
 def enqueue(session: Session, ips: list[str], now: datetime) -> None:
     """Queue addresses for enrichment; one cheap upsert, never a lookup.
 
@@ -57,7 +48,7 @@ def enqueue(session: Session, ips: list[str], now: datetime) -> None:
     """
     if not ips:
         return
-    stmt = _insert(session, EnrichmentQueueRow).values(
+    stmt = dialect_insert(session, EnrichmentQueueRow).values(
         [{"ip": ip, "status": "pending", "attempts": 0, "next_attempt_at": now} for ip in sorted(set(ips))]
     )
     stmt = stmt.on_conflict_do_update(
@@ -172,7 +163,7 @@ def store_info(session: Session, info: NetworkInfo, now: datetime, expires_at: d
         "fetched_at": now,
         "expires_at": expires_at,
     }
-    stmt = _insert(session, EnrichmentRow).values(values)
+    stmt = dialect_insert(session, EnrichmentRow).values(values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["network"], set_={k: v for k, v in values.items() if k != "network"}
     )

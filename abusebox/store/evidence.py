@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from abusebox.store.messages import StoredPgp
 from abusebox.store.schema import MessageRow, ObservationRow, ReportRow
 
 
@@ -21,7 +22,7 @@ class EvidenceMessage:
     received_at: datetime
     from_addr: str | None
     subject: str | None
-    pgp: dict[str, Any]
+    pgp: StoredPgp
 
 
 def incident_messages(session: Session, incident_pk: int) -> list[EvidenceMessage]:
@@ -45,13 +46,13 @@ def incident_messages(session: Session, incident_pk: int) -> list[EvidenceMessag
                 received_at=message.received_at,
                 from_addr=message.from_addr,
                 subject=message.subject,
-                pgp={
-                    "status": report.pgp_status,
-                    "fingerprint": report.pgp_fingerprint,
-                    "signer_matches_from": report.pgp_signer_matches_from,
-                    "encrypted": report.pgp_encrypted,
-                    "detail": report.pgp_detail,
-                },
+                pgp=StoredPgp(
+                    report.pgp_status,
+                    report.pgp_fingerprint,
+                    report.pgp_signer_matches_from,
+                    report.pgp_encrypted,
+                    report.pgp_detail,
+                ),
             )
         )
     return out
@@ -95,23 +96,39 @@ def _old_observation(cutoff: datetime) -> Any:
     )
 
 
-def old_observations(session: Session, cutoff: datetime, limit: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class OldObservation:
+    """An observation past its retention age, with what the archive keeps of it."""
+
+    id: int
+    report: int
+    incident: int | None
+    role: str
+    ip: str
+    group_key: str | None
+    time: datetime | None
+    category: str | None
+    port: int | None
+    evidence: str
+
+
+def old_observations(session: Session, cutoff: datetime, limit: int) -> list[OldObservation]:
     rows = session.scalars(
         select(ObservationRow).where(_old_observation(cutoff)).order_by(ObservationRow.id).limit(limit)
     ).all()
     return [
-        {
-            "id": r.id,
-            "report": r.report_pk,
-            "incident": r.incident_pk,
-            "role": r.role,
-            "ip": r.ip,
-            "group_key": r.group_key,
-            "time": r.time,
-            "category": r.category,
-            "port": r.port,
-            "evidence": r.evidence,
-        }
+        OldObservation(
+            r.id,
+            r.report_pk,
+            r.incident_pk,
+            r.role,
+            r.ip,
+            r.group_key,
+            r.time,
+            r.category,
+            r.port,
+            r.evidence,
+        )
         for r in rows
     ]
 

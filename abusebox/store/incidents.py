@@ -1,4 +1,4 @@
-"""Incidents and their work log (incident_events)."""
+"""Incidents and their work log (incident_events); every function works in the caller's session."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from abusebox.core.models import format_utc
-from abusebox.store.db import Database
+from abusebox.store.events import Event
 from abusebox.store.schema import (
     IncidentEventRow,
     IncidentRow,
@@ -191,21 +190,18 @@ class IncidentSummary:
     observation_count: int
     network_name: str | None = None  # the RDAP/NIR holder of an external source
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.pk,
-            "key": self.group_key,
-            "category": self.category,
-            "state": self.state,
-            "priority": self.priority,
-            "assignee": self.assignee,
-            "owner": self.owner,
-            "network_name": self.network_name,
-            "first_seen": format_utc(self.first_seen),
-            "last_seen": format_utc(self.last_seen),
-            "reports": self.report_count,
-            "observations": self.observation_count,
-        }
+
+@dataclass(frozen=True)
+class IncidentObservation:
+    """A source observation of the incident, with the message it came from."""
+
+    pk: int
+    ip: str
+    time: datetime | None
+    category: str | None
+    port: int | None
+    evidence: str
+    message_pk: int
 
 
 @dataclass
@@ -213,50 +209,43 @@ class IncidentDetail(IncidentSummary):
     sources: list[str] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
     reporters: list[str] = field(default_factory=list)
-    observations: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    record: dict[str, Any] = field(default_factory=dict)
+    observations: list[IncidentObservation] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     key_kind: str = "ip"
     ours: bool = False
-    network: dict[str, Any] = field(default_factory=dict)  # enrichment: asn, country, name ...
+    # Enrichment: the registry's network holding the source, and whom to tell.
+    network: str | None = None
+    asn: int | None = None
+    country: str | None = None
+    abuse_contacts: list[str] = field(default_factory=list)
     merged_into: int | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        data = super().as_json()
-        data.update(
-            key_kind=self.key_kind,
-            ours=self.ours,
-            network=self.network,
-            merged_into=self.merged_into,
-            sources=self.sources,
-            targets=self.targets,
-            reporters=self.reporters,
-            observations=self.observations,
-            events=self.events,
-            record=self.record,
-        )
-        return data
+    # The closing record (steps 4 and 5 of the response).
+    cause: str | None = None
+    recovery: str | None = None
+    prevention: str | None = None
+    lessons: str | None = None
+    resolution: str | None = None
 
 
-def _summary(row: IncidentRow) -> IncidentSummary:
-    return IncidentSummary(
-        row.id,
-        row.group_key,
-        row.category,
-        row.state,
-        row.priority,
-        row.assignee,
-        row.owner,
-        row.first_seen,
-        row.last_seen,
-        row.report_count,
-        row.observation_count,
-        row.network_name,
-    )
+def _summary_fields(row: IncidentRow) -> dict[str, Any]:
+    return {
+        "pk": row.id,
+        "group_key": row.group_key,
+        "category": row.category,
+        "state": row.state,
+        "priority": row.priority,
+        "assignee": row.assignee,
+        "owner": row.owner,
+        "first_seen": row.first_seen,
+        "last_seen": row.last_seen,
+        "report_count": row.report_count,
+        "observation_count": row.observation_count,
+        "network_name": row.network_name,
+    }
 
 
 def list_incidents(
-    db: Database,
+    session: Session,
     *,
     state: str | None = None,
     category: str | None = None,
@@ -283,70 +272,49 @@ def list_incidents(
                 IncidentRow.network == owner,
             )
         )
-    with db.session() as session:
-        return [_summary(row) for row in session.scalars(query)]
+    return [IncidentSummary(**_summary_fields(row)) for row in session.scalars(query)]
 
 
-def get_incident(db: Database, pk: int) -> IncidentDetail | None:
-    with db.session() as session:
-        row = session.get(IncidentRow, pk)
-        if row is None:
-            return None
-        base = _summary(row)
-        obs = session.execute(
-            select(ObservationRow, func.coalesce(ReportRow.reporter, MessageRow.from_addr), MessageRow.id)
-            .join(ReportRow, ReportRow.id == ObservationRow.report_pk)
-            .join(MessageRow, MessageRow.id == ReportRow.message_pk)
-            .where(ObservationRow.incident_pk == pk)
-            .order_by(ObservationRow.time, ObservationRow.id)
-        ).all()
-        report_pks = {o.report_pk for o, _f, _m in obs}
-        targets = sorted(
-            set(
-                session.scalars(
-                    select(ObservationRow.ip).where(
-                        ObservationRow.report_pk.in_(report_pks), ObservationRow.role == "target"
-                    )
+def get_incident(session: Session, pk: int) -> IncidentDetail | None:
+    row = session.get(IncidentRow, pk)
+    if row is None:
+        return None
+    obs = session.execute(
+        select(ObservationRow, func.coalesce(ReportRow.reporter, MessageRow.from_addr), MessageRow.id)
+        .join(ReportRow, ReportRow.id == ObservationRow.report_pk)
+        .join(MessageRow, MessageRow.id == ReportRow.message_pk)
+        .where(ObservationRow.incident_pk == pk)
+        .order_by(ObservationRow.time, ObservationRow.id)
+    ).all()
+    report_pks = {o.report_pk for o, _f, _m in obs}
+    targets = sorted(
+        set(
+            session.scalars(
+                select(ObservationRow.ip).where(
+                    ObservationRow.report_pk.in_(report_pks), ObservationRow.role == "target"
                 )
             )
         )
-        detail = IncidentDetail(
-            **base.__dict__,
-            sources=sorted({o.ip for o, _f, _m in obs if o.role == "source"}),
-            targets=targets,
-            reporters=sorted({f for _o, f, _m in obs if f}),
-            observations=[
-                {
-                    "id": o.id,
-                    "ip": o.ip,
-                    "time": format_utc(o.time),
-                    "category": o.category,
-                    "port": o.port,
-                    "evidence": o.evidence,
-                    "message_id": mid,
-                }
-                for o, _f, mid in obs
-            ],
-            events=[
-                {"at": format_utc(e.at), "actor": e.actor, "action": e.action, "detail": e.detail}
-                for e in row.events
-            ],
-            key_kind=row.key_kind,
-            ours=row.ours,
-            network={
-                "network": row.network,
-                "name": row.network_name,
-                "asn": row.asn,
-                "country": row.country,
-                "abuse_contacts": list(row.abuse_contacts or []),
-            },
-            merged_into=row.merged_into_pk,
-            record={
-                "cause": row.cause,
-                "recovery": row.recovery,
-                "prevention": row.prevention,
-                "lessons": row.lessons,
-                "resolution": row.resolution,
-            },
-        )
-        return detail
+    )
+    return IncidentDetail(
+        **_summary_fields(row),
+        sources=sorted({o.ip for o, _f, _m in obs if o.role == "source"}),
+        targets=targets,
+        reporters=sorted({f for _o, f, _m in obs if f}),
+        observations=[
+            IncidentObservation(o.id, o.ip, o.time, o.category, o.port, o.evidence, mid) for o, _f, mid in obs
+        ],
+        events=[Event.of(e) for e in row.events],
+        key_kind=row.key_kind,
+        ours=row.ours,
+        network=row.network,
+        asn=row.asn,
+        country=row.country,
+        abuse_contacts=list(row.abuse_contacts or []),
+        merged_into=row.merged_into_pk,
+        cause=row.cause,
+        recovery=row.recovery,
+        prevention=row.prevention,
+        lessons=row.lessons,
+        resolution=row.resolution,
+    )

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from abusebox.store.db import Database
+from abusebox.store.db import dialect_insert
 from abusebox.store.schema import MailboxItemRow, MailboxStateRow, MessageRow, utcnow
 
 
@@ -28,15 +28,23 @@ class LedgerEntry:
     moved: bool
 
 
-@dataclass(frozen=True)
-class CycleCounts:
-    """What one poll cycle added to a source's counters."""
+class CycleFigures(Protocol):
+    """What one poll cycle adds to a source's counters (the pipeline's Counts has these)."""
 
-    fetched: int = 0
-    new: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    moved: int = 0
+    @property
+    def fetched(self) -> int: ...
+
+    @property
+    def new(self) -> int: ...
+
+    @property
+    def duplicate(self) -> int: ...
+
+    @property
+    def quarantined(self) -> int: ...
+
+    @property
+    def moved(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -55,29 +63,9 @@ class SourceState:
     last_success_at: datetime | None
     last_error: str | None
 
-    def as_json(self) -> dict[str, Any]:
-        def iso(value: datetime | None) -> str | None:
-            return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-        return {
-            "source": self.source,
-            "folder": self.folder,
-            "uidvalidity": self.uidvalidity,
-            "fetched": self.fetched,
-            "new": self.new,
-            "duplicates": self.duplicates,
-            "quarantined": self.quarantined,
-            "moved": self.moved,
-            "errors": self.errors,
-            "uidvalidity_changes": self.uidvalidity_changes,
-            "last_poll_at": iso(self.last_poll_at),
-            "last_success_at": iso(self.last_success_at),
-            "last_error": self.last_error,
-        }
-
 
 def ledger(
-    db: Database, source: str, folder: str, uidvalidity: int, uids: Iterable[int]
+    session: Session, source: str, folder: str, uidvalidity: int, uids: Iterable[int]
 ) -> dict[int, LedgerEntry]:
     """Ledger entries for the given UIDs (those present on the server now), keyed by UID."""
     wanted = set(uids)
@@ -96,119 +84,120 @@ def ledger(
             MailboxItemRow.uid <= max(wanted),
         )
     )
-    with db.session() as session:
-        return {
-            row.uid: LedgerEntry(row.uid, row.message_pk, row.status, row.moved_at is not None)
-            for row in session.execute(query)
-            if row.uid in wanted
-        }
+    return {
+        row.uid: LedgerEntry(row.uid, row.message_pk, row.status, row.moved_at is not None)
+        for row in session.execute(query)
+        if row.uid in wanted
+    }
 
 
-def record_item(db: Database, source: str, folder: str, uidvalidity: int, uid: int, message_pk: int) -> None:
-    """Write the ledger row for a UID whose raw bytes are committed (idempotent)."""
-    try:
-        with db.session() as session:
-            session.add(
-                MailboxItemRow(
-                    source=source, folder=folder, uidvalidity=uidvalidity, uid=uid, message_pk=message_pk
-                )
-            )
-    except IntegrityError:  # already recorded (a concurrent poll or a repeated call)
-        return
+def record_item(
+    session: Session, source: str, folder: str, uidvalidity: int, uid: int, message_pk: int
+) -> None:
+    """Write the ledger row for a UID whose raw bytes are committed (idempotent).
+
+    Already recorded (a concurrent poll or a repeated call): nothing happens.
+    """
+    session.execute(
+        dialect_insert(session, MailboxItemRow)
+        .values(source=source, folder=folder, uidvalidity=uidvalidity, uid=uid, message_pk=message_pk)
+        .on_conflict_do_nothing(index_elements=["source", "folder", "uidvalidity", "uid"])
+    )
 
 
 def record_moves(
-    db: Database, source: str, folder: str, uidvalidity: int, uids: Iterable[int], moved_to: str, note: str
+    session: Session,
+    source: str,
+    folder: str,
+    uidvalidity: int,
+    uids: Iterable[int],
+    moved_to: str,
+    note: str,
 ) -> None:
     uid_list = list(uids)
     if not uid_list:
         return
-    with db.session() as session:
-        session.execute(
-            update(MailboxItemRow)
-            .where(
-                MailboxItemRow.source == source,
-                MailboxItemRow.folder == folder,
-                MailboxItemRow.uidvalidity == uidvalidity,
-                MailboxItemRow.uid.in_(uid_list),
-            )
-            .values(moved_at=utcnow(), moved_to=moved_to, move_note=note)
+    session.execute(
+        update(MailboxItemRow)
+        .where(
+            MailboxItemRow.source == source,
+            MailboxItemRow.folder == folder,
+            MailboxItemRow.uidvalidity == uidvalidity,
+            MailboxItemRow.uid.in_(uid_list),
         )
+        .values(moved_at=utcnow(), moved_to=moved_to, move_note=note)
+    )
 
 
-def _state_row(session: Any, source: str) -> MailboxStateRow:
+def _state_row(session: Session, source: str) -> MailboxStateRow:
+    """The source's state row, created when missing; two processes creating it at once both get it."""
     row = session.get(MailboxStateRow, source)
     if row is None:
-        row = MailboxStateRow(
-            source=source,
-            fetched=0,
-            new=0,
-            duplicates=0,
-            quarantined=0,
-            moved=0,
-            errors=0,
-            uidvalidity_changes=0,
+        session.execute(
+            dialect_insert(session, MailboxStateRow)
+            .values(
+                source=source,
+                fetched=0,
+                new=0,
+                duplicates=0,
+                quarantined=0,
+                moved=0,
+                errors=0,
+                uidvalidity_changes=0,
+            )
+            .on_conflict_do_nothing(index_elements=["source"])
         )
-        session.add(row)
-        session.flush()
+        row = session.get(MailboxStateRow, source)
+        assert row is not None
     return row
 
 
-def note_uidvalidity(db: Database, source: str, folder: str, uidvalidity: int) -> int | None:
+def note_uidvalidity(session: Session, source: str, folder: str, uidvalidity: int) -> int | None:
     """Remember the folder's UIDVALIDITY; return the previous one when it changed, else None."""
-    for attempt in (1, 2):
-        try:
-            with db.session() as session:
-                row = _state_row(session, source)
-                previous = row.uidvalidity if row.folder == folder else None
-                changed = previous is not None and previous != uidvalidity
-                if changed:
-                    row.uidvalidity_changes += 1
-                row.folder = folder
-                row.uidvalidity = uidvalidity
-                return previous if changed else None
-        except IntegrityError:  # two processes created the row at once; the retry updates it
-            if attempt == 2:
-                raise
-    return None
+    row = _state_row(session, source)
+    previous = row.uidvalidity if row.folder == folder else None
+    changed = previous is not None and previous != uidvalidity
+    if changed:
+        row.uidvalidity_changes += 1
+    row.folder = folder
+    row.uidvalidity = uidvalidity
+    return previous if changed else None
 
 
-def record_cycle(db: Database, source: str, counts: CycleCounts, error: str | None = None) -> None:
+def record_cycle(session: Session, source: str, counts: CycleFigures, error: str | None = None) -> None:
     """Add one cycle's counters; a failed cycle counts an error and keeps its message."""
     now = utcnow()
-    with db.session() as session:
-        row = _state_row(session, source)
-        row.fetched += counts.fetched
-        row.new += counts.new
-        row.duplicates += counts.duplicates
-        row.quarantined += counts.quarantined
-        row.moved += counts.moved
-        row.last_poll_at = now
-        if error is None:
-            row.last_success_at = now
-        else:
-            row.errors += 1
-            row.last_error = f"{now:%Y-%m-%dT%H:%M:%SZ} {error}"[:4000]
+    row = _state_row(session, source)
+    row.fetched += counts.fetched
+    row.new += counts.new
+    row.duplicates += counts.duplicate
+    row.quarantined += counts.quarantined
+    row.moved += counts.moved
+    row.last_poll_at = now
+    if error is None:
+        row.last_success_at = now
+    else:
+        row.errors += 1
+        row.last_error = f"{now:%Y-%m-%dT%H:%M:%SZ} {error}"[:4000]
 
 
-def source_states(db: Database) -> list[SourceState]:
-    with db.session() as session:
-        rows = session.scalars(select(MailboxStateRow).order_by(MailboxStateRow.source))
-        return [
-            SourceState(
-                r.source,
-                r.folder,
-                r.uidvalidity,
-                r.fetched,
-                r.new,
-                r.duplicates,
-                r.quarantined,
-                r.moved,
-                r.errors,
-                r.uidvalidity_changes,
-                r.last_poll_at,
-                r.last_success_at,
-                r.last_error,
-            )
-            for r in rows
-        ]
+def source_states(session: Session) -> list[SourceState]:
+    rows = session.scalars(select(MailboxStateRow).order_by(MailboxStateRow.source))
+    return [
+        SourceState(
+            r.source,
+            r.folder,
+            r.uidvalidity,
+            r.fetched,
+            r.new,
+            r.duplicates,
+            r.quarantined,
+            r.moved,
+            r.errors,
+            r.uidvalidity_changes,
+            r.last_poll_at,
+            r.last_success_at,
+            r.last_error,
+        )
+        for r in rows
+    ]

@@ -1,4 +1,7 @@
-"""Messages: the immutable raw evidence, its status ledger and message events."""
+"""Messages: the immutable raw evidence, its status ledger and message events.
+
+Every function works in the caller's session (the caller owns the transaction).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,8 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from abusebox.core.models import PgpResult, RawMessage
-from abusebox.pgp.describe import from_stored
-from abusebox.store.db import Database
+from abusebox.core.models import RawMessage
+from abusebox.store.events import Event
 from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, utcnow
 
 _MESSAGES = MessageRow.__table__
@@ -63,25 +65,6 @@ class MessageSummary:
     format: str | None
     pgp_status: str | None
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.pk,
-            "sha256": self.sha256,
-            "size": self.size,
-            "source": self.source,
-            "source_id": self.source_id,
-            "received_at": self.received_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "from": self.from_addr,
-            "subject": self.subject,
-            "status": self.status,
-            "status_reason": self.status_reason,
-            "failed_stage": self.failed_stage,
-            "verdict": self.verdict,
-            "category": self.category,
-            "format": self.format,
-            "pgp_status": self.pgp_status,
-        }
-
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
     """INSERT ... ON CONFLICT (sha256) DO NOTHING RETURNING sha256, id, built once per dialect.
@@ -101,22 +84,20 @@ def _insert_ignoring_duplicates(dialect: str) -> Any:
     return statement
 
 
-def store_raw(db: Database, message: RawMessage, headers: dict[str, Any] | None = None) -> StoredMessage:
-    """Commit the raw bytes in their own transaction, before anything else can fail.
+def store_raw(session: Session, message: RawMessage, headers: dict[str, Any] | None = None) -> StoredMessage:
+    """Insert the raw bytes (the caller commits them before anything else can fail).
 
     Duplicate detection is by sha256 of the bytes, never by Message-ID; two processes
     storing the same bytes at once both get the one row.
     """
-    with db.session() as session:
-        return _store(session, [message], headers)[0]
+    return _store(session, [message], headers)[0]
 
 
-def store_raw_many(db: Database, messages: list[RawMessage]) -> list[StoredMessage]:
-    """Store several raw messages in one transaction (same rules as store_raw)."""
+def store_raw_many(session: Session, messages: list[RawMessage]) -> list[StoredMessage]:
+    """Store several raw messages with one statement (same rules as store_raw)."""
     if not messages:
         return []
-    with db.session() as session:
-        return _store(session, messages, None)
+    return _store(session, messages, None)
 
 
 def _store(
@@ -165,20 +146,11 @@ def _store(
     return out
 
 
-def find_by_sha(db: Database, sha: str) -> StoredMessage | None:
-    with db.session() as session:
-        row = session.execute(
-            select(MessageRow.id, MessageRow.status).where(MessageRow.sha256 == sha)
-        ).first()
-        return StoredMessage(row.id, sha, False, row.status) if row else None
-
-
-def get_raw(db: Database, pk: int) -> bytes:
-    with db.session() as session:
-        raw = session.execute(select(MessageRow.raw).where(MessageRow.id == pk)).scalar_one_or_none()
-        if raw is None:
-            raise KeyError(pk)
-        return raw
+def get_raw(session: Session, pk: int) -> bytes:
+    raw = session.execute(select(MessageRow.raw).where(MessageRow.id == pk)).scalar_one_or_none()
+    if raw is None:
+        raise KeyError(pk)
+    return raw
 
 
 def update_headers(session: Session, pk: int, headers: dict[str, Any]) -> None:
@@ -247,24 +219,15 @@ def add_event(session: Session, pk: int, actor: str, action: str, detail: dict[s
     session.add(MessageEventRow(message_pk=pk, actor=actor, action=action, detail=detail))
 
 
-def message_events(db: Database, pk: int) -> list[dict[str, Any]]:
-    with db.session() as session:
-        rows = session.scalars(
-            select(MessageEventRow).where(MessageEventRow.message_pk == pk).order_by(MessageEventRow.id)
-        )
-        return [
-            {
-                "at": r.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "actor": r.actor,
-                "action": r.action,
-                "detail": r.detail,
-            }
-            for r in rows
-        ]
+def message_events(session: Session, pk: int) -> list[Event]:
+    rows = session.scalars(
+        select(MessageEventRow).where(MessageEventRow.message_pk == pk).order_by(MessageEventRow.id)
+    )
+    return [Event.of(r) for r in rows]
 
 
 def list_messages(
-    db: Database,
+    session: Session,
     *,
     status: str | None = None,
     verdict: str | None = None,
@@ -298,84 +261,87 @@ def list_messages(
         query = query.where(MessageRow.status == status)
     if verdict:
         query = query.where(ReportRow.verdict == verdict)
-    with db.session() as session:
-        return [MessageSummary(*row) for row in session.execute(query)]
+    return [MessageSummary(*row) for row in session.execute(query)]
 
 
-def get_message(db: Database, pk: int) -> MessageSummary | None:
-    with db.session() as session:
-        row = session.get(MessageRow, pk)
-        if row is None:
-            return None
-        report = row.report
-        return MessageSummary(
-            row.id,
-            row.sha256,
-            row.size,
-            row.source,
-            row.source_id,
-            row.received_at,
-            row.from_addr,
-            row.subject,
-            row.status,
-            row.status_reason,
-            row.failed_stage,
-            report.verdict if report else None,
-            report.category if report else None,
-            report.format if report else None,
-            report.pgp_status if report else None,
-        )
+def get_message(session: Session, pk: int) -> MessageSummary | None:
+    row = session.get(MessageRow, pk)
+    if row is None:
+        return None
+    report = row.report
+    return MessageSummary(
+        row.id,
+        row.sha256,
+        row.size,
+        row.source,
+        row.source_id,
+        row.received_at,
+        row.from_addr,
+        row.subject,
+        row.status,
+        row.status_reason,
+        row.failed_stage,
+        report.verdict if report else None,
+        report.category if report else None,
+        report.format if report else None,
+        report.pgp_status if report else None,
+    )
 
 
-def message_ids(db: Database, *, status: str | None = None) -> list[int]:
+def message_ids(session: Session, *, status: str | None = None) -> list[int]:
     query = select(MessageRow.id).order_by(MessageRow.id)
     if status:
         query = query.where(MessageRow.status == status)
-    with db.session() as session:
-        return list(session.scalars(query))
+    return list(session.scalars(query))
 
 
-def known_source_ids(db: Database, source: str) -> set[str]:
+def known_source_ids(session: Session, source: str) -> set[str]:
     """Source ids of messages already finished (a Maildir poll skips those files cheaply)."""
-    with db.session() as session:
-        return set(
-            session.scalars(
-                select(MessageRow.source_id).where(MessageRow.source == source, MessageRow.status != "new")
-            )
+    return set(
+        session.scalars(
+            select(MessageRow.source_id).where(MessageRow.source == source, MessageRow.status != "new")
         )
+    )
 
 
-def status_counts(db: Database) -> dict[str, int]:
-    with db.session() as session:
-        rows = session.execute(select(MessageRow.status, func.count()).group_by(MessageRow.status))
-        return {status: count for status, count in rows}
+def status_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(MessageRow.status, func.count()).group_by(MessageRow.status))
+    return {status: count for status, count in rows}
 
 
-def message_traceback(db: Database, pk: int) -> str | None:
+def message_traceback(session: Session, pk: int) -> str | None:
     """The traceback recorded when a stage failed on the message (None otherwise)."""
-    with db.session() as session:
-        return session.execute(select(MessageRow.traceback).where(MessageRow.id == pk)).scalar()
+    return session.execute(select(MessageRow.traceback).where(MessageRow.id == pk)).scalar()
 
 
-def report_reasons(db: Database, pk: int) -> list[str]:
+def report_reasons(session: Session, pk: int) -> list[str]:
     """Why triage decided what it did (and what extraction skipped), for display."""
-    with db.session() as session:
-        row = session.execute(
-            select(ReportRow.reasons, ReportRow.extraction_reasons).where(ReportRow.message_pk == pk)
-        ).first()
-        return [*row.reasons, *row.extraction_reasons] if row else []
+    row = session.execute(
+        select(ReportRow.reasons, ReportRow.extraction_reasons).where(ReportRow.message_pk == pk)
+    ).first()
+    return [*row.reasons, *row.extraction_reasons] if row else []
 
 
-def report_pgp(db: Database, pk: int) -> PgpResult | None:
+@dataclass(frozen=True)
+class StoredPgp:
+    """The PGP columns of a message's report, as stored (``detail`` is the pgp_detail JSON)."""
+
+    status: str
+    fingerprint: str | None
+    signer_matches_from: bool | None
+    encrypted: bool
+    detail: dict[str, Any] | None
+
+
+def report_pgp(session: Session, pk: int) -> StoredPgp | None:
     """The stored PGP result of a message's report (None before it was analysed)."""
-    with db.session() as session:
-        row = session.execute(
-            select(
-                ReportRow.pgp_status,
-                ReportRow.pgp_fingerprint,
-                ReportRow.pgp_signer_matches_from,
-                ReportRow.pgp_encrypted,
-                ReportRow.pgp_detail,
-            ).where(ReportRow.message_pk == pk)
-        ).first()
-    return from_stored(*row) if row else None
+    row = session.execute(
+        select(
+            ReportRow.pgp_status,
+            ReportRow.pgp_fingerprint,
+            ReportRow.pgp_signer_matches_from,
+            ReportRow.pgp_encrypted,
+            ReportRow.pgp_detail,
+        ).where(ReportRow.message_pk == pk)
+    ).first()
+    return StoredPgp(*row) if row else None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from abusebox.core.config import Settings
 from abusebox.core.errors import PermanentError
 from abusebox.store import evidence as store
-from abusebox.store.db import Database
 
 
 def archive_path(settings: Settings, sha256: str) -> Path:
@@ -19,15 +20,14 @@ class RawUnavailable(PermanentError):
     """The raw bytes of a message are gone (pruned) or the archived copy is missing or altered."""
 
 
-def read_raw(settings: Settings, db: Database, pk: int) -> bytes:
+def read_raw(settings: Settings, session: Session, pk: int) -> bytes:
     """A message's raw bytes, from the database or, once archived, from the archive file.
 
     The archived copy is checked against the sha256 stored at ingest. Raises KeyError for
     no such message and RawUnavailable (with a reason fit for the ledger) when the bytes
     cannot be had.
     """
-    with db.session() as session:
-        state = store.raw_state(session, pk)
+    state = store.raw_state(session, pk)
     if state is None:
         raise KeyError(pk)
     sha, raw, archived = state
