@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import get_args
 
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import clean, print_json, table
-from abusebox.core.models import VERDICTS
+from abusebox.core.models import VERDICTS, MessageStatus
 from abusebox.desk.messages import message_view, summary_json
 from abusebox.desk.reclassify import DESK_VERDICTS, reclassify
 from abusebox.pgp import describe as pgp_describe
@@ -18,7 +19,7 @@ from abusebox.store import messages as message_store
 from abusebox.store.db import Database
 from abusebox.store.raw import RawUnavailable, read_raw
 
-STATUSES = ("new", "processed", "quarantined", "failed")
+STATUSES: tuple[str, ...] = get_args(MessageStatus)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -75,7 +75,7 @@ class Pipeline:
                 for item, stored in zip(messages, stored_chunk, strict=True):
                     if on_stored is not None:
                         on_stored(item, stored.pk)
-                    if stored.status in ("processed", "quarantined", "failed") or stored.pk in in_flight:
+                    if stored.status in ("processed", "quarantined") or stored.pk in in_flight:
                         side.append(IngestResult("duplicate", stored.pk, item.source_id))
                         continue
                     in_flight.add(stored.pk)

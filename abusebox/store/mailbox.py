@@ -24,7 +24,7 @@ from abusebox.store.schema import MailboxItemRow, MailboxStateRow, MessageRow, u
 class LedgerEntry:
     uid: int
     message_pk: int
-    status: str  # the message's status: new, processed, quarantined, failed
+    status: str  # the message's status: new, processed or quarantined
     moved: bool
 
 
