@@ -320,3 +320,25 @@ def test_a_second_decision_replaces_the_first_in_the_reasons(
     # Junk to junk keeps the message out of every incident.
     assert all(i.observation_count == 0 for i in list_incidents(db))
 
+
+def test_a_decision_and_its_rerun_commit_together_or_not_at_all(
+    db: Database, settings: Settings, pipeline: Pipeline
+) -> None:
+    pk = ingest(pipeline, (DATA / "spam_with_address.eml").read_bytes(), "s-rollback")
+    with pytest.raises(RuntimeError, match="the request failed"), db.session() as session:
+        result = desk.reclassify(session, pipeline, pk, "report", "alice")
+        assert result.outcome == "processed" and result.incidents  # rerun and grouped, not committed
+        raise RuntimeError("the request failed")
+    assert verdict_row(db, pk) == ("spam", "triage")
+    assert list_incidents(db) == []
+    assert [e.action for e in message_events(db, pk)] == []
+
+
+def test_reruns_reuse_the_pipelines_analysis_process(db: Database, pipeline: Pipeline) -> None:
+    first = ingest(pipeline, (DATA / "spam_with_address.eml").read_bytes(), "s-reuse")
+    second = ingest(pipeline, _offer(7, "info@offers.example"), "o-reuse")
+    workers = [w.process.pid for w in pipeline.pool._workers]
+    assert len(workers) == 1
+    for pk in (first, second):
+        assert reclassify(pipeline, pk, "report", "alice").outcome == "processed"
+    assert [w.process.pid for w in pipeline.pool._workers] == workers  # no fork per decision
