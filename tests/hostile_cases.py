@@ -453,6 +453,8 @@ REGEX_TRAPS: dict[str, bytes] = {
     "hxxp_runs": b"hxxp://",
     "dpt_runs": b"DPT=",
     "digits": b"1234567890",
+    "blank_lines": b"\r\n",  # a quote detector starting "^\\s*" in MULTILINE is quadratic on these
+    "quoted_blank_lines": b">\r\n",
 }
 
 

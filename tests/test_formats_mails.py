@@ -13,7 +13,7 @@ from abusebox.core.config import Settings
 from abusebox.core.models import Extraction, ParsedMessage
 from abusebox.extract.formats import FormatContext, register, registered
 from abusebox.extract.formats.jpcert import strip_clearsign
-from abusebox.parsing.html import html_to_text
+from abusebox.parsing.text import html_to_text
 from abusebox.pipeline.analyze import analyze
 
 DATA = Path(__file__).parent / "data" / "formats"

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from abusebox.parsing.html import html_to_text
+from abusebox.parsing.text import html_to_text
 
 # Each of these took from seconds to minutes in html.parser.HTMLParser (Python 3.11).
 PATHOLOGICAL = {

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from abusebox.core.config import Settings
 from abusebox.core.models import RawMessage
 from abusebox.desk.reclassify import reclassify
+from abusebox.parsing.text import normalise
 from abusebox.pipeline.analyze import analyze
 from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.learning import LearnedCache, load_learned
@@ -23,7 +24,6 @@ from abusebox.store.incidents import get_incident, list_incidents
 from abusebox.store.schema import ReportRow
 from abusebox.triage.classifier import NaiveBayes, tokens
 from abusebox.triage.signals import LearnedSignals
-from abusebox.triage.text import normalise
 
 DATA = Path(__file__).resolve().parent / "data" / "triage"
 

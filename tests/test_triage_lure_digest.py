@@ -4,8 +4,8 @@ only link is an href, and a mailing-list digest quoting addresses."""
 from __future__ import annotations
 
 from abusebox.core.config import Settings
+from abusebox.parsing.text import html_to_text
 from abusebox.pipeline.analyze import analyze
-from abusebox.triage.text import html_to_text
 
 
 def _mail(body: str, subject: str, *, html: bool = False, extra: str = "") -> bytes:
@@ -19,7 +19,9 @@ def _mail(body: str, subject: str, *, html: bool = False, extra: str = "") -> by
 
 
 def test_html_text_keeps_link_targets() -> None:
-    text = html_to_text('<p><a class="x" href="http://203.0.113.77/login.php">本人確認はこちら</a></p>')
+    text = html_to_text(
+        '<p><a class="x" href="http://203.0.113.77/login.php">本人確認はこちら</a></p>', links=True
+    )
     assert "http://203.0.113.77/login.php" in text and "本人確認はこちら" in text
 
 
