@@ -296,4 +296,4 @@ def test_registry_refuses_duplicates_and_orders_dispatch() -> None:
             return None
 
     with pytest.raises(ValueError, match="registered twice"):
-        register(Again())
+        register(order=999)(Again)

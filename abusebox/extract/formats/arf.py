@@ -58,6 +58,7 @@ def original_date(parsed: ParsedMessage) -> datetime | None:
     return None
 
 
+@register(order=10)
 class ArfParser:
     name = "arf"
 
@@ -102,6 +103,3 @@ class ArfParser:
                 "ARF report without a usable Source-IP; relays of the original are not sources"
             )
         return extraction
-
-
-register(ArfParser())

@@ -92,6 +92,7 @@ def feed_zone(parsed: ParsedMessage) -> tzinfo:
     return stated_zone(parsed.body_text[:5000]) or UTC
 
 
+@register(order=90)
 class CsvParser:
     name = "csv"
 
@@ -124,6 +125,3 @@ class CsvParser:
 def _report_category(extraction: Extraction) -> str | None:
     cats = {o.category for o in extraction.observations if o.category}
     return cats.pop() if len(cats) == 1 else None
-
-
-register(CsvParser())

@@ -103,6 +103,7 @@ def read_pipes(data: DataFile, lines: list[str], parsed: ParsedMessage, out: Ext
     return True
 
 
+@register(order=100)
 class FeedParser:
     name = "feed"
 
@@ -128,6 +129,3 @@ class FeedParser:
         cats = {o.category for o in extraction.observations if o.category}
         extraction.category = cats.pop() if len(cats) == 1 else None
         return extraction
-
-
-register(FeedParser())

@@ -82,6 +82,7 @@ def _outer_only(parsed: ParsedMessage, text: str) -> ParsedMessage:
     )
 
 
+@register(order=110)
 class ForwardedParser:
     name = "forwarded"
 
@@ -119,6 +120,3 @@ class ForwardedParser:
             # words (e.g. "complaint about message from <ip>") are the report.
             result.observations.extend(extract_freeform(_outer_only(outer, outer_text)).observations)
         return result
-
-
-register(ForwardedParser())

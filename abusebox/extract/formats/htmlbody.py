@@ -21,6 +21,7 @@ def as_text_parts(parsed: ParsedMessage) -> list[TextPart] | None:
     return readable_parts(parsed.text_parts)
 
 
+@register(order=120)
 class HtmlParser:
     name = "html"
 
@@ -31,6 +32,3 @@ class HtmlParser:
         extraction = extract_freeform(replace(parsed, text_parts=parts))
         extraction.format = self.name
         return extraction
-
-
-register(HtmlParser())

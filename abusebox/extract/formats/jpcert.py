@@ -200,6 +200,7 @@ def read_notice(text: str, reader: _Reader) -> None:
     reader.settle_times()
 
 
+@register(order=60)
 class JpcertParser:
     name = "jpcert"
 
@@ -225,6 +226,3 @@ class JpcertParser:
             t for t in extraction.targets if t not in {o.ip for o in extraction.observations}
         ]
         return extraction
-
-
-register(JpcertParser())

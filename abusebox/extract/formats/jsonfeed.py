@@ -113,6 +113,7 @@ def _port_text(value: Any) -> str | None:
     return str(value) if isinstance(value, int | str) and not isinstance(value, bool) else None
 
 
+@register(order=80)
 class JsonParser:
     name = "json"
 
@@ -139,6 +140,3 @@ class JsonParser:
         cats = {o.category for o in extraction.observations if o.category}
         extraction.category = cats.pop() if len(cats) == 1 else None
         return extraction
-
-
-register(JsonParser())

@@ -100,6 +100,7 @@ def category_for(rtype: str | None) -> str:
     return (_category_of(rtype) if rtype else None) or "other"
 
 
+@register(order=70)
 class ShadowserverParser:
     name = "shadowserver"
 
@@ -187,6 +188,3 @@ def _most_common(extraction: Extraction) -> str | None:
         if obs.category:
             counts[obs.category] = counts.get(obs.category, 0) + 1
     return max(counts, key=lambda c: counts[c]) if counts else None
-
-
-register(ShadowserverParser())

@@ -29,6 +29,7 @@ def is_spamcop(parsed: ParsedMessage) -> bool:
     )
 
 
+@register(order=20)
 class SpamCopParser:
     name = "spamcop"
 
@@ -56,6 +57,3 @@ class SpamCopParser:
             Observation(ip, when, "spam", None, evidence(line), time_original=stamp, reason="SpamCop report")
         )
         return extraction
-
-
-register(SpamCopParser())

@@ -203,11 +203,9 @@ def extract_xarf(parsed: ParsedMessage, ctx: FormatContext, name: str) -> Extrac
     return extraction
 
 
+@register(order=40)
 class XarfParser:
     name = "xarf"
 
     def parse(self, parsed: ParsedMessage, ctx: FormatContext) -> Extraction | None:
         return extract_xarf(parsed, ctx, self.name)
-
-
-register(XarfParser())
