@@ -92,7 +92,9 @@ def test_the_forward_marker_is_a_whole_line() -> None:
     assert not FORWARD_MARKER.search("see the -----Original Message----- below")
 
 
-@pytest.mark.parametrize("unit", ["\n", " \n", ">\n", "> " * 50_000 + "\n", "wrote" * 40_000])
+@pytest.mark.parametrize(
+    "unit", ["\n", " \n", ">\n", "> " * 50_000 + "\n", "wrote" * 40_000, "-- \n", "-" * 1000 + "\n"]
+)
 def test_quote_detection_is_linear(unit: str) -> None:
     text = "x\n" + unit * (200_000 // len(unit))
     started = time.monotonic()
