@@ -105,7 +105,7 @@ def _display(item: Any) -> Any:
     return f"{item['text']} [{item['rule']} {sign}]"
 
 
-def _rows(conn: sa.Connection) -> Iterator[list[sa.Row[Any]]]:
+def _rows(conn: sa.Connection) -> Iterator[Sequence[Any]]:
     last = 0
     while True:
         page = conn.execute(
