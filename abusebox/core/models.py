@@ -275,7 +275,7 @@ class TriageResult:
 
     @property
     def decided_by(self) -> str:
-        """ "triage", or the handler whose desk decision overrides triage."""
+        """Who set the verdict: `triage`, or the handler whose desk decision overrides it."""
         return "triage" if self.desk is None else self.desk.handler
 
     @property
