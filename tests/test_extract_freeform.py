@@ -128,7 +128,7 @@ def test_iptables_lines_give_sources_targets_and_destination_ports():
     )
     extraction = _extract(_mail(body))
     assert extraction.category == "scan"
-    assert extraction.reasons == ["times without a zone read in UTC, as the report states"]
+    assert [r.text for r in extraction.reasons] == ["times without a zone read in UTC, as the report states"]
     assert _sources(extraction) == [
         ("203.0.113.5", "2026-11-19T03:14:15Z", 22),
         ("203.0.113.5", "2026-11-19T03:14:16Z", 23),

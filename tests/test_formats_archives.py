@@ -46,7 +46,7 @@ def test_zip_bomb_is_skipped_by_actual_ratio() -> None:
     assert len(bomb) < 100_000
     b = budget()
     assert expand("bomb.zip", bomb, b) == []
-    assert any("compression ratio" in r for r in b.reasons)
+    assert any("compression ratio" in r.text for r in b.reasons)
 
 
 def test_zip_member_over_size_cap_is_skipped_while_others_are_kept() -> None:
@@ -54,20 +54,20 @@ def test_zip_member_over_size_cap_is_skipped_while_others_are_kept() -> None:
     b = budget(max_attachment_bytes=1_000_000)
     files = expand("x.zip", data, b)
     assert [f.name for f in files] == ["x.zip/small.csv"]
-    assert any("big.csv" in r and "bytes decompressed" in r for r in b.reasons)
+    assert any("big.csv" in r.text and "bytes decompressed" in r.text for r in b.reasons)
 
 
 def test_gzip_bomb_is_skipped() -> None:
     b = budget()
     assert expand("bomb.gz", gzip.compress(b"\0" * (30 * 1024 * 1024)), b) == []
-    assert any("compression ratio" in r for r in b.reasons)
+    assert any("compression ratio" in r.text for r in b.reasons)
 
 
 def test_zip_with_ten_thousand_entries_is_skipped() -> None:
     data = zipped({f"f{i}.csv": b"x" for i in range(10_000)}, zipfile.ZIP_STORED)
     b = budget()
     assert expand("many.zip", data, b) == []
-    assert any("10000 entries exceed 1000" in r for r in b.reasons)
+    assert any("10000 entries exceed 1000" in r.text for r in b.reasons)
 
 
 def test_traversal_names_are_only_labels() -> None:
@@ -85,18 +85,18 @@ def test_nested_archives_until_the_depth_bound() -> None:
     deep = gzip.compress(zipped({"a.zip": zipped({"b.zip": inner})}))
     b = budget(max_archive_depth=3)
     assert expand("deep.zip.gz", deep, b) == []
-    assert any("nested deeper than 3" in r for r in b.reasons)
+    assert any("nested deeper than 3" in r.text for r in b.reasons)
 
 
 def test_truncated_and_corrupt_archives_are_skipped_with_a_reason() -> None:
     whole = gzip.compress(CSV * 100)
     b = budget()
     assert expand("cut.gz", whole[: len(whole) // 2], b) == []
-    assert any("truncated gzip" in r for r in b.reasons)
+    assert any("truncated gzip" in r.text for r in b.reasons)
     assert expand("bad.zip", b"PK\x03\x04" + b"\0" * 50, b) == []
-    assert any("not a readable zip" in r for r in b.reasons)
+    assert any("not a readable zip" in r.text for r in b.reasons)
     assert expand("bad.gz", b"\x1f\x8b" + b"garbage" * 10, b) == []
-    assert any("corrupt gzip" in r for r in b.reasons)
+    assert any("corrupt gzip" in r.text for r in b.reasons)
 
 
 def test_total_decoded_budget_is_shared_between_archives() -> None:
@@ -105,7 +105,7 @@ def test_total_decoded_budget_is_shared_between_archives() -> None:
     first = expand("a.gz", gzip.compress(payload), b)
     second = expand("b.gz", gzip.compress(payload), b)
     assert len(first) == 1 and second == []
-    assert any("b.gz" in r for r in b.reasons)
+    assert any("b.gz" in r.text for r in b.reasons)
 
 
 def test_a_bomb_in_a_mail_is_reported_and_the_rest_still_extracted() -> None:
@@ -120,11 +120,11 @@ def test_a_bomb_in_a_mail_is_reported_and_the_rest_still_extracted() -> None:
     extraction = analyze(raw, Settings()).extraction
     assert extraction.format == "shadowserver"
     assert [o.ip for o in extraction.observations] == ["192.0.2.10"]
-    assert any("bomb.zip" in r and "compression ratio" in r for r in extraction.reasons)
+    assert any("bomb.zip" in r.text and "compression ratio" in r.text for r in extraction.reasons)
 
 
 def test_a_lone_bomb_still_reports_why() -> None:
     bomb = zipped({"bomb.csv": b"0" * (20 * 1024 * 1024)})
     extraction = analyze(mail_with_attachment(bomb, "bomb.zip"), Settings()).extraction
     assert extraction.observations == []
-    assert any("compression ratio" in r for r in extraction.reasons)
+    assert any("compression ratio" in r.text for r in extraction.reasons)

@@ -86,7 +86,7 @@ def test_arf_without_source_ip_never_takes_relays() -> None:
     extraction = run(arf_mail("Feedback-Type: abuse\r\nVersion: 1\r\n", ORIGINAL))
     assert extraction.format == "arf"
     assert "198.51.100.77" not in [o.ip for o in extraction.observations]
-    assert any("without a usable Source-IP" in r for r in extraction.reasons)
+    assert any("without a usable Source-IP" in r.text for r in extraction.reasons)
 
 
 XARF_02 = """---
@@ -267,7 +267,7 @@ def test_attached_message_of_a_known_format_keeps_that_format() -> None:
     extraction = run(msg.as_bytes())
     assert extraction.format == "jpcert"
     assert [o.ip for o in extraction.observations] == ["192.0.2.61", "192.0.2.62", "2001:db8:10::25"]
-    assert any("forwarded by colleague@example.jp" in r for r in extraction.reasons)
+    assert any("forwarded by colleague@example.jp" in r.text for r in extraction.reasons)
 
 
 def test_a_bounce_is_not_read_as_a_forwarded_report() -> None:

@@ -112,7 +112,7 @@ def test_report_without_a_host_column_yields_no_sources() -> None:
     extraction = run(mail_with_attachment(csv_text, "botnet-ddos.csv", sender=SHADOW))
     assert extraction.format == "shadowserver"
     assert extraction.observations == []
-    assert any("no reported-host column" in r for r in extraction.reasons)
+    assert any("no reported-host column" in r.text for r in extraction.reasons)
 
 
 def test_quoted_printable_soft_wrapped_rows_are_read_whole() -> None:
@@ -174,7 +174,7 @@ def test_rows_over_max_table_rows_are_skipped_with_a_reason() -> None:
     settings = Settings(limits=LimitSettings(max_table_rows=10))
     extraction = run(mail_with_attachment(data, "2026-11-19-scan_ssh-jp.csv", sender=SHADOW), settings)
     assert len(extraction.observations) == 10
-    assert any("max_table_rows" in r for r in extraction.reasons)
+    assert any("max_table_rows" in r.text for r in extraction.reasons)
 
 
 def test_attachment_over_the_size_bound_is_skipped_with_a_reason() -> None:
@@ -182,7 +182,7 @@ def test_attachment_over_the_size_bound_is_skipped_with_a_reason() -> None:
     settings = Settings(limits=LimitSettings(max_attachment_bytes=10_000))
     extraction = run(mail_with_attachment(data, "2026-11-19-scan_ssh-jp.csv", sender=SHADOW), settings)
     assert extraction.observations == []
-    assert any("exceeds 10000" in r for r in extraction.reasons)
+    assert any("exceeds 10000" in r.text for r in extraction.reasons)
 
 
 @pytest.mark.parametrize("delimiter", [",", "\t", ";"])

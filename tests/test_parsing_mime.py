@@ -123,7 +123,7 @@ def test_oversized_attachment_is_skipped_with_reason() -> None:
     big.add_header("Content-Disposition", "attachment", filename="big.log")
     msg.attach(big)
     parsed = parse_message(msg.as_bytes(), LimitSettings(max_attachment_bytes=1000))
-    assert any("big.log" in s and "exceeds 1000" in s for s in parsed.skipped)
+    assert any("big.log" in s.text and "exceeds 1000" in s.text for s in parsed.skipped)
     assert "192.0.2.1" in parsed.body_text
 
 

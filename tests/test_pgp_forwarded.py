@@ -105,7 +105,7 @@ def test_forwarded_notice_by_a_trusted_reporter_feeds_triage_weakly(
     analysis = analyze(message(forward(signed_notice(w)), FORWARDER), Settings(pgp=w.settings(home)))
     assert analysis.pgp.status == "none"
     assert analysis.pgp.forwarded[0].trusted_reporter == "@reporter.example"
-    reasons = " | ".join(analysis.triage.reasons)
+    reasons = " | ".join(map(str, analysis.triage.reasons))
     assert "forwards a message signed by trusted reporter @reporter.example" in reasons
     assert "signed by trusted reporter" not in reasons.replace("message signed by trusted", "")
 

@@ -45,7 +45,7 @@ def run(w: World, raw: bytes, **triage: object) -> Analysis:
 
 
 def reasons(a: Analysis) -> str:
-    return " | ".join(a.triage.reasons)
+    return " | ".join(map(str, a.triage.reasons))
 
 
 def test_trusted_fingerprint_needs_the_whole_message_signed_by_from(w: World) -> None:

@@ -9,6 +9,7 @@ import sys
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import clean, print_json, table
 from abusebox.core.models import VERDICTS
+from abusebox.core.reasons import reasons_to_json
 from abusebox.desk.reclassify import DESK_VERDICTS, reclassify
 from abusebox.pgp import describe as pgp_describe
 from abusebox.pgp.describe import stored_detail
@@ -90,7 +91,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     data = summary.as_json()
     data["events"] = message_store.message_events(db, args.id)
-    data["reasons"] = message_store.report_reasons(db, args.id)
+    reasons = message_store.report_reasons(db, args.id)
+    data["reasons"] = [str(r) for r in reasons]  # as displayed: what scripts read
+    data["reason_details"] = reasons_to_json(reasons)
     data["traceback"] = message_store.message_traceback(db, args.id)
     pgp = message_store.report_pgp(db, args.id)
     if pgp is not None:
@@ -145,6 +148,9 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
         result = reclassify(db, args.settings, args.id, args.verdict, actor, args.note)
     except KeyError:
         err(f"no message {args.id}")
+        return 1
+    except ValueError as exc:  # a handler name that cannot be one (empty, "triage")
+        err(str(exc))
         return 1
     data = {
         "id": result.message_pk,

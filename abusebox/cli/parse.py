@@ -66,7 +66,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         print(f"  PGP {line}")
     print(f"Verdict:  {data['verdict']}  Category: {data['category']}")
     for reason in result.triage.reasons:
-        print(f"  - {clean(reason)}")
+        print(f"  - {clean(str(reason))}")
     for obs in data["observations"]:  # type: ignore[union-attr]
         print(f"  {obs['ip']:<40} {obs['time'] or '-':<21} {obs['category'] or '-':<18} {obs['port'] or ''}")
     if data["targets"]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage
+from abusebox.core.reasons import Reason
 from abusebox.extract.categories import category_from_text, line_category
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
@@ -156,11 +157,24 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         format="freeform", category=ctx.category, language=language_of(parsed.subject, text)
     )
     if len(lines) >= MAX_LINES:
-        extraction.reasons.append(f"read only the first {MAX_LINES} lines")
+        extraction.reasons.append(
+            Reason("extract", "freeform", None, f"read only the first {MAX_LINES} lines")
+        )
     if ctx.zone is not None:
-        extraction.reasons.append(f"times without a zone read in {ctx.zone}, as the report states")
+        extraction.reasons.append(
+            Reason(
+                "extract", "freeform", None, f"times without a zone read in {ctx.zone}, as the report states"
+            )
+        )
     elif reference is not None:
-        extraction.reasons.append(f"times without a zone read in the Date header's offset ({reference:%z})")
+        extraction.reasons.append(
+            Reason(
+                "extract",
+                "freeform",
+                None,
+                f"times without a zone read in the Date header's offset ({reference:%z})",
+            )
+        )
     all_hits = [(i, line, find_ips(line.text)) for i, line in enumerate(lines)]
     headers = _table_headers(all_hits)
     with_hits = [(i, line, hits) for i, line, hits in all_hits if hits]

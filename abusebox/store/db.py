@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -105,6 +105,13 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Create or upgrade the schema with Alembic (the only way the schema changes)."""
+        self._migrate("upgrade", revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back to ``revision`` (each migration's downgrade keeps the rows)."""
+        self._migrate("downgrade", revision)
+
+    def _migrate(self, direction: Literal["upgrade", "downgrade"], revision: str) -> None:
         from alembic import command
         from alembic.config import Config
 
@@ -113,6 +120,7 @@ class Database:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        step = command.upgrade if direction == "upgrade" else command.downgrade
         with self.engine.connect() as connection:
             sqlite = self.dialect == "sqlite"
             if sqlite:
@@ -123,7 +131,7 @@ class Database:
             try:
                 with connection.begin():
                     cfg.attributes["connection"] = connection
-                    command.upgrade(cfg, revision)
+                    step(cfg, revision)
                     if sqlite:
                         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                         if broken:

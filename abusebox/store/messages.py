@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from abusebox.core.models import PgpResult, RawMessage
+from abusebox.core.reasons import Reason
 from abusebox.pgp.describe import from_stored
 from abusebox.store.db import Database
 from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, utcnow
@@ -357,8 +358,8 @@ def message_traceback(db: Database, pk: int) -> str | None:
         return session.execute(select(MessageRow.traceback).where(MessageRow.id == pk)).scalar()
 
 
-def report_reasons(db: Database, pk: int) -> list[str]:
-    """Why triage decided what it did (and what extraction skipped), for display."""
+def report_reasons(db: Database, pk: int) -> list[Reason]:
+    """Why the message has its verdict (a desk decision first), then what extraction noted."""
     with db.session() as session:
         row = session.execute(
             select(ReportRow.reasons, ReportRow.extraction_reasons).where(ReportRow.message_pk == pk)

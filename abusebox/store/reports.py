@@ -63,6 +63,7 @@ def _report_values(message_pk: int, analysis: Analysis) -> dict[str, Any]:
         "reasons": list(analysis.triage.reasons),
         "extraction_reasons": list(analysis.extraction.reasons),
         "verdict_by": analysis.triage.decided_by,
+        "triage_verdict": analysis.triage.triage_verdict,
         "pgp_status": pgp.status,
         "pgp_fingerprint": pgp.fingerprint,
         "pgp_signer_matches_from": pgp.signer_matches_from,

@@ -110,7 +110,7 @@ class CsvParser:
         for data in files:
             if data.lower_name.endswith(".json") or data.text.lstrip()[:1] in ("[", "{"):
                 continue
-            table = open_table(data.name, data.text, ctx.limits, extraction.reasons)
+            table = open_table(data.name, data.text, ctx.limits, extraction.reasons, parser=self.name)
             if table is None:
                 continue
             zone = zone or feed_zone(parsed)

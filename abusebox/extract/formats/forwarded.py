@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 
 from abusebox.core.models import Extraction, ParsedMessage, TextPart
+from abusebox.core.reasons import Reason
 from abusebox.extract.formats import parse_known_format, register
 from abusebox.extract.formats.context import FormatContext
 from abusebox.extract.freeform import extract_freeform
@@ -113,7 +114,12 @@ class ForwardedParser:
         if result.format == "freeform":
             result.format = self.name
         result.reasons.append(
-            f"forwarded by {outer.from_addr or 'unknown sender'}; the inner report was read"
+            Reason(
+                "extract",
+                self.name,
+                None,
+                f"forwarded by {outer.from_addr or 'unknown sender'}; the inner report was read",
+            )
         )
         if outer_text.strip() and not any(o.role == "source" for o in result.observations):
             # Only when the forwarded report names no source: then the forwarder's own

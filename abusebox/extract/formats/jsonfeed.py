@@ -10,6 +10,7 @@ from datetime import tzinfo
 from typing import Any
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage
+from abusebox.core.reasons import Reason
 from abusebox.extract.formats import register
 from abusebox.extract.formats.columns import (
     CATEGORY_KEYS,
@@ -129,7 +130,12 @@ class JsonParser:
             zone = zone or feed_zone(parsed)
             if len(records) > ctx.limits.max_table_rows:
                 extraction.reasons.append(
-                    f"json {data.name}: more than {ctx.limits.max_table_rows} records; rest skipped"
+                    Reason(
+                        "extract",
+                        self.name,
+                        None,
+                        f"json {data.name}: more than {ctx.limits.max_table_rows} records; rest skipped",
+                    )
                 )
             if read_records(
                 records, zone, default, extraction, f"json {data.name}", ctx.limits.max_table_rows
