@@ -69,7 +69,7 @@ def test_a_parser_claims_its_fixture_and_dispatch_gives_it_there(name: str) -> N
     claimed = parse(name, parsed)
     assert claimed is not None and claimed.format == name
     assert any(o.role == "source" for o in claimed.observations)
-    assert not [r for r in claimed.reasons if "failed" in r]
+    assert not [r for r in claimed.reasons if "failed" in r.text]
     assert extract(parsed).format == name
 
 
@@ -159,8 +159,10 @@ def test_a_raising_parser_is_recorded_and_the_next_parser_reads_the_message(
     assert extraction.format == "csv"
     assert [o.ip for o in extraction.observations] == ["192.0.2.10", "2001:db8::5"]
     failure = extraction.reasons[0]
-    assert failure.startswith("format parser 'shadowserver' failed (RuntimeError: boom); the next parser ran")
-    assert "Traceback (most recent call last)" in failure and "in _broken" in failure
+    assert (failure.stage, failure.rule) == ("extract", "shadowserver")
+    assert failure.text == "format parser 'shadowserver' failed (RuntimeError: boom); the next parser ran"
+    assert failure.detail is not None
+    assert "Traceback (most recent call last)" in failure.detail and "in _broken" in failure.detail
 
 
 def test_when_every_parser_declines_after_a_failure_the_free_text_is_read(
@@ -172,7 +174,7 @@ def test_when_every_parser_declines_after_a_failure_the_free_text_is_read(
     extraction = analysis.extraction
     assert extraction.format == "freeform"
     assert "192.0.2.200" in [o.ip for o in extraction.observations if o.role == "source"]
-    assert extraction.reasons[0].startswith("format parser 'arf' failed (RuntimeError: boom)")
+    assert extraction.reasons[0].text.startswith("format parser 'arf' failed (RuntimeError: boom)")
 
 
 def test_a_bound_crossed_inside_a_parser_is_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:

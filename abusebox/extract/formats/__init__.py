@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 from abusebox.core.config import LimitSettings
 from abusebox.core.errors import LimitExceeded
 from abusebox.core.models import Extraction, ParsedMessage
+from abusebox.core.reasons import Reason
 from abusebox.extract.formats.context import FormatContext
 from abusebox.extract.freeform import extract_freeform
 
@@ -65,11 +66,12 @@ def registered() -> list[FormatParser]:
     return list(_ORDERED)
 
 
-def parser_failed(name: str, exc: Exception) -> str:
+def parser_failed(name: str, exc: Exception) -> Reason:
     """The extraction reason recorded when format parser ``name`` raised ``exc``: it names
     the parser and carries the traceback, so that the message's record shows the bug."""
     trace = "".join(traceback.format_exception(exc)).rstrip()
-    return f"format parser {name!r} failed ({type(exc).__name__}: {exc}); the next parser ran\n{trace}"
+    text = f"format parser {name!r} failed ({type(exc).__name__}: {exc}); the next parser ran"
+    return Reason("extract", name, None, text, detail=trace)
 
 
 def _try(parser: FormatParser, parsed: ParsedMessage, ctx: FormatContext) -> Extraction | None:
