@@ -312,11 +312,15 @@ class Analysis:
             return self.triage.category
         return self.triage.category or self.extraction.category
 
-    def contract(self) -> dict[str, object]:
-        """The `abusebox parse --json` object (see DESIGN.md)."""
-        sources = [o for o in self.extraction.observations if o.role == "source"]
+    def reported_sources(self) -> list[Observation]:
+        """The offending sources a report states; none unless the verdict is `report`."""
         if self.verdict != "report":
-            sources = []
+            return []
+        return [o for o in self.extraction.observations if o.role == "source"]
+
+    def contract(self) -> dict[str, object]:
+        """The `abusebox parse --json` object (docs/contract.md)."""
+        sources = self.reported_sources()
         return {
             "message_id": self.parsed.message_id,
             "from": self.parsed.from_addr,
