@@ -148,7 +148,9 @@ def range_networks(first: IPAddress, last: IPAddress) -> list[str]:
     """The CIDR blocks of an inclusive range; one covering network when there would be many."""
     if first.version != last.version or int(last) < int(first):
         return []
-    blocks = list(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+    blocks: list[IPNetwork] = list(
+        ipaddress.summarize_address_range(first, last)  # type: ignore[arg-type]
+    )
     if len(blocks) > MAX_RANGE_BLOCKS:
         prefix = first.max_prefixlen - (int(first) ^ int(last)).bit_length()
         blocks = [ipaddress.ip_network(f"{first}/{prefix}", strict=False)]

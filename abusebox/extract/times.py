@@ -102,6 +102,8 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     # Time of day alone: 22:05:30, 午後3時20分, 10:20 PM JST
     re.compile(rf"(?<![0-9:.])(?:(?:(?P<ap0>午前|午後)[ \t]?)?{_HMS}|{_JHMS})(?![0-9:]){_ZONE}"),
 )
+_YEAR_SEP = re.compile(r"(?:19|20)[0-9]{2}[-/.]")
+_NUMERIC_DATE = re.compile(r"[0-9][-/.](?:19|20)[0-9]{2}")
 # Per pattern above: can it match at all? (text, month name present) -> bool
 _PREFILTERS: tuple[Callable[[str, bool], bool], ...] = (
     lambda t, m: m and "/" in t,
@@ -117,8 +119,6 @@ _PREFILTERS: tuple[Callable[[str, bool], bool], ...] = (
 _HAS_FULLWIDTH = re.compile(r"[\uff01-\uff5e\u3000]")
 _HAS_DIGIT = re.compile(r"[0-9]")
 _MONTH_HINT = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.IGNORECASE)
-_YEAR_SEP = re.compile(r"(?:19|20)[0-9]{2}[-/.]")
-_NUMERIC_DATE = re.compile(r"[0-9][-/.](?:19|20)[0-9]{2}")
 _EPOCH = re.compile(r"([0-9]{10})(?:\.[0-9]{1,9})?|([0-9]{13})")
 _ERA_BASE = {"令和": 2018, "平成": 1988}
 

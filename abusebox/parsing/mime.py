@@ -190,8 +190,8 @@ def _walk(part: Message, into: ParsedMessage, budget: _Budget, depth: int, origi
     budget.count_part()
     ctype = _content_type(part)
     if part.is_multipart():
-        children = part.get_payload()
-        children = children if isinstance(children, list) else []
+        payload = part.get_payload()
+        children = [c for c in payload if isinstance(c, Message)] if isinstance(payload, list) else []
         if ctype in TEXT_LIKE_TYPES:
             # compat32 parses message/feedback-report and delivery-status bodies as
             # header blocks; the report fields are what we want, as text.

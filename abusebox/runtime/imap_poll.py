@@ -22,6 +22,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from functools import partial
 from urllib.parse import quote
 
 from imapclient import IMAPClient
@@ -157,7 +158,7 @@ class ImapPoller:
         sizes: dict[int, int] = {}
         for start in range(0, len(uids), SIZE_CHUNK):
             chunk = uids[start : start + SIZE_CHUNK]
-            answer = self.session.call("UID FETCH RFC822.SIZE", lambda c, ch=chunk: _fetch_sizes(c, ch))
+            answer = self.session.call("UID FETCH RFC822.SIZE", partial(_fetch_sizes, uids=chunk))
             sizes.update(answer)
         batches: list[list[int]] = []
         batch: list[int] = []

@@ -61,7 +61,7 @@ class Fail2BanParser:
             )
         timed = [o for o in extraction.observations if o.time is not None]
         extraction.observations = timed or extraction.observations[:1]
-        if not extraction.observations:
+        if not extraction.observations and stated is not None:
             extraction.observations.append(
                 Observation(ip, None, category, None, evidence(stated.group(0)), reason=reason)
             )
