@@ -3,7 +3,7 @@
 Each case is a name, a builder returning the raw bytes, and what the pipeline must do
 with it: ``processed`` (with a sensible verdict), ``quarantined`` (with a reason and a
 stage) or ``either`` (both are clear outcomes; the point is that nothing crashes or
-stalls). Shared by tests/test_hostile_input.py and benchmarks/hostile_bench.py.
+stalls). Shared by tests/integration/test_hostile_input.py and benchmarks/hostile_bench.py.
 """
 
 from __future__ import annotations

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from abusebox.core.config import Settings
+from abusebox.core.resources import MAIL_TEMPLATES_DIR
 from abusebox.extract.categories import taxonomy
 from abusebox.incidents.constituency import Constituency
 from abusebox.store.incidents import IncidentDetail
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
 LANGUAGES = ("ja", "en")
 JST = timezone(timedelta(hours=9), "JST")
 MAX_OBSERVATIONS = 30
@@ -53,7 +52,7 @@ class Draft:
 def _environment() -> Environment:
     # Plain-text mail: no HTML autoescaping, but undefined names are errors, not blanks.
     return Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(MAIL_TEMPLATES_DIR),
         autoescape=False,
         undefined=StrictUndefined,
         keep_trailing_newline=True,

@@ -11,7 +11,8 @@ from typing import Any, Literal
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+from abusebox.core.resources import MIGRATIONS_DIR
+
 # What no text column can hold: PostgreSQL refuses NUL in text, and neither backend can
 # encode a lone surrogate (what utf-7 or a surrogateescape'd header can leave) as UTF-8.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
