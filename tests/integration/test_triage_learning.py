@@ -64,7 +64,7 @@ def test_spam_reclassified_as_report_reruns_extraction_and_groups(
     events = [(e["actor"], e["action"]) for e in message_store.message_events(db, pk)]
     assert ("alice", "reclassified") in events and ("alice", "replayed") in events
     reasons = message_store.report_reasons(db, pk)
-    assert reasons[0] == "desk decision by alice: report (triage said spam)"
+    assert reasons[0].text == "desk decision by alice: report (triage said spam)"
 
     # A later plain replay keeps the desk's verdict instead of triage's.
     list(pipeline.replay([pk]))
@@ -149,7 +149,7 @@ def test_the_desk_classifier_changes_a_borderline_verdict(db: Database, settings
         assert learned.examples == 7 and learned.classifier is not None
         after = analyze(borderline, settings, learned)
         assert after.verdict == "spam", after.triage.reasons
-        assert any("desk-trained classifier (7 examples)" in r for r in after.triage.reasons)
+        assert any("desk-trained classifier (7 examples)" in r.text for r in after.triage.reasons)
 
         # The same happens in the worker processes of the pipeline (learned state is shipped).
         pk = ingest(pipeline, borderline, "borderline")
@@ -169,7 +169,7 @@ def test_known_sender_is_remembered(db: Database, settings: Settings, pipeline: 
     again = analyze(raw.replace(b"q-881", b"q-882"), settings, learned)
     assert again.verdict == "report", again.triage.reasons
     assert any(
-        "desk classified 1 of 1 earlier messages from student@example.edu as report" in r
+        "desk classified 1 of 1 earlier messages from student@example.edu as report" in r.text
         for r in again.triage.reasons
     )
 
@@ -208,8 +208,8 @@ def test_report_to_spam_and_back_to_report_regroups_once(
     assert pk in [m.pk for m in message_store.list_messages(db, verdict="spam")]
     # What `messages show` lists says why the message is spam now, above triage's own reasons.
     reasons = message_store.report_reasons(db, pk)
-    assert reasons[0] == "desk decision by bob: spam (triage said report)"
-    assert reasons[1].startswith("report: score")
+    assert reasons[0].text == "desk decision by bob: spam (triage said report)"
+    assert reasons[1].text.startswith("report: score")
     (summary,) = [m for m in message_store.list_messages(db, verdict="spam") if m.pk == pk]
     assert summary.category is None  # an intrusion category means nothing for spam
 
@@ -223,7 +223,7 @@ def test_report_to_spam_and_back_to_report_regroups_once(
     assert sum(i.observation_count for i in regrouped) == observed
     assert sum(i.report_count for i in regrouped) == 1
     reasons = message_store.report_reasons(db, pk)
-    assert reasons[0] == "desk decision by carol: report (triage said report)"
+    assert reasons[0].text == "desk decision by carol: report (triage said report)"
     decisions = [e["detail"] for e in message_store.message_events(db, pk) if e["action"] == "reclassified"]
     assert [(d["from"], d["to"]) for d in decisions] == [("report", "spam"), ("spam", "report")]
     # What triage learns: the latest decision counts, not both.
@@ -235,11 +235,11 @@ def test_a_second_decision_replaces_the_first_in_the_reasons(
 ) -> None:
     pk = ingest(pipeline, (DATA / "spam_with_address.eml").read_bytes(), "s-twice")
     reclassify(db, settings, pk, "report", "alice", pipeline=pipeline)
-    assert message_store.report_reasons(db, pk)[0] == "desk decision by alice: report (triage said spam)"
+    assert message_store.report_reasons(db, pk)[0].text == "desk decision by alice: report (triage said spam)"
     reclassify(db, settings, pk, "non_incident", "bob", pipeline=pipeline)
     reasons = message_store.report_reasons(db, pk)
-    assert reasons[0] == "desk decision by bob: non_incident (triage said spam)"
-    assert not any(r.startswith("desk decision by alice") for r in reasons)
+    assert reasons[0].text == "desk decision by bob: non_incident (triage said spam)"
+    assert not any(r.text.startswith("desk decision by alice") for r in reasons)
     assert verdict_row(db, pk) == ("non_incident", "bob")
     # Junk to junk keeps the message out of every incident.
     assert all(i.observation_count == 0 for i in list_incidents(db))
