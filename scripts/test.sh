@@ -27,4 +27,5 @@ fi
 .venv/bin/ruff check abusebox tests benchmarks
 .venv/bin/ruff format --check abusebox tests benchmarks
 .venv/bin/lint-imports
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -q "$@"

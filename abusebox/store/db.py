@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from abusebox.core.resources import MIGRATIONS_DIR
@@ -128,7 +128,7 @@ class Database:
                 # SQLite's batch migrations copy a table, drop the old one and rename: with
                 # foreign keys on, the DROP would cascade-delete every referencing row. The
                 # pragma only works outside a transaction, so set it on the raw connection.
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+                _driver(connection).execute("PRAGMA foreign_keys=OFF")
             try:
                 with connection.begin():
                     cfg.attributes["connection"] = connection
@@ -139,7 +139,7 @@ class Database:
                             raise RuntimeError(f"migration left dangling foreign keys: {broken[:5]}")
             finally:
                 if sqlite:
-                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                    _driver(connection).execute("PRAGMA foreign_keys=ON")
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -149,3 +149,11 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _driver(connection: Connection) -> Any:
+    """The DB-API connection under a SQLAlchemy connection (for pragmas outside a transaction)."""
+    raw = connection.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the database connection is closed")
+    return raw

@@ -14,9 +14,9 @@ from abusebox.core.models import PgpResult, RawMessage
 from abusebox.core.reasons import Reason
 from abusebox.pgp.describe import from_stored
 from abusebox.store.db import Database
-from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, utcnow
+from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, table_of, utcnow
 
-_MESSAGES = MessageRow.__table__
+_MESSAGES = table_of(MessageRow)
 _INSERTS: dict[str, Any] = {}  # dialect name -> statement
 # One statement for a whole commit batch (an executemany); bind names must differ from
 # the column names. Built once, so its compiled form is cached.
@@ -300,7 +300,8 @@ def list_messages(
     if verdict:
         query = query.where(ReportRow.verdict == verdict)
     with db.session() as session:
-        return [MessageSummary(*row) for row in session.execute(query)]
+        # A select of 15 columns is typed as a row of unknown length: mypy cannot count it.
+        return [MessageSummary(*row.tuple()) for row in session.execute(query)]  # type: ignore[call-arg]
 
 
 def get_message(db: Database, pk: int) -> MessageSummary | None:

@@ -6,7 +6,7 @@ Times are stored as timezone-aware UTC (``UtcDateTime``) on both SQLite and Post
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -69,6 +70,11 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+
+def table_of(row: type[Base]) -> Table:
+    """The Core table of a mapped class, for bulk statements (typed: ``__table__`` is a FromClause)."""
+    return cast(Table, row.__table__)
 
 
 class MessageRow(Base):
