@@ -24,7 +24,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from abusebox.core.config import Settings  # noqa: E402
 from abusebox.core.models import RawMessage  # noqa: E402
-from abusebox.pipeline.ingest import IngestCounts, Pipeline  # noqa: E402
+from abusebox.pipeline.counts import IngestCounts  # noqa: E402
+from abusebox.pipeline.ingest import Pipeline  # noqa: E402
 from abusebox.pipeline.pool import AnalyzerPool  # noqa: E402
 from abusebox.sources.local import iter_path  # noqa: E402
 from abusebox.store.db import Database  # noqa: E402

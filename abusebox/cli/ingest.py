@@ -10,7 +10,8 @@ from tqdm import tqdm
 
 from abusebox.cli.common import err, open_db
 from abusebox.core.errors import TransientError
-from abusebox.pipeline.ingest import IngestCounts, IngestResult, Pipeline
+from abusebox.pipeline.counts import IngestCounts, IngestResult
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.local import iter_paths
 from abusebox.store import messages as message_store

@@ -14,8 +14,6 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Literal
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -25,6 +23,7 @@ from abusebox.core.errors import SourceError, TransientError
 from abusebox.core.models import Analysis, RawMessage
 from abusebox.incidents.grouping import Grouper
 from abusebox.pipeline.commit import commit_new, header_facts, with_desk
+from abusebox.pipeline.counts import IngestResult
 from abusebox.pipeline.learning import LearnedCache, shared_cache
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome, AnalyzerPool
 from abusebox.store import messages as message_store
@@ -37,51 +36,11 @@ from abusebox.triage.override import DeskVerdict
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["processed", "duplicate", "quarantined", "unreadable"]
 COMMIT_BATCH = 100  # messages per transaction
 COMMIT_SECONDS = 0.5  # ... or this long since the batch began, whichever comes first
 STORE_BATCH = 50  # raw messages committed per transaction ...
 STORE_BATCH_BYTES = 16 * 1024 * 1024  # ... or this many bytes, whichever comes first
 KEEP_DESK: DeskVerdict = ("", "")  # sentinel: keep whatever verdict a handler gave earlier
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    outcome: Outcome
-    message_pk: int | None
-    label: str
-    reason: str | None = None
-    verdict: str | None = None
-    incidents: tuple[int, ...] = ()
-
-
-@dataclass
-class IngestCounts:
-    read: int = 0
-    new: int = 0
-    duplicate: int = 0
-    quarantined: int = 0
-    unreadable: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def add(self, result: IngestResult) -> None:
-        if result.outcome == "unreadable":
-            self.unreadable += 1
-            self.errors.append(f"{result.label}: {result.reason}")
-            return
-        self.read += 1
-        if result.outcome == "duplicate":
-            self.duplicate += 1
-            return
-        self.new += 1
-        if result.outcome == "quarantined":
-            self.quarantined += 1
-
-    def summary(self) -> str:
-        text = f"read {self.read}, new {self.new}, duplicate {self.duplicate}, quarantined {self.quarantined}"
-        if self.unreadable:
-            text += f", unreadable {self.unreadable}"
-        return text
 
 
 class Pipeline:

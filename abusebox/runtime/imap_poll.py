@@ -29,8 +29,8 @@ from imapclient import IMAPClient
 
 from abusebox.core.config import Settings, SourceSettings
 from abusebox.core.models import RawMessage
-from abusebox.pipeline.counts import PollCounts
-from abusebox.pipeline.ingest import IngestResult, Pipeline
+from abusebox.pipeline.counts import IngestResult, PollCounts
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.imap import ImapSession, StepBreaksConnection
 from abusebox.sources.move import CopyAttempt, MoveMethod, move

@@ -25,8 +25,8 @@ from sqlalchemy.exc import OperationalError
 
 from abusebox.core.config import ConfigError, Settings, SourceSettings
 from abusebox.core.errors import TransientError
-from abusebox.pipeline.counts import PollCounts
-from abusebox.pipeline.ingest import IngestCounts, IngestResult, Pipeline
+from abusebox.pipeline.counts import IngestCounts, IngestResult, PollCounts
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.runtime.imap_poll import ImapPoller
 from abusebox.sources.imap import ImapSession, server_text

@@ -17,7 +17,8 @@ from abusebox.core.config import Settings
 from abusebox.core.models import Observation, RawMessage
 from abusebox.incidents.grouping import Grouper
 from abusebox.pipeline import ingest as pipeline
-from abusebox.pipeline.ingest import IngestCounts, Pipeline
+from abusebox.pipeline.counts import IngestCounts
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.local import iter_path
 from abusebox.store import incidents as incident_store

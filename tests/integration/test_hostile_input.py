@@ -23,7 +23,8 @@ from hostile_cases import CASES, REPORT_LINE, Case
 
 from abusebox.core.config import LimitSettings, Settings
 from abusebox.core.models import RawMessage
-from abusebox.pipeline.ingest import IngestResult, Pipeline
+from abusebox.pipeline.counts import IngestResult
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database

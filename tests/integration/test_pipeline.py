@@ -8,7 +8,8 @@ from paths import EXAMPLES
 
 from abusebox.core.config import Settings
 from abusebox.core.models import RawMessage
-from abusebox.pipeline.ingest import IngestCounts, Pipeline
+from abusebox.pipeline.counts import IngestCounts
+from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.sources.local import iter_path
 from abusebox.store import incidents as incident_store
