@@ -16,7 +16,7 @@ from abusebox.pgp.describe import stored_detail
 from abusebox.store import messages as message_store
 from abusebox.store.raw import RawUnavailable, read_raw
 
-STATUSES = ("new", "processed", "quarantined", "failed")
+STATUSES = ("new", "processed", "quarantined")
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

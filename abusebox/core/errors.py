@@ -19,9 +19,5 @@ class LimitExceeded(PermanentError):
     """A configured resource bound was crossed (size, parts, depth, time)."""
 
 
-class AnalysisTimeout(LimitExceeded):
-    """The per-message time limit ran out."""
-
-
 class SourceError(AbuseboxError):
     """A source item could not be read (not a mail, truncated mbox ...)."""

@@ -32,7 +32,7 @@ CATEGORIES: tuple[str, ...] = (
     "other",
 )
 
-MessageStatus = Literal["new", "processed", "quarantined", "failed"]
+MessageStatus = Literal["new", "processed", "quarantined"]
 PgpStatus = Literal["valid", "invalid", "unknown_key", "expired", "revoked", "none", "error"]
 Role = Literal["source", "target"]
 

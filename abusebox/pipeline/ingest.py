@@ -78,7 +78,7 @@ class Pipeline:
                 ):
                     if on_stored is not None:
                         on_stored(item, stored.pk)
-                    if stored.status in ("processed", "quarantined", "failed") or stored.pk in in_flight:
+                    if stored.status in ("processed", "quarantined") or stored.pk in in_flight:
                         side.append(IngestResult("duplicate", stored.pk, item.source_id))
                         continue
                     in_flight.add(stored.pk)
