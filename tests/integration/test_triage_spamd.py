@@ -6,34 +6,21 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from paths import DATA as TEST_DATA
 from services import binary, unavailable
+from spamd_support import free_port, with_spamd
 
-from abusebox.core.config import Settings, TriageSettings
 from abusebox.pipeline.analyze import analyze
 
 DATA = TEST_DATA / "triage"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _with_spamd(port: int) -> Settings:
-    return replace(
-        Settings(), triage=TriageSettings(spamd_host="127.0.0.1", spamd_port=port, spamd_timeout_seconds=20.0)
-    )
-
-
 @pytest.fixture(scope="module")
 def spamd_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     spamd = binary("spamd", "/usr/sbin/spamd", package="spamd")
-    port = _free_port()
+    port = free_port()
     pidfile = tmp_path_factory.mktemp("spamd") / "spamd.pid"
     proc = subprocess.Popen(
         [
@@ -70,11 +57,11 @@ def spamd_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 def test_real_spamd_adds_its_verdict(spamd_port: int) -> None:
-    spam = analyze((DATA / "spam_pharmacy.eml").read_bytes(), _with_spamd(spamd_port))
+    spam = analyze((DATA / "spam_pharmacy.eml").read_bytes(), with_spamd(spamd_port))
     assert any("spamd score" in r.text and ": spam [spamd +3.0]" in str(r) for r in spam.triage.reasons), (
         spam.triage.reasons
     )
-    report = analyze((DATA / "report_ssh_ja.eml").read_bytes(), _with_spamd(spamd_port))
+    report = analyze((DATA / "report_ssh_ja.eml").read_bytes(), with_spamd(spamd_port))
     assert report.verdict == "report"
     assert any("spamd score" in r.text and "not spam" in r.text for r in report.triage.reasons), (
         report.triage.reasons

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from paths import DATA as TEST_DATA
+from spamd_support import free_port, with_spamd
 
-from abusebox.core.config import Settings, TriageSettings
+from abusebox.core.config import Settings
 from abusebox.pipeline.analyze import analyze
 from abusebox.triage.spamd import SpamdError, SpamdVerdict, build_request, parse_response
 
@@ -41,19 +40,7 @@ def test_not_configured_means_not_asked() -> None:
     assert not any("spamd" in str(r) for r in a.triage.reasons)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _with_spamd(port: int) -> Settings:
-    return replace(
-        Settings(), triage=TriageSettings(spamd_host="127.0.0.1", spamd_port=port, spamd_timeout_seconds=20.0)
-    )
-
-
 def test_unreachable_spamd_is_a_reason_not_a_failure() -> None:
-    a = analyze((DATA / "sales_en.eml").read_bytes(), _with_spamd(_free_port()))
+    a = analyze((DATA / "sales_en.eml").read_bytes(), with_spamd(free_port()))
     assert a.verdict == "non_incident"
     assert any("spamd not available" in r.text for r in a.triage.reasons)
