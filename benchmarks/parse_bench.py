@@ -1,7 +1,7 @@
 """``abusebox parse`` throughput (msgs/s) over the sample corpus, one process.
 
 Every .eml/.msg of ../shared/corpus, the feed files wrapped into mails as attachments
-(as tests/test_corpus_expected.py does) and the fixtures of tests/data/formats go
+(as tests/unit/test_corpus_expected.py does) and the fixtures of tests/data/formats go
 through ``analyze()`` (MIME, PGP check, extraction, triage) ``--rounds`` times.
 
     PYTHONPATH=. python benchmarks/parse_bench.py [--rounds N]
@@ -18,8 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from formats_mail import corpus_dir, mail_with_attachment  # noqa: E402
-from test_corpus_expected import FEED_SENDERS  # noqa: E402
+from corpus_samples import FEED_SENDERS  # noqa: E402
+from formats_mail import mail_with_attachment  # noqa: E402
+from paths import CORPUS  # noqa: E402
 
 from abusebox.core.config import Settings  # noqa: E402
 from abusebox.pipeline.analyze import analyze  # noqa: E402
@@ -27,8 +28,8 @@ from abusebox.pipeline.analyze import analyze  # noqa: E402
 
 def corpus_mails() -> list[tuple[str, bytes]]:
     mails: list[tuple[str, bytes]] = []
-    corpus = corpus_dir()
-    if corpus is not None:
+    corpus = CORPUS
+    if corpus.is_dir():
         for path in sorted(corpus.rglob("*")):
             rel = str(path.relative_to(corpus))
             if path.suffix in (".eml", ".msg") and not rel.startswith("expected"):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what the tests need (Debian packages when missing, Python packages into .venv),
-# then run the whole test suite. Extra arguments go to pytest.
+# check lint, formatting and the layer contract, then run the whole test suite
+# (tests/unit and tests/integration). Extra arguments go to pytest, e.g. tests/unit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,7 @@ python3 -c "import ensurepip" 2>/dev/null || apt_packages+=(python3-venv)
 command -v dovecot >/dev/null 2>&1 || apt_packages+=(dovecot-imapd)
 command -v gpg >/dev/null 2>&1 || apt_packages+=(gnupg)
 command -v spamd >/dev/null 2>&1 || [ -x /usr/sbin/spamd ] || apt_packages+=(spamd)
+command -v git >/dev/null 2>&1 || apt_packages+=(git)  # the packaging test copies the checkout
 if ((${#apt_packages[@]})); then
     echo "installing Debian packages: ${apt_packages[*]}"
     apt-get update -qq
@@ -24,4 +26,6 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check abusebox tests benchmarks
 .venv/bin/ruff format --check abusebox tests benchmarks
+.venv/bin/lint-imports
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -q "$@"

@@ -1,4 +1,8 @@
-"""Shared fixtures: databases (SQLite and PostgreSQL), settings, the corpus folder."""
+"""Fixtures for tests/unit and tests/integration: databases (SQLite and PostgreSQL), settings, corpus.
+
+The service fixtures (Dovecot, gpg) are in tests/integration/conftest.py; helper modules
+live beside this file (pytest's ``pythonpath`` puts tests/ on sys.path).
+"""
 
 from __future__ import annotations
 
@@ -9,23 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from imap_server import dovecot, dovecot_no_move, dovecot_no_uidplus, mailbox  # noqa: F401 (IMAP fixtures)
+from services import corpus_dir, unavailable
 from sqlalchemy import create_engine, text
 
 from abusebox.core.config import LimitSettings, Settings
 from abusebox.store.db import Database
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
-DATA = Path(__file__).resolve().parent / "data"
 PG_URL = os.environ.get("ABUSEBOX_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def corpus_dir() -> Path:
-    """The shared sample corpus, read in place (never copied into the repository)."""
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS}: tests that read it are skipped")
-    return CORPUS
 
 
 @pytest.fixture
@@ -52,9 +46,7 @@ def pg_schema_url() -> Iterator[str]:
     """
     problem = _pg_available()
     if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL at {PG_URL} is unreachable under CI: {problem}")
-        pytest.skip(f"PostgreSQL at {PG_URL} unreachable ({problem}); PostgreSQL store tests SKIPPED")
+        unavailable(f"PostgreSQL at {PG_URL} unreachable ({problem})")
     schema = f"abusebox_test_{secrets.token_hex(4)}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:

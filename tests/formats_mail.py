@@ -5,14 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from pathlib import Path
-
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-
-
-def corpus_dir() -> Path | None:
-    """The shared corpus next to the worktree, or None when it is absent."""
-    return CORPUS if CORPUS.is_dir() else None
 
 
 def mail_with_attachment(

@@ -3,7 +3,7 @@
 Each case is a name, a builder returning the raw bytes, and what the pipeline must do
 with it: ``processed`` (with a sensible verdict), ``quarantined`` (with a reason and a
 stage) or ``either`` (both are clear outcomes; the point is that nothing crashes or
-stalls). Shared by tests/test_hostile_input.py and benchmarks/hostile_bench.py.
+stalls). Shared by tests/integration/test_hostile_input.py and benchmarks/hostile_bench.py.
 """
 
 from __future__ import annotations
@@ -453,6 +453,8 @@ REGEX_TRAPS: dict[str, bytes] = {
     "hxxp_runs": b"hxxp://",
     "dpt_runs": b"DPT=",
     "digits": b"1234567890",
+    "blank_lines": b"\r\n",  # a quote detector starting "^\\s*" in MULTILINE is quadratic on these
+    "quoted_blank_lines": b">\r\n",
 }
 
 

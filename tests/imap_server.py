@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
+from services import unavailable
 
 from abusebox.core.config import SourceSettings
 
@@ -302,7 +303,7 @@ class Mailbox:
 
 def _server(without: frozenset[str] = frozenset()) -> Iterator[DovecotServer]:
     if not dovecot_available():
-        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd): IMAP tests SKIPPED")
+        unavailable("dovecot not installed (Debian package dovecot-imapd)")
     server = DovecotServer(without)
     server.start()
     yield server

@@ -30,7 +30,9 @@ REVOKED = "Revoked Reporter <rev@reporter.example>"
 OTHER = "Other Team <other@elsewhere.example>"
 
 
-def gpg(home: Path, *args: str, data: bytes = b"", check: bool = True) -> subprocess.CompletedProcess[bytes]:
+def gpg(
+    home: Path, *args: str, data: bytes = b"", check: bool = True, passphrase: str = ""
+) -> subprocess.CompletedProcess[bytes]:
     cmd = [
         GPG,
         "--homedir",
@@ -40,7 +42,7 @@ def gpg(home: Path, *args: str, data: bytes = b"", check: bool = True) -> subpro
         "--pinentry-mode",
         "loopback",
         "--passphrase",
-        "",
+        passphrase,
     ]
     proc = subprocess.run([*cmd, *args], input=data, capture_output=True, timeout=30, check=False)
     if check and proc.returncode != 0:

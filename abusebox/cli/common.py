@@ -71,7 +71,7 @@ def schema_head() -> str | None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from abusebox.store.db import MIGRATIONS_DIR
+    from abusebox.core.resources import MIGRATIONS_DIR
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from abusebox.cli.common import database_errors, err, load_config, open_db, schema_head, shown_url
 from abusebox.core.config import DEFAULT_CONFIG_NAME, Settings, find_config
-
-EXAMPLE_CONFIG = Path(__file__).resolve().parents[2] / "config.example.toml"
+from abusebox.core.resources import EXAMPLE_CONFIG
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -31,7 +30,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"{path}: exists, kept (use --force to overwrite)")
     else:
         if not EXAMPLE_CONFIG.exists():
-            err(f"starter config {EXAMPLE_CONFIG} not found (install abusebox from its source tree)")
+            err(f"starter config {EXAMPLE_CONFIG} not found (a broken install: reinstall abusebox)")
             return 1
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

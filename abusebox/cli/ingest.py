@@ -10,10 +10,9 @@ from tqdm import tqdm
 
 from abusebox.cli.common import err, open_db
 from abusebox.core.errors import TransientError
-from abusebox.pipeline.counts import Counts
+from abusebox.pipeline.counts import Counts, IngestResult
 from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
-from abusebox.pipeline.results import IngestResult
 from abusebox.sources.local import iter_paths
 from abusebox.store import messages as message_store
 

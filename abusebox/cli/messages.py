@@ -163,6 +163,9 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
         except KeyError:
             err(f"no message {args.id}")
             return 1
+        except ValueError as exc:  # a handler name that cannot be one (empty, "triage")
+            err(str(exc))
+            return 1
     data = {
         "id": result.message_pk,
         "previous": result.previous,

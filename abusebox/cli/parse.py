@@ -8,6 +8,7 @@ from pathlib import Path
 
 from abusebox.cli.common import err
 from abusebox.cli.output import clean, print_json
+from abusebox.core.models import format_utc
 from abusebox.pgp.describe import headline as pgp_headline
 from abusebox.pgp.describe import lines as pgp_lines
 from abusebox.pipeline.pool import AnalysisFailure, AnalyzerPool
@@ -66,9 +67,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
         print(f"  PGP {line}")
     print(f"Verdict:  {data['verdict']}  Category: {data['category']}")
     for reason in result.triage.reasons:
-        print(f"  - {clean(reason)}")
-    for obs in data["observations"]:  # type: ignore[union-attr]
-        print(f"  {obs['ip']:<40} {obs['time'] or '-':<21} {obs['category'] or '-':<18} {obs['port'] or ''}")
-    if data["targets"]:
-        print(f"Targets:  {', '.join(data['targets'])}")  # type: ignore[arg-type]
+        print(f"  - {clean(str(reason))}")
+    for obs in result.reported_sources():
+        shown = format_utc(obs.time) or "-"
+        print(f"  {obs.ip:<40} {shown:<21} {obs.category or '-':<18} {obs.port or ''}")
+    targets = result.extraction.targets
+    if targets:
+        print(f"Targets:  {', '.join(targets)}")
     return 0

@@ -11,7 +11,9 @@ import ipaddress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
-from typing import Literal
+from typing import ClassVar, Literal
+
+from abusebox.core.reasons import Reason
 
 Verdict = Literal["report", "spam", "non_incident", "automated"]
 VERDICTS: tuple[str, ...] = ("report", "spam", "non_incident", "automated")
@@ -119,7 +121,7 @@ class ParsedMessage:
     attachments: list[Attachment] = field(default_factory=list)
     nested: list[ParsedMessage] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # parts skipped over a bound, with why
+    skipped: list[Reason] = field(default_factory=list)  # parts skipped over a bound, with why
 
     def header(self, name: str) -> str | None:
         """First value of a top-level header (decoded), case-insensitive."""
@@ -177,7 +179,7 @@ class Extraction:
     category: str | None = None
     observations: list[Observation] = field(default_factory=list)
     targets: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     language: str | None = None
 
     def __post_init__(self) -> None:
@@ -227,17 +229,59 @@ class PgpResult:
         }
 
 
-@dataclass
-class TriageResult:
-    verdict: Verdict = "report"
-    score: float = 0.0
-    reasons: list[str] = field(default_factory=list)
-    category: str | None = None  # set when triage itself knows (e.g. fraud)
-    decided_by: str = "triage"  # or the handler whose desk decision overrides triage
+@dataclass(frozen=True)
+class DeskDecision:
+    """A handler's verdict on a message, with the verdict triage itself had reached.
+
+    ``triage_verdict`` is None only for a report stored before triage's verdict was kept
+    whose summary could not be read at migration time.
+    """
+
+    STAGE: ClassVar[str] = "desk"  # the stage of its reason
+
+    verdict: Verdict
+    handler: str
+    triage_verdict: Verdict | None
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"unknown verdict {self.verdict!r}")
+        if self.triage_verdict is not None and self.triage_verdict not in VERDICTS:
+            raise ValueError(f"unknown triage verdict {self.triage_verdict!r}")
+        if not self.handler.strip() or self.handler == "triage":
+            raise ValueError(f"a desk decision needs the handler's name, not {self.handler!r}")
+
+    def reason(self) -> Reason:
+        """The line shown above triage's own reasons."""
+        said = self.triage_verdict or "nothing"
+        return Reason(
+            self.STAGE, None, None, f"desk decision by {self.handler}: {self.verdict} (triage said {said})"
+        )
+
+
+@dataclass
+class TriageResult:
+    verdict: Verdict = "report"
+    score: float = 0.0
+    reasons: list[Reason] = field(default_factory=list)
+    category: str | None = None  # set when triage itself knows (e.g. fraud)
+    desk: DeskDecision | None = None  # a handler's decision, which overrides triage's verdict
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {self.verdict!r}")
+        if self.desk is not None and self.desk.verdict != self.verdict:
+            raise ValueError(f"verdict {self.verdict!r} is not the desk's {self.desk.verdict!r}")
+
+    @property
+    def decided_by(self) -> str:
+        """Who set the verdict: `triage`, or the handler whose desk decision overrides it."""
+        return "triage" if self.desk is None else self.desk.handler
+
+    @property
+    def triage_verdict(self) -> Verdict | None:
+        """The verdict triage itself reached, whoever decided in the end."""
+        return self.verdict if self.desk is None else self.desk.triage_verdict
 
 
 @dataclass
@@ -268,11 +312,15 @@ class Analysis:
             return self.triage.category
         return self.triage.category or self.extraction.category
 
-    def contract(self) -> dict[str, object]:
-        """The `abusebox parse --json` object (see DESIGN.md)."""
-        sources = [o for o in self.extraction.observations if o.role == "source"]
+    def reported_sources(self) -> list[Observation]:
+        """The offending sources a report states; none unless the verdict is `report`."""
         if self.verdict != "report":
-            sources = []
+            return []
+        return [o for o in self.extraction.observations if o.role == "source"]
+
+    def contract(self) -> dict[str, object]:
+        """The `abusebox parse --json` object (docs/contract.md)."""
+        sources = self.reported_sources()
         return {
             "message_id": self.parsed.message_id,
             "from": self.parsed.from_addr,
@@ -282,7 +330,7 @@ class Analysis:
             "format": self.extraction.format,
             "pgp": self.pgp.contract(),
             "verdict": self.verdict,
-            "spam": {"score": round(self.triage.score, 3), "reasons": list(self.triage.reasons)},
+            "spam": {"score": round(self.triage.score, 3), "reasons": [str(r) for r in self.triage.reasons]},
             "category": self.category,
             "observations": [
                 {

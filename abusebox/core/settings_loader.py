@@ -65,7 +65,7 @@ def _convert(tp: Any, value: object, where: str, file: str) -> object:
             raise ConfigError(f"{file}: {where}: expected a table, got {_describe(value)}")
         _key_tp, val_tp = get_args(tp)
         return {str(k): _convert(val_tp, v, f"{where}.{k}", file) for k, v in value.items()}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError(f"{file}: {where}: expected a table, got {_describe(value)}")
         return build(tp, value, file=file, prefix=where)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from abusebox.core.models import PgpResult, format_utc
+from abusebox.core.reasons import Reason, reasons_to_json
 from abusebox.pgp.stored import from_stored, stored_detail
 from abusebox.store import messages as message_store
 from abusebox.store.events import Event
@@ -50,14 +51,15 @@ class MessageView:
 
     summary: MessageSummary
     events: list[Event]
-    reasons: list[str]
+    reasons: list[Reason]
     traceback: str | None
     pgp: PgpResult | None  # None before the message was analysed
 
     def as_json(self) -> dict[str, Any]:
         data = summary_json(self.summary)
         data["events"] = [event_json(e) for e in self.events]
-        data["reasons"] = self.reasons
+        data["reasons"] = [str(r) for r in self.reasons]  # as displayed: what scripts read
+        data["reason_details"] = reasons_to_json(self.reasons)
         data["traceback"] = self.traceback
         if self.pgp is not None:
             data["pgp"] = {**self.pgp.contract(), **stored_detail(self.pgp), "verified": self.pgp.verified}

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from abusebox.core.models import VERDICTS
+from abusebox.core.models import VERDICTS, DeskDecision
 from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.learning import LearnedCache
 from abusebox.store import decisions
@@ -62,6 +62,8 @@ def reclassify(
         raise ValueError(f"unknown verdict {verdict!r} (one of {', '.join(VERDICTS)})")
     if not actor.strip():
         raise ValueError("a reclassification needs the handler's name")
+    if actor == "triage":
+        raise ValueError("'triage' names the automatic verdict, not a handler")
     summary = message_store.get_message(session, pk)
     if summary is None:
         raise KeyError(pk)
@@ -70,8 +72,10 @@ def reclassify(
     message_store.add_event(session, pk, actor, RECLASSIFIED, {"from": previous, "to": verdict, "note": note})
     report_pk = report_store.report_pk_of(session, pk)
     if report_pk is not None and (verdict != "report" or previous == "report"):
-        reasons, category = redecided(*decisions.stored_decision(session, pk) or ([], None), verdict, actor)
-        decisions.set_desk_decision(session, pk, verdict, actor, reasons, category)
+        reasons, category, said = decisions.stored_decision(session, pk) or ([], None, None)
+        decision = DeskDecision(verdict, actor, said)  # type: ignore[arg-type]
+        reasons, category = redecided(reasons, category, decision)
+        decisions.set_desk_decision(session, pk, decision, reasons, category)
         if verdict != "report":
             detached = _detach(session, report_pk, pk, verdict, actor, note)
     result = Reclassification(pk, previous, verdict, detached)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage
+from abusebox.core.reasons import Reason
 from abusebox.extract.categories import category_from_text, line_category
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
@@ -26,6 +27,7 @@ from abusebox.extract.roles import RoleGuess, guess_role
 from abusebox.extract.tablecols import Header, is_separator, read_header
 from abusebox.extract.times import combine, day_first_from, find_time_parts, stated_zone
 from abusebox.parsing.language import language_of
+from abusebox.parsing.text import fold_width
 
 MAX_EVIDENCE = 500
 
@@ -42,9 +44,6 @@ _SERVICE_PORT = re.compile(
     r"|\b(?:tcp|udp)\s?/\s?(\d{1,5})\b",  # "TCP/22", as Japanese notices write it
     re.IGNORECASE | re.ASCII,
 )
-# Full-width forms map one to one (indices stay valid): "ＳＳＨ", "ＴＣＰ／２２".
-_FULLWIDTH = re.compile(r"[\uff01-\uff5e]")
-_FW_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _SERVICE_WORDS = (
     (re.compile(r"\bssh[d2]?\b", re.I | re.ASCII), 22),
     (re.compile(r"\btelnet\b", re.I | re.ASCII), 23),
@@ -64,8 +63,7 @@ class _Context:
 
 def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare: bool = True) -> int | None:
     """The attacked port stated on ``line``; ``bare=False`` ignores a plain "port N"."""
-    if _FULLWIDTH.search(line):
-        line = line.translate(_FW_TABLE)
+    line = fold_width(line)  # "ＳＳＨ", "ＴＣＰ／２２"; one to one, so indices stay valid
     source_ends = [h.end for h, r in zip(hits, roles, strict=True) if r.role == "source"]
     matches = _SERVICE_PORT.finditer(line) if _PORT_HINT.search(line) else ()
     for m in matches:
@@ -159,11 +157,24 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         format="freeform", category=ctx.category, language=language_of(parsed.subject, text)
     )
     if len(lines) >= MAX_LINES:
-        extraction.reasons.append(f"read only the first {MAX_LINES} lines")
+        extraction.reasons.append(
+            Reason("extract", "freeform", None, f"read only the first {MAX_LINES} lines")
+        )
     if ctx.zone is not None:
-        extraction.reasons.append(f"times without a zone read in {ctx.zone}, as the report states")
+        extraction.reasons.append(
+            Reason(
+                "extract", "freeform", None, f"times without a zone read in {ctx.zone}, as the report states"
+            )
+        )
     elif reference is not None:
-        extraction.reasons.append(f"times without a zone read in the Date header's offset ({reference:%z})")
+        extraction.reasons.append(
+            Reason(
+                "extract",
+                "freeform",
+                None,
+                f"times without a zone read in the Date header's offset ({reference:%z})",
+            )
+        )
     all_hits = [(i, line, find_ips(line.text)) for i, line in enumerate(lines)]
     headers = _table_headers(all_hits)
     with_hits = [(i, line, hits) for i, line, hits in all_hits if hits]

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from abusebox.core.models import canonical_ip
+from abusebox.parsing.text import fold_width
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -38,8 +39,6 @@ class IpHit:
 
 # --- normalisation -------------------------------------------------------------------
 
-_FULLWIDTH = re.compile(r"[\uff01-\uff5e]")
-_FW_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}  # NFKC of U+FF01..FF5E, 1:1
 _DEFANG = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\[::\]", re.IGNORECASE)
 _DEFANG_MAP = {"[:]": ":", "[::]": "::"}
 
@@ -49,8 +48,7 @@ class _Normalised:
 
     def __init__(self, text: str) -> None:
         # Full-width forms map one character to one character: indices do not move.
-        if _FULLWIDTH.search(text):
-            text = text.translate(_FW_TABLE)
+        text = fold_width(text)
         # Defanging shortens the text; keep (norm_start, orig_start, norm_len, orig_len) segments.
         self._norm_starts: list[int] = []
         self._segments: list[tuple[int, int, int, int]] = []
@@ -148,7 +146,9 @@ def range_networks(first: IPAddress, last: IPAddress) -> list[str]:
     """The CIDR blocks of an inclusive range; one covering network when there would be many."""
     if first.version != last.version or int(last) < int(first):
         return []
-    blocks = list(ipaddress.summarize_address_range(first, last))  # type: ignore[arg-type]
+    blocks: list[IPNetwork] = list(
+        ipaddress.summarize_address_range(first, last)  # type: ignore[arg-type]
+    )
     if len(blocks) > MAX_RANGE_BLOCKS:
         prefix = first.max_prefixlen - (int(first) ^ int(last)).bit_length()
         blocks = [ipaddress.ip_network(f"{first}/{prefix}", strict=False)]

@@ -7,12 +7,12 @@ wrote:") and legal footers neither. Quoted lines (``> ...``) are kept, unquoted.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from abusebox.core.models import ParsedMessage, TextPart
+from abusebox.parsing.text import is_quote_header, readable_parts
 
 MAX_LINES = 200_000  # per message; a bound for hostile input, reported when reached
 MAX_LINE_CHARS = 20_000
@@ -39,11 +39,6 @@ _FORWARDED_FROM = re.compile(r"^(?:From|差出人|送信者)\s?[:：].{0,200}@")
 _PGP_BEGIN = re.compile(r"^-----BEGIN PGP (?:SIGNATURE|MESSAGE|PUBLIC KEY BLOCK|PRIVATE KEY BLOCK)-----")
 _PGP_END = re.compile(r"^-----END PGP [A-Z ]+-----")
 _PGP_SIGNED = re.compile(r"^-----BEGIN PGP SIGNED MESSAGE-----|^Hash: [A-Z0-9]+$")
-_REPLY_HEADER = re.compile(
-    r"^(?:On .{5,200} wrote:|.{1,200}(?:さんは書きました|wrote)\s?[:：]"
-    r"|-{2,} ?(?:Original Message|元のメッセージ) ?-{2,})$",
-    re.IGNORECASE,
-)
 _SIGNATURE = re.compile(r"^-- ?$")
 _BOILERPLATE = re.compile(
     r"^\W{0,4}(?:CONFIDENTIALITY NOTICE|DISCLAIMER|This (?:e-?mail|message)(?: and any attachments?)?"
@@ -53,9 +48,6 @@ _BOILERPLATE = re.compile(
 )
 _CLOCK = re.compile(r"(?<![0-9])[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?![0-9])")
 _QUOTE = re.compile(r"^(?:\s?>)+\s?")
-_TAG = re.compile(r"<[^<>]{0,2000}>")
-_SCRIPT = re.compile(r"<(script|style)\b", re.IGNORECASE)
-_BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d|/table)\b[^<>]{0,200}>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,35 +60,9 @@ class EvidenceLine:
     quoted: bool
 
 
-def html_to_text(markup: str) -> str:
-    """Crude but bounded HTML to text: block tags become line breaks, other tags vanish."""
-    pieces: list[str] = []
-    pos = 0
-    lower = markup.lower()
-    for m in _SCRIPT.finditer(markup):
-        if m.start() < pos:
-            continue
-        pieces.append(markup[pos : m.start()])
-        close = lower.find(f"</{m.group(1).lower()}", m.end())
-        pos = len(markup) if close < 0 else close
-    pieces.append(markup[pos:])
-    text = _BLOCK_TAG.sub("\n", "".join(pieces))
-    text = _TAG.sub(" ", text)
-    return html.unescape(text)
-
-
 def evidence_parts(parsed: ParsedMessage) -> list[TextPart]:
     """Text parts to read: body, text attachments and forwarded bodies; HTML only when alone."""
-    parts = [p for p in parsed.text_parts if p.content_type not in _SKIP_TYPES]
-    has_plain = any(p.content_type == "text/plain" and p.origin == "body" for p in parts)
-    chosen: list[TextPart] = []
-    for part in parts:
-        if part.content_type == "text/html":
-            if has_plain and part.origin == "body":
-                continue
-            part = TextPart(html_to_text(part.text), "text/plain", part.filename, part.origin, part.charset)
-        chosen.append(part)
-    return chosen
+    return [p for p in readable_parts(parsed.text_parts) if p.content_type not in _SKIP_TYPES]
 
 
 def _nonempty_after(texts: list[str]) -> list[int]:
@@ -155,7 +121,7 @@ def evidence_lines(parts: list[TextPart]) -> Iterator[EvidenceLine]:
                 continue
             if _ends_evidence(line, stripped, texts, number, remaining[number]):
                 break  # the rest of this part is a signature or a legal footer
-            if _PGP_SIGNED.match(stripped) or _REPLY_HEADER.match(stripped):
+            if _PGP_SIGNED.match(stripped) or is_quote_header(stripped):
                 continue
             starts_block = _FORWARDED_FROM.match(line)
             if (

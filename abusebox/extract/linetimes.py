@@ -98,14 +98,14 @@ class LineTimes:
             ):
                 tail = (line.paragraph, ends)
             self.dates.append(own_date or relative or last)
-            for parts in found:
-                if parts.has_date:
-                    last, last_part = parts, line.part
-                date = None if parts.has_date else (own_date or relative)
-                if parts.has_time and (parts.has_date or date is not None):
-                    value = self._combine(parts, date)
+            for hit in found:
+                if hit.has_date:
+                    last, last_part = hit, line.part
+                date = None if hit.has_date else (own_date or relative)
+                if hit.has_time and (hit.has_date or date is not None):
+                    value = self._combine(hit, date)
                     if value is not None:
-                        text = parts.original if date is None else f"{date.original} {parts.original}"
+                        text = hit.original if date is None else f"{date.original} {hit.original}"
                         by_paragraph.setdefault(line.paragraph, set()).add((value, text))
                         by_part.setdefault(line.part, set()).add((value, text))
         self.paragraph_time = _single(by_paragraph)

@@ -2,7 +2,7 @@
 
 Reports paste tables into the body: CSV (``"ip","timestamp",...,"dst_ip"``), pipe tables
 (``| 送信元IP | 宛先IP | 宛先ポート |``), HTML tables (cells joined by tabs, see
-parsing/html.py), columns aligned with runs of spaces and W3C extended logs (IIS,
+parsing/text.py), columns aligned with runs of spaces and W3C extended logs (IIS,
 Windows Firewall: ``#Fields: date time s-ip ... c-ip``). Cue words cannot tell
 ``dst_ip`` from ``ip`` on a data row; the header can. ``read_header`` recognises a
 header line, ``Header.column`` finds the cell of an address on a following row, and
@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
+
+from abusebox.parsing.text import normalise
 
 ColumnRole = Literal["source", "target", "port"]
 
@@ -84,7 +85,7 @@ class Header:
         cells = self._cells(line)
         for index, role in enumerate(self.roles):
             if role == "port" and index < len(cells):
-                value = unicodedata.normalize("NFKC", cells[index]).strip(_CELL_TRIM)
+                value = normalise(cells[index]).strip(_CELL_TRIM)
                 if value.isascii() and value.isdigit() and 0 < int(value) <= 65535:
                     return int(value)
         return None
@@ -100,14 +101,14 @@ class Header:
 
 
 def _role(cell: str) -> ColumnRole | None:
-    raw = unicodedata.normalize("NFKC", cell).strip(_CELL_TRIM)
+    raw = normalise(cell).strip(_CELL_TRIM)
     if _JA_SOURCE.match(raw):
         return "source"
     if _JA_TARGET.match(raw):
         return "target"
     if _JA_PORT.match(raw):
         return "port"
-    name = _NORMALISE.sub("_", raw.lower()).strip("_")
+    name = _NORMALISE.sub("_", raw).strip("_")
     name = re.sub(r"_?(?:utc|jst|gmt)$", "", name)
     if name in _SOURCE_NAMES:
         return "source"

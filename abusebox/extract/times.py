@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from abusebox.extract.zones import ABBREVIATION_PATTERN, ZONE_PATTERN, parse_zone, stated_zone
+from abusebox.parsing.text import fold_width
 
 __all__ = [
     "TimeHit",
@@ -31,7 +32,6 @@ __all__ = [
 
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=2)
-_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MON = (
@@ -102,6 +102,8 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     # Time of day alone: 22:05:30, 午後3時20分, 10:20 PM JST
     re.compile(rf"(?<![0-9:.])(?:(?:(?P<ap0>午前|午後)[ \t]?)?{_HMS}|{_JHMS})(?![0-9:]){_ZONE}"),
 )
+_YEAR_SEP = re.compile(r"(?:19|20)[0-9]{2}[-/.]")
+_NUMERIC_DATE = re.compile(r"[0-9][-/.](?:19|20)[0-9]{2}")
 # Per pattern above: can it match at all? (text, month name present) -> bool
 _PREFILTERS: tuple[Callable[[str, bool], bool], ...] = (
     lambda t, m: m and "/" in t,
@@ -114,11 +116,8 @@ _PREFILTERS: tuple[Callable[[str, bool], bool], ...] = (
     lambda t, m: "月" in t,
     lambda t, m: ":" in t or "時" in t,
 )
-_HAS_FULLWIDTH = re.compile(r"[\uff01-\uff5e\u3000]")
 _HAS_DIGIT = re.compile(r"[0-9]")
 _MONTH_HINT = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.IGNORECASE)
-_YEAR_SEP = re.compile(r"(?:19|20)[0-9]{2}[-/.]")
-_NUMERIC_DATE = re.compile(r"[0-9][-/.](?:19|20)[0-9]{2}")
 _EPOCH = re.compile(r"([0-9]{10})(?:\.[0-9]{1,9})?|([0-9]{13})")
 _ERA_BASE = {"令和": 2018, "平成": 1988}
 
@@ -227,7 +226,7 @@ def find_time_parts(text: str, *, times_of_day: bool = True) -> list[TimeParts]:
     complete timestamps only.
     """
     # One character to one: spans stay valid.
-    norm = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
+    norm = fold_width(text)
     if not _HAS_DIGIT.search(norm):
         return []
     has_month = _MONTH_HINT.search(norm) is not None
@@ -383,7 +382,7 @@ def parse_time(
     day_first: bool | None = None,
 ) -> datetime | None:
     """One value (a feed column, a header) -> aware UTC datetime at second precision, or None."""
-    text = value.strip().translate(_FULLWIDTH).strip()
+    text = fold_width(value.strip()).strip()
     if not text or len(text) > 200:
         return None
     epoch = _epoch(text, reference)

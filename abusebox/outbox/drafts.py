@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from abusebox.core.config import Settings
 from abusebox.core.models import format_utc
+from abusebox.core.resources import MAIL_TEMPLATES_DIR
 from abusebox.extract.categories import taxonomy
 from abusebox.incidents.constituency import Constituency
 from abusebox.store.incidents import IncidentDetail
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
 LANGUAGES = ("ja", "en")
 JST = timezone(timedelta(hours=9), "JST")
 MAX_OBSERVATIONS = 30
@@ -54,7 +53,7 @@ class Draft:
 def _environment() -> Environment:
     # Plain-text mail: no HTML autoescaping, but undefined names are errors, not blanks.
     return Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(MAIL_TEMPLATES_DIR),
         autoescape=False,
         undefined=StrictUndefined,
         keep_trailing_newline=True,

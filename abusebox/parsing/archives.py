@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from abusebox.core.config import LimitSettings
+from abusebox.core.reasons import Reason
 
 _CHUNK = 64 * 1024
 # Below this output size the ratio is not checked: a tiny file of repeated bytes
@@ -44,7 +45,11 @@ class DecodeBudget:
 
     limits: LimitSettings
     used: int = 0
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+
+    def skip(self, text: str) -> None:
+        """Record that something was skipped, and why."""
+        self.reasons.append(Reason("parse", "archive", None, text))
 
     def cap(self) -> int:
         left = self.limits.max_total_decoded_bytes - self.used
@@ -87,7 +92,7 @@ def _expand(
         out.append(ArchiveFile(label, data, container))
         return
     if depth >= budget.limits.max_archive_depth:
-        budget.reasons.append(
+        budget.skip(
             f"archive {label}: nested deeper than {budget.limits.max_archive_depth} archives, skipped"
         )
         return
@@ -96,7 +101,7 @@ def _expand(
             _zip_members(label, data, budget) if is_zip(data) else _gzip_member(label, data, budget)
         )
     except ArchiveRejected as exc:
-        budget.reasons.append(str(exc))
+        budget.skip(str(exc))
         return
     for member_label, member_data in members:
         _expand(member_label, member_data, budget, depth + 1, label, out)
@@ -118,13 +123,13 @@ def _zip_members(label: str, data: bytes, budget: DecodeBudget) -> Iterator[tupl
         for info in infos:
             member = f"{label}/{safe_label(info.filename)}"
             if info.flag_bits & 0x1:
-                budget.reasons.append(f"archive member {member}: encrypted, skipped")
+                budget.skip(f"archive member {member}: encrypted, skipped")
                 continue
             try:
                 with archive.open(info) as stream:
                     payload = _bounded_read(member, stream.read, info.compress_size, budget)
             except ArchiveRejected as exc:
-                budget.reasons.append(str(exc))
+                budget.skip(str(exc))
                 continue
             except (
                 zipfile.BadZipFile,
@@ -134,7 +139,7 @@ def _zip_members(label: str, data: bytes, budget: DecodeBudget) -> Iterator[tupl
                 EOFError,
                 OSError,
             ) as exc:
-                budget.reasons.append(f"archive member {member}: unreadable ({exc}), skipped")
+                budget.skip(f"archive member {member}: unreadable ({exc}), skipped")
                 continue
             members.append((member, payload))
         yield from members

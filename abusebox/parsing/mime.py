@@ -19,6 +19,7 @@ from email.policy import compat32
 from abusebox.core.config import LimitSettings
 from abusebox.core.errors import LimitExceeded
 from abusebox.core.models import Attachment, ParsedMessage, TextPart
+from abusebox.core.reasons import Reason
 from abusebox.parsing.addresses import get_addresses
 from abusebox.parsing.charsets import decode_bytes
 
@@ -190,8 +191,8 @@ def _walk(part: Message, into: ParsedMessage, budget: _Budget, depth: int, origi
     budget.count_part()
     ctype = _content_type(part)
     if part.is_multipart():
-        children = part.get_payload()
-        children = children if isinstance(children, list) else []
+        payload = part.get_payload()
+        children = [c for c in payload if isinstance(c, Message)] if isinstance(payload, list) else []
         if ctype in TEXT_LIKE_TYPES:
             # compat32 parses message/feedback-report and delivery-status bodies as
             # header blocks; the report fields are what we want, as text.
@@ -221,12 +222,22 @@ def _walk(part: Message, into: ParsedMessage, budget: _Budget, depth: int, origi
     limits = budget.limits
     if size > limits.max_attachment_bytes:
         into.skipped.append(
-            f"part {filename or ctype}: {size} bytes decoded exceeds {limits.max_attachment_bytes}"
+            Reason(
+                "parse",
+                "mime",
+                None,
+                f"part {filename or ctype}: {size} bytes decoded exceeds {limits.max_attachment_bytes}",
+            )
         )
         return
     if budget.decoded + size > limits.max_total_decoded_bytes:
         into.skipped.append(
-            f"part {filename or ctype}: total decoded size over {limits.max_total_decoded_bytes}"
+            Reason(
+                "parse",
+                "mime",
+                None,
+                f"part {filename or ctype}: total decoded size over {limits.max_total_decoded_bytes}",
+            )
         )
         return
     budget.decoded += size

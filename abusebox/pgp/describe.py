@@ -17,7 +17,7 @@ def _signer(fingerprint: str | None, user_ids: list[str]) -> str:
 
 def headline(pgp: PgpResult) -> str:
     """One line: the status and what it means for this message."""
-    text = "none (not signed)" if pgp.status == "none" else pgp.status
+    text: str = "none (not signed)" if pgp.status == "none" else pgp.status
     if pgp.verified:
         text += ": signed by the sender, whole message"
     elif pgp.status == "valid" and pgp.partially_signed:

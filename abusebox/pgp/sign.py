@@ -14,6 +14,7 @@ import copy
 import email
 import quopri
 import re
+from email import base64mime
 from email.message import EmailMessage, Message
 from email.policy import SMTP
 from email.policy import default as default_policy
@@ -57,7 +58,7 @@ def _seven_bit(part: Message) -> None:
             leaf["Content-Transfer-Encoding"] = "quoted-printable"
         elif cte in ("8bit", "binary") or not data.isascii():
             del leaf["Content-Transfer-Encoding"]
-            leaf.set_payload(email.base64mime.body_encode(data))
+            leaf.set_payload(base64mime.body_encode(data))
             leaf["Content-Transfer-Encoding"] = "base64"
 
 

@@ -108,9 +108,9 @@ def signatures_from(call: GpgCall, keyring: Keyring, detached: bool) -> list[Pgp
     out: list[PgpSignature] = []
     for state in states:
         status, detail = _status_of(state, detached)
-        key = keys.get(state.fingerprint or state.key_id or "")
-        fingerprint = key.fingerprint if key else state.fingerprint or state.key_id
-        user_ids = [u.text for u in key.user_ids if u.usable or status != "valid"] if key else []
+        held = keys.get(state.fingerprint or state.key_id or "")
+        fingerprint = held.fingerprint if held else state.fingerprint or state.key_id
+        user_ids = [u.text for u in held.user_ids if u.usable or status != "valid"] if held else []
         out.append(PgpSignature(status=status, fingerprint=fingerprint, user_ids=user_ids, detail=detail))
     if detached and call.has("PLAINTEXT"):
         # The "signature" part carried its own signed data: gpg verified that, not our part.

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from abusebox.core.errors import TransientError
 from abusebox.core.models import Analysis
 from abusebox.incidents.grouping import Grouper
+from abusebox.pipeline.counts import IngestResult
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome
-from abusebox.pipeline.results import IngestResult
 from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
 from abusebox.store.incidents import recount

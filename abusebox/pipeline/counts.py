@@ -1,18 +1,34 @@
-"""What a run of the pipeline did: the figures `ingest` and `poll` print and `status` keeps.
+"""What ingest did, message by message and in total: the figures `ingest` and `poll` print.
 
-One counter for both: ``ingest_summary`` is the line `abusebox ingest` prints,
-``poll_summary`` the one `abusebox poll` prints (and the mailbox state adds up).
+One counter for both commands and for the figures `status` keeps: ``ingest_summary``
+is the line `abusebox ingest` prints, ``poll_summary`` the one `abusebox poll` prints
+(and the mailbox state adds up).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
-from abusebox.pipeline.results import IngestResult
+Outcome = Literal["processed", "duplicate", "quarantined", "unreadable"]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one raw message, once it is committed."""
+
+    outcome: Outcome
+    message_pk: int | None
+    label: str
+    reason: str | None = None
+    verdict: str | None = None
+    incidents: tuple[int, ...] = ()
 
 
 @dataclass
 class Counts:
+    """The outcomes of a run of messages, and for a poll cycle what the source gave."""
+
     fetched: int = 0  # items taken from a source in a poll cycle (IMAP: fetched; local: read + unreadable)
     read: int = 0  # items that were mail (stored or recognised as duplicates)
     new: int = 0  # stored for the first time (processed or quarantined)

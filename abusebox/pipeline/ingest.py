@@ -24,9 +24,9 @@ from abusebox.core.models import RawMessage
 from abusebox.incidents.grouping import Grouper
 from abusebox.pipeline import commit
 from abusebox.pipeline.commit import KEEP_DESK, Batch
+from abusebox.pipeline.counts import IngestResult
 from abusebox.pipeline.learning import LearnedCache, shared_cache
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome, AnalyzerPool
-from abusebox.pipeline.results import IngestResult
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
 from abusebox.store.raw import RawUnavailable, read_raw

@@ -20,7 +20,8 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from email.message import Message
 from multiprocessing.connection import Connection, wait
-from typing import Generic, TypeVar
+from multiprocessing.context import ForkContext
+from typing import Generic, TypeVar, cast
 
 from abusebox.core.config import Settings
 from abusebox.core.errors import LimitExceeded
@@ -109,7 +110,7 @@ def _worker_main(conn: Connection, settings: Settings, memory_bytes: int, parent
 
 
 class _Worker:
-    def __init__(self, ctx: mp.context.BaseContext, settings: Settings, memory_bytes: int) -> None:
+    def __init__(self, ctx: ForkContext, settings: Settings, memory_bytes: int) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
         self.process = ctx.Process(
@@ -213,7 +214,7 @@ class AnalyzerPool:
             next_deadline = min(w.deadline for w in busy.values())
             ready = wait(list(busy), timeout=max(0.0, next_deadline - now))
             for conn in ready:
-                worker = busy.pop(conn)  # type: ignore[arg-type]
+                worker = busy.pop(cast(Connection, conn))
                 try:
                     result = worker.conn.recv()
                 except (EOFError, OSError):

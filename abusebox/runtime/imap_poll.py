@@ -22,16 +22,16 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from functools import partial
 from urllib.parse import quote
 
 from imapclient import IMAPClient
 
 from abusebox.core.config import Settings, SourceSettings
 from abusebox.core.models import RawMessage
-from abusebox.pipeline.counts import Counts
+from abusebox.pipeline.counts import Counts, IngestResult
 from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
-from abusebox.pipeline.results import IngestResult
 from abusebox.sources.imap import ImapSession, StepBreaksConnection
 from abusebox.sources.move import CopyAttempt, MoveMethod, move
 from abusebox.store import mailbox as mailbox_store
@@ -159,7 +159,7 @@ class ImapPoller:
         sizes: dict[int, int] = {}
         for start in range(0, len(uids), SIZE_CHUNK):
             chunk = uids[start : start + SIZE_CHUNK]
-            answer = self.session.call("UID FETCH RFC822.SIZE", lambda c, ch=chunk: _fetch_sizes(c, ch))
+            answer = self.session.call("UID FETCH RFC822.SIZE", partial(_fetch_sizes, uids=chunk))
             sizes.update(answer)
         batches: list[list[int]] = []
         batch: list[int] = []

@@ -25,10 +25,9 @@ from sqlalchemy.exc import OperationalError
 
 from abusebox.core.config import ConfigError, Settings, SourceSettings
 from abusebox.core.errors import TransientError
-from abusebox.pipeline.counts import Counts
+from abusebox.pipeline.counts import Counts, IngestResult
 from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
-from abusebox.pipeline.results import IngestResult
 from abusebox.runtime.imap_poll import ImapPoller
 from abusebox.sources.imap import ImapSession, server_text
 from abusebox.sources.local import iter_maildir, iter_path

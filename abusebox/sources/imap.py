@@ -27,11 +27,24 @@ from tenacity import (
     stop_any,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 from abusebox.core.config import ConfigError, SourceSettings, secret
 from abusebox.core.errors import TransientError
 
 log = logging.getLogger(__name__)
+
+
+class _StopRequested(stop_base):
+    """Stop retrying once the worker is asked to stop."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.event.is_set()
+
+
 T = TypeVar("T")
 
 # Transport faults worth a reconnect: refused/reset/timed-out sockets, TLS errors (both
@@ -170,8 +183,8 @@ class ImapSession:
         except (*RETRYABLE, IMAPClientError):
             _shutdown(client)
 
-    def _stop_requested(self, _state: RetryCallState) -> bool:
-        return self.stop.is_set()
+    def _sleep(self, seconds: float) -> None:
+        self.stop.wait(seconds)  # a stop request cuts the backoff short
 
     def _drop(self) -> None:
         client, self._client = self._client, None
@@ -218,8 +231,8 @@ class ImapSession:
         retrying = Retrying(
             retry=retry_if_exception_type(RETRYABLE),
             wait=wait_random_exponential(multiplier=BACKOFF_MULTIPLIER, max=BACKOFF_MAX),
-            stop=stop_any(stop_after_delay(self.source.retry_max_seconds), self._stop_requested),
-            sleep=self.stop.wait,  # a stop request cuts the backoff short
+            stop=stop_any(stop_after_delay(self.source.retry_max_seconds), _StopRequested(self.stop)),
+            sleep=self._sleep,
             before_sleep=before_sleep,
             reraise=True,
         )

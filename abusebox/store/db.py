@@ -10,13 +10,14 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+from abusebox.core.resources import MIGRATIONS_DIR
+
 # What no text column can hold: PostgreSQL refuses NUL in text, and neither backend can
 # encode a lone surrogate (what utf-7 or a surrogateescape'd header can leave) as UTF-8.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -120,6 +121,13 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Create or upgrade the schema with Alembic (the only way the schema changes)."""
+        self._migrate("upgrade", revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back to ``revision`` (each migration's downgrade keeps the rows)."""
+        self._migrate("downgrade", revision)
+
+    def _migrate(self, direction: Literal["upgrade", "downgrade"], revision: str) -> None:
         from alembic import command
         from alembic.config import Config
 
@@ -128,24 +136,25 @@ class Database:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        step = command.upgrade if direction == "upgrade" else command.downgrade
         with self.engine.connect() as connection:
             sqlite = self.dialect == "sqlite"
             if sqlite:
                 # SQLite's batch migrations copy a table, drop the old one and rename: with
                 # foreign keys on, the DROP would cascade-delete every referencing row. The
                 # pragma only works outside a transaction, so set it on the raw connection.
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+                _driver(connection).execute("PRAGMA foreign_keys=OFF")
             try:
                 with connection.begin():
                     cfg.attributes["connection"] = connection
-                    command.upgrade(cfg, revision)
+                    step(cfg, revision)
                     if sqlite:
                         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                         if broken:
                             raise RuntimeError(f"migration left dangling foreign keys: {broken[:5]}")
             finally:
                 if sqlite:
-                    connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                    _driver(connection).execute("PRAGMA foreign_keys=ON")
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
@@ -155,3 +164,11 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _driver(connection: Connection) -> Any:
+    """The DB-API connection under a SQLAlchemy connection (for pragmas outside a transaction)."""
+    raw = connection.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the database connection is closed")
+    return raw

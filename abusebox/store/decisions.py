@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from abusebox.core.models import DeskDecision
+from abusebox.core.reasons import Reason
 from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow
 
 RECLASSIFIED = "reclassified"
@@ -68,22 +70,28 @@ def decided_messages(session: Session, pks: list[int]) -> Iterator[DecidedMessag
             yield DecidedMessage(pk, raw, reporter, fingerprint, verified)
 
 
-def stored_decision(session: Session, message_pk: int) -> tuple[list[str], str | None] | None:
-    """The stored reasons and category of a message's report (None before analysis)."""
+def stored_decision(session: Session, message_pk: int) -> tuple[list[Reason], str | None, str | None] | None:
+    """The stored reasons, category and triage's own verdict of a message's report.
+
+    None before analysis.
+    """
     row = session.execute(
-        select(ReportRow.reasons, ReportRow.category).where(ReportRow.message_pk == message_pk)
+        select(ReportRow.reasons, ReportRow.category, ReportRow.triage_verdict).where(
+            ReportRow.message_pk == message_pk
+        )
     ).first()
-    return None if row is None else (list(row.reasons or []), row.category)
+    return None if row is None else (list(row.reasons or []), row.category, row.triage_verdict)
 
 
 def set_desk_decision(
-    session: Session, message_pk: int, verdict: str, actor: str, reasons: list[str], category: str | None
+    session: Session, message_pk: int, decision: DeskDecision, reasons: list[Reason], category: str | None
 ) -> None:
-    """Record a handler's verdict on the stored report, with the reasons shown for it."""
+    """Record a handler's decision on the stored report, with the reasons shown for it."""
     row = session.scalar(select(ReportRow).where(ReportRow.message_pk == message_pk))
     if row is None:
         raise KeyError(message_pk)
-    row.verdict = verdict
-    row.verdict_by = actor
+    row.verdict = decision.verdict
+    row.verdict_by = decision.handler
+    row.triage_verdict = decision.triage_verdict
     row.reasons = reasons
     row.category = category

@@ -47,7 +47,7 @@ def last_event(session: Session, incident_pk: int, action: str) -> IncidentEvent
 
 def copy_incident(session: Session, original: IncidentRow, **changes: Any) -> IncidentRow:
     """A new incident with the original's key, category, ownership and enrichment."""
-    fields = ("group_key", "key_kind", "category", "priority", "owner", "ours")
+    fields: tuple[str, ...] = ("group_key", "key_kind", "category", "priority", "owner", "ours")
     fields += ("asn", "country", "network", "network_name", "abuse_contacts")
     row = IncidentRow(
         **{f: getattr(original, f) for f in fields},

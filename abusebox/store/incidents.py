@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from abusebox.store.events import Event
 from abusebox.store.schema import (
@@ -16,18 +17,19 @@ from abusebox.store.schema import (
     MessageRow,
     ObservationRow,
     ReportRow,
+    table_of,
     utcnow,
 )
 
 CLOSED_STATES = ("resolved", "rejected")
-_OBSERVATIONS = ObservationRow.__table__
+_OBSERVATIONS = table_of(ObservationRow)
 # Built once, so their compiled form is cached: grouping runs them for every commit batch.
 _ASSIGN = (
     update(_OBSERVATIONS)
     .where(_OBSERVATIONS.c.id == bindparam("b_pk"))
     .values(incident_pk=bindparam("b_incident"), group_key=bindparam("b_key"))
 )
-_INSERT_EVENTS = insert(IncidentEventRow.__table__)
+_INSERT_EVENTS = insert(table_of(IncidentEventRow))
 
 
 def groupable_candidates(
@@ -44,7 +46,9 @@ def groupable_candidates(
         return []
     group_keys = sorted({k for k, _c in keys})
     categories = {c for _k, c in keys}
-    category_filter = IncidentRow.category.in_(sorted(c for c in categories if c is not None))
+    category_filter: ColumnElement[bool] = IncidentRow.category.in_(
+        sorted(c for c in categories if c is not None)
+    )
     if None in categories:
         category_filter = or_(category_filter, IncidentRow.category.is_(None))
     rows = session.scalars(

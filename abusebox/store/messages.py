@@ -14,10 +14,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from abusebox.core.models import RawMessage
+from abusebox.core.reasons import Reason
 from abusebox.store.events import Event
-from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, utcnow
+from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, table_of, utcnow
 
-_MESSAGES = MessageRow.__table__
+_MESSAGES = table_of(MessageRow)
 _INSERTS: dict[str, Any] = {}  # dialect name -> statement
 # One statement for a whole commit batch (an executemany); bind names must differ from
 # the column names. Built once, so its compiled form is cached.
@@ -261,7 +262,8 @@ def list_messages(
         query = query.where(MessageRow.status == status)
     if verdict:
         query = query.where(ReportRow.verdict == verdict)
-    return [MessageSummary(*row) for row in session.execute(query)]
+    # A select of 15 columns is typed as a row of unknown length: mypy cannot count it.
+    return [MessageSummary(*row.tuple()) for row in session.execute(query)]  # type: ignore[call-arg]
 
 
 def get_message(session: Session, pk: int) -> MessageSummary | None:
@@ -314,8 +316,8 @@ def message_traceback(session: Session, pk: int) -> str | None:
     return session.execute(select(MessageRow.traceback).where(MessageRow.id == pk)).scalar()
 
 
-def report_reasons(session: Session, pk: int) -> list[str]:
-    """Why triage decided what it did (and what extraction skipped), for display."""
+def report_reasons(session: Session, pk: int) -> list[Reason]:
+    """Why the message has its verdict (a desk decision first), then what extraction noted."""
     row = session.execute(
         select(ReportRow.reasons, ReportRow.extraction_reasons).where(ReportRow.message_pk == pk)
     ).first()

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from abusebox.core.models import Analysis, Observation
 from abusebox.pgp.stored import stored_detail
-from abusebox.store.schema import ObservationRow, ReportRow
+from abusebox.store.schema import ObservationRow, ReportRow, table_of
 
-_REPORTS = ReportRow.__table__
-_OBSERVATIONS = ObservationRow.__table__
+_REPORTS = table_of(ReportRow)
+_OBSERVATIONS = table_of(ObservationRow)
 # Built once: SQLAlchemy then reuses their compiled form for every batch.
 _INSERTS = {
     (table.name, ordered): insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
@@ -63,6 +63,7 @@ def _report_values(message_pk: int, analysis: Analysis) -> dict[str, Any]:
         "reasons": list(analysis.triage.reasons),
         "extraction_reasons": list(analysis.extraction.reasons),
         "verdict_by": analysis.triage.decided_by,
+        "triage_verdict": analysis.triage.triage_verdict,
         "pgp_status": pgp.status,
         "pgp_fingerprint": pgp.fingerprint,
         "pgp_signer_matches_from": pgp.signer_matches_from,
@@ -193,7 +194,7 @@ def detach_observations(session: Session, report_pk: int) -> dict[int, int]:
     session.execute(
         update(ObservationRow).where(ObservationRow.report_pk == report_pk).values(incident_pk=None)
     )
-    return {int(pk): int(n) for pk, n in rows}
+    return {int(pk): int(n) for pk, n in rows if pk is not None}
 
 
 def report_pk_of(session: Session, message_pk: int) -> int | None:

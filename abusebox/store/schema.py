@@ -6,7 +6,7 @@ Times are stored as timezone-aware UTC (``UtcDateTime``) on both SQLite and Post
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,11 +19,14 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from abusebox.core.reasons import Reason, reasons_from_json, reasons_to_json
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -48,12 +51,30 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class ReasonList(TypeDecorator[list[Reason]]):
+    """A list of Reason values, stored as a JSON list of {stage, rule, score, text, detail}."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: list[Reason] | None, dialect: Any) -> list[dict[str, Any]]:
+        return reasons_to_json(value or [])
+
+    def process_result_value(self, value: list[dict[str, Any]] | None, dialect: Any) -> list[Reason]:
+        return reasons_from_json(value)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+
+def table_of(row: type[Base]) -> Table:
+    """The Core table of a mapped class, for bulk statements (typed: ``__table__`` is a FromClause)."""
+    return cast(Table, row.__table__)
 
 
 class MessageRow(Base):
@@ -137,8 +158,9 @@ class ReportRow(Base):
     language: Mapped[str | None] = mapped_column(String(10))
     reporter: Mapped[str | None] = mapped_column(String(320), index=True)
     spam_score: Mapped[float] = mapped_column(Float, default=0.0)
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
-    extraction_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[Reason]] = mapped_column(ReasonList, default=list)  # triage's, a desk's first
+    extraction_reasons: Mapped[list[Reason]] = mapped_column(ReasonList, default=list)
+    triage_verdict: Mapped[str | None] = mapped_column(String(20))  # triage's own, whoever decided
     pgp_status: Mapped[str] = mapped_column(String(20), default="none")
     pgp_fingerprint: Mapped[str | None] = mapped_column(String(64))
     pgp_signer_matches_from: Mapped[bool | None] = mapped_column(Boolean)

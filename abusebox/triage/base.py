@@ -50,13 +50,6 @@ class TriageContext:
 
         return own_text(self.parsed)
 
-    @cached_property
-    def all_text(self) -> str:
-        """Every text part (quoted and attached too), bounded."""
-        from abusebox.triage.text import all_text
-
-        return all_text(self.parsed)
-
     @property
     def sources(self) -> int:
         return sum(1 for o in self.extraction.observations if o.role == "source")

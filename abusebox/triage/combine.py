@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from abusebox.core.config import TriageSettings
 from abusebox.core.models import TriageResult
+from abusebox.core.reasons import Reason
 from abusebox.triage.base import RuleHit
 
 HINT_VERDICT = {
@@ -57,10 +58,10 @@ def combine(hits: list[WeightedHit], settings: TriageSettings) -> TriageResult:
         if total >= threshold(settings, verdict):
             decided = verdict
             break
-    reasons = [_summary(decided, total, pull, settings)]
+    # The summary comes first; its score is None because it adds nothing to the total.
+    reasons = [Reason("triage", "verdict", None, _summary(decided, total, pull, settings))]
     for h in sorted(hits, key=lambda h: -abs(h.score)):
-        sign = f"{h.score:+.1f}" if h.score else "±0"
-        reasons.append(f"{h.hit.reason} [{h.rule} {sign}]")
+        reasons.append(Reason("triage", h.rule, h.score, h.hit.reason))
     category = "fraud" if decided == "non_incident" and fraud > 0 else None
     return TriageResult(decided, total, reasons, category)  # type: ignore[arg-type]
 

@@ -1,42 +1,40 @@
-"""A handler's decision replaces triage's verdict, keeping triage's reasons for the record."""
+"""A handler's decision replaces triage's verdict, keeping triage's reasons for the record.
+
+The decision is a typed ``DeskDecision`` (verdict, handler, triage's own verdict); its
+reason is listed first. A later decision replaces the reason of an earlier one, which
+is found by its stage, never by its text.
+"""
 
 from __future__ import annotations
 
-from abusebox.core.models import VERDICTS, TriageResult
+from abusebox.core.models import DeskDecision, TriageResult
+from abusebox.core.reasons import Reason
 
-DeskVerdict = tuple[str, str]  # (verdict, handler)
-DESK_PREFIX = "desk decision by "
+DeskVerdict = tuple[str, str]  # (verdict, handler): what a handler asks for, before triage runs
 
 
 def desk_result(result: TriageResult, verdict: str, handler: str) -> TriageResult:
-    """The TriageResult of a desk decision: verdict and decided_by are the handler's."""
-    if result.decided_by != "triage":  # already a desk result: do not stack prefixes
+    """The TriageResult of a desk decision: the verdict and the decision are the handler's."""
+    if result.desk is not None:  # already a desk result: one decision, not two
         return result
-    reasons = [f"{DESK_PREFIX}{handler}: {verdict} (triage said {result.verdict})", *result.reasons]
+    decision = DeskDecision(verdict, handler, result.verdict)  # type: ignore[arg-type]
     category = result.category if result.verdict == verdict else None
-    return TriageResult(verdict, result.score, reasons, category, decided_by=handler)  # type: ignore[arg-type]
+    reasons = with_decision(result.reasons, decision)
+    return TriageResult(decision.verdict, result.score, reasons, category, decision)
 
 
 def redecided(
-    reasons: list[str], category: str | None, verdict: str, handler: str
-) -> tuple[list[str], str | None]:
+    reasons: list[Reason], category: str | None, decision: DeskDecision
+) -> tuple[list[Reason], str | None]:
     """Stored reasons and category after a handler decides again without a rerun.
 
-    The earlier desk line (if any) is replaced, so the first reason always names the
-    verdict the message has now; triage's own reasons stay below it. The category
-    survives only when triage had reached the same verdict (a `report`'s category
-    means nothing for spam, a `fraud` non-incident keeps its category).
+    The category survives only when triage had reached the same verdict (a `report`'s
+    category means nothing for spam, a `fraud` non-incident keeps its category).
     """
-    own = [r for r in reasons if not r.startswith(DESK_PREFIX)]
-    said = triage_verdict(own)
-    head = f"{DESK_PREFIX}{handler}: {verdict} (triage said {said or 'nothing'})"
-    return [head, *own], category if said == verdict else None
+    kept = category if decision.triage_verdict == decision.verdict else None
+    return with_decision(reasons, decision), kept
 
 
-def triage_verdict(reasons: list[str]) -> str | None:
-    """Triage's verdict from its summary line ("spam: score ...", "non-incident: ...")."""
-    if not reasons:
-        return None
-    label = reasons[0].split(":", 1)[0].strip()
-    verdict = label.replace("-", "_")
-    return verdict if verdict in VERDICTS else None
+def with_decision(reasons: list[Reason], decision: DeskDecision) -> list[Reason]:
+    """``reasons`` headed by the decision's reason, an earlier decision's reason dropped."""
+    return [decision.reason(), *(r for r in reasons if r.stage != DeskDecision.STAGE)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage, TextPart
+from abusebox.core.reasons import Reason
 from abusebox.extract.formats import register
 from abusebox.extract.formats.context import FormatContext
 from abusebox.extract.formats.fallback import body_observations
@@ -58,6 +59,7 @@ def original_date(parsed: ParsedMessage) -> datetime | None:
     return None
 
 
+@register(order=10)
 class ArfParser:
     name = "arf"
 
@@ -99,9 +101,11 @@ class ArfParser:
                 parsed, category, f"{reason}; address from the report text"
             )
             extraction.reasons.append(
-                "ARF report without a usable Source-IP; relays of the original are not sources"
+                Reason(
+                    "extract",
+                    self.name,
+                    None,
+                    "ARF report without a usable Source-IP; relays of the original are not sources",
+                )
             )
         return extraction
-
-
-register(ArfParser())

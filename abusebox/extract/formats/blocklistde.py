@@ -24,6 +24,7 @@ def is_blocklistde(parsed: ParsedMessage) -> bool:
     return sender.endswith("@blocklist.de") or (parsed.header("X-Mailer") or "").lower() == "blocklist.de"
 
 
+@register(order=30)
 class BlocklistDeParser:
     name = "blocklistde"
 
@@ -56,6 +57,3 @@ class BlocklistDeParser:
             reason="blocklist.de report (plain text)",
         )
         return Extraction(format=self.name, category=category, observations=[obs])
-
-
-register(BlocklistDeParser())

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from abusebox.core.config import LimitSettings
 from abusebox.core.models import ParsedMessage
+from abusebox.core.reasons import Reason
 from abusebox.parsing.archives import DecodeBudget, expand, is_gzip, is_zip
 from abusebox.parsing.charsets import decode_bytes
 
@@ -30,7 +31,7 @@ class DataFile:
 @dataclass
 class FormatContext:
     limits: LimitSettings = field(default_factory=LimitSettings)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     depth: int = 0  # forwarded-message nesting
     _files: dict[int, list[DataFile]] = field(default_factory=dict)
     _budget: DecodeBudget | None = None

@@ -92,6 +92,7 @@ def feed_zone(parsed: ParsedMessage) -> tzinfo:
     return stated_zone(parsed.body_text[:5000]) or UTC
 
 
+@register(order=90)
 class CsvParser:
     name = "csv"
 
@@ -109,7 +110,7 @@ class CsvParser:
         for data in files:
             if data.lower_name.endswith(".json") or data.text.lstrip()[:1] in ("[", "{"):
                 continue
-            table = open_table(data.name, data.text, ctx.limits, extraction.reasons)
+            table = open_table(data.name, data.text, ctx.limits, extraction.reasons, parser=self.name)
             if table is None:
                 continue
             zone = zone or feed_zone(parsed)
@@ -124,6 +125,3 @@ class CsvParser:
 def _report_category(extraction: Extraction) -> str | None:
     cats = {o.category for o in extraction.observations if o.category}
     return cats.pop() if len(cats) == 1 else None
-
-
-register(CsvParser())

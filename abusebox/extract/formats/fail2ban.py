@@ -31,6 +31,7 @@ def is_fail2ban(parsed: ParsedMessage) -> bool:
     )
 
 
+@register(order=50)
 class Fail2BanParser:
     name = "fail2ban"
 
@@ -61,7 +62,7 @@ class Fail2BanParser:
             )
         timed = [o for o in extraction.observations if o.time is not None]
         extraction.observations = timed or extraction.observations[:1]
-        if not extraction.observations:
+        if not extraction.observations and stated is not None:
             extraction.observations.append(
                 Observation(ip, None, category, None, evidence(stated.group(0)), reason=reason)
             )
@@ -78,6 +79,3 @@ def _add_targets(extraction: Extraction, line: str, banned: str) -> None:
         next_start = hits[i + 1].start if i + 1 < len(hits) else len(line)
         if guess_role(line, hit.start, hit.end, prev_end, next_start).role == "target":
             extraction.targets.append(hit.ip)
-
-
-register(Fail2BanParser())

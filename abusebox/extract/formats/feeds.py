@@ -16,6 +16,7 @@ import re
 from datetime import UTC, datetime
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage
+from abusebox.core.reasons import Reason
 from abusebox.extract.formats import register
 from abusebox.extract.formats.columns import FEED_WORDS, category_of_value, sender_category
 from abusebox.extract.formats.context import DataFile, FormatContext
@@ -103,6 +104,7 @@ def read_pipes(data: DataFile, lines: list[str], parsed: ParsedMessage, out: Ext
     return True
 
 
+@register(order=100)
 class FeedParser:
     name = "feed"
 
@@ -116,7 +118,12 @@ class FeedParser:
                 continue
             if len(lines) > limit:
                 extraction.reasons.append(
-                    f"feed {data.name}: more than {limit} lines; rest skipped (max_table_rows)"
+                    Reason(
+                        "extract",
+                        self.name,
+                        None,
+                        f"feed {data.name}: more than {limit} lines; rest skipped (max_table_rows)",
+                    )
                 )
             reader = (
                 read_pipes if sum("|" in ln for ln in lines[:50]) * 2 > min(len(lines), 50) else read_list
@@ -128,6 +135,3 @@ class FeedParser:
         cats = {o.category for o in extraction.observations if o.category}
         extraction.category = cats.pop() if len(cats) == 1 else None
         return extraction
-
-
-register(FeedParser())

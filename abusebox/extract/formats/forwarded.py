@@ -12,20 +12,16 @@ import re
 from dataclasses import replace
 
 from abusebox.core.models import Extraction, ParsedMessage, TextPart
+from abusebox.core.reasons import Reason
 from abusebox.extract.formats import parse_known_format, register
 from abusebox.extract.formats.context import FormatContext
 from abusebox.extract.freeform import extract_freeform
 from abusebox.extract.times import parse_time
 from abusebox.parsing.addresses import get_addresses
 from abusebox.parsing.mime import parse_date
+from abusebox.parsing.text import FORWARD_MARKER
 
 MAX_FORWARD_DEPTH = 3
-_MARKER = re.compile(
-    r"^[ \t>]*(?:-{2,}\s*Forwarded message\s*-{2,}|-{2,}\s*Forwarded Message\s*-{2,}"
-    r"|Begin forwarded message:|-{2,}\s*Original Message\s*-{2,}"
-    r"|-{2,}\s*転送(?:された)?メッセージ\s*-{2,}|-{2,}\s*元のメッセージ\s*-{2,})[ \t]*$",
-    re.M | re.I,
-)
 _HEADER = re.compile(
     r"^[ \t>]*\*?(From|Sent|Date|Subject|To|Cc|差出人|送信者|送信日時|日付|日時|件名|宛先|宛て先)"
     r"\*?\s*[:：]\s*(.*)$"
@@ -38,7 +34,7 @@ _HEADER_NAMES = {
 
 def split_inline(text: str) -> tuple[str, list[tuple[str, str]], str] | None:
     """(text before the marker, forwarded header pairs, forwarded body), or None."""
-    marker = _MARKER.search(text)
+    marker = FORWARD_MARKER.search(text)
     if marker is None:
         return None
     lines = text[marker.end() :].lstrip("\n").split("\n")
@@ -87,6 +83,7 @@ def _outer_only(parsed: ParsedMessage, text: str) -> ParsedMessage:
     )
 
 
+@register(order=110)
 class ForwardedParser:
     name = "forwarded"
 
@@ -117,13 +114,15 @@ class ForwardedParser:
         if result.format == "freeform":
             result.format = self.name
         result.reasons.append(
-            f"forwarded by {outer.from_addr or 'unknown sender'}; the inner report was read"
+            Reason(
+                "extract",
+                self.name,
+                None,
+                f"forwarded by {outer.from_addr or 'unknown sender'}; the inner report was read",
+            )
         )
         if outer_text.strip() and not any(o.role == "source" for o in result.observations):
             # Only when the forwarded report names no source: then the forwarder's own
             # words (e.g. "complaint about message from <ip>") are the report.
             result.observations.extend(extract_freeform(_outer_only(outer, outer_text)).observations)
         return result
-
-
-register(ForwardedParser())

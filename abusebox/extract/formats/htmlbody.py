@@ -1,4 +1,4 @@
-"""HTML-only mails: the free-text extractor runs on the text of the HTML (html.py)."""
+"""HTML-only mails: the free-text extractor runs on the text of the HTML (parsing/text.py)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,20 @@ from abusebox.core.models import Extraction, ParsedMessage, TextPart
 from abusebox.extract.formats import register
 from abusebox.extract.formats.context import FormatContext
 from abusebox.extract.freeform import extract_freeform
-from abusebox.parsing.html import html_to_text
+from abusebox.parsing.text import readable_parts
 
 
 def as_text_parts(parsed: ParsedMessage) -> list[TextPart] | None:
-    """Body parts with HTML turned into text, or None when the body has a text/plain part."""
+    """Body parts with HTML turned into text, or None when the body has a non-empty text/plain part."""
     body = [p for p in parsed.text_parts if p.origin == "body"]
     if not any(p.content_type == "text/html" for p in body):
         return None
     if any(p.content_type == "text/plain" and p.text.strip() for p in body):
         return None
-    return [
-        TextPart(html_to_text(p.text), "text/plain", p.filename, p.origin, p.charset, p.depth)
-        if p.content_type == "text/html"
-        else p
-        for p in parsed.text_parts
-    ]
+    return readable_parts(parsed.text_parts)
 
 
+@register(order=120)
 class HtmlParser:
     name = "html"
 
@@ -36,6 +32,3 @@ class HtmlParser:
         extraction = extract_freeform(replace(parsed, text_parts=parts))
         extraction.format = self.name
         return extraction
-
-
-register(HtmlParser())

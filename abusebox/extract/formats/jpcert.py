@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage, TextPart
+from abusebox.core.reasons import Reason
 from abusebox.extract.categories import category_from_text
 from abusebox.extract.formats import register
 from abusebox.extract.formats.context import FormatContext
@@ -200,6 +201,7 @@ def read_notice(text: str, reader: _Reader) -> None:
     reader.settle_times()
 
 
+@register(order=60)
 class JpcertParser:
     name = "jpcert"
 
@@ -218,13 +220,17 @@ class JpcertParser:
             fallback = extract_freeform(clean)
             extraction.observations = fallback.observations
             extraction.targets = fallback.targets or extraction.targets
-            extraction.reasons.append("JPCERT/CC notice without labelled addresses: free-text extraction")
+            extraction.reasons.append(
+                Reason(
+                    "extract",
+                    self.name,
+                    None,
+                    "JPCERT/CC notice without labelled addresses: free-text extraction",
+                )
+            )
         if not extraction.observations and not extraction.targets:
             return extraction
         extraction.targets = [
             t for t in extraction.targets if t not in {o.ip for o in extraction.observations}
         ]
         return extraction
-
-
-register(JpcertParser())

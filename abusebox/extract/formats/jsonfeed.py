@@ -10,6 +10,7 @@ from datetime import tzinfo
 from typing import Any
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage
+from abusebox.core.reasons import Reason
 from abusebox.extract.formats import register
 from abusebox.extract.formats.columns import (
     CATEGORY_KEYS,
@@ -113,6 +114,7 @@ def _port_text(value: Any) -> str | None:
     return str(value) if isinstance(value, int | str) and not isinstance(value, bool) else None
 
 
+@register(order=80)
 class JsonParser:
     name = "json"
 
@@ -128,7 +130,12 @@ class JsonParser:
             zone = zone or feed_zone(parsed)
             if len(records) > ctx.limits.max_table_rows:
                 extraction.reasons.append(
-                    f"json {data.name}: more than {ctx.limits.max_table_rows} records; rest skipped"
+                    Reason(
+                        "extract",
+                        self.name,
+                        None,
+                        f"json {data.name}: more than {ctx.limits.max_table_rows} records; rest skipped",
+                    )
                 )
             if read_records(
                 records, zone, default, extraction, f"json {data.name}", ctx.limits.max_table_rows
@@ -139,6 +146,3 @@ class JsonParser:
         cats = {o.category for o in extraction.observations if o.category}
         extraction.category = cats.pop() if len(cats) == 1 else None
         return extraction
-
-
-register(JsonParser())

@@ -14,6 +14,7 @@ import re
 from datetime import UTC
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage
+from abusebox.core.reasons import Reason
 from abusebox.extract.formats import register
 from abusebox.extract.formats.context import DataFile, FormatContext
 from abusebox.extract.formats.tables import Table, cell, open_table, row_text
@@ -100,6 +101,7 @@ def category_for(rtype: str | None) -> str:
     return (_category_of(rtype) if rtype else None) or "other"
 
 
+@register(order=70)
 class ShadowserverParser:
     name = "shadowserver"
 
@@ -115,13 +117,20 @@ class ShadowserverParser:
         categories: list[str] = []
         read_any = False
         for data in candidates:
-            table = open_table(data.name, data.text, ctx.limits, extraction.reasons)
+            table = open_table(data.name, data.text, ctx.limits, extraction.reasons, parser=self.name)
             if table is None:
                 continue
             if table.index(*SOURCE_COLUMNS) is None or table.index(*TIME_COLUMNS) is None:
                 # e.g. the old botnet-ddos report: only C&C and DDoS-target columns,
                 # neither of which is a host the recipient is responsible for.
-                extraction.reasons.append(f"shadowserver {data.name}: no reported-host column, no sources")
+                extraction.reasons.append(
+                    Reason(
+                        "extract",
+                        self.name,
+                        None,
+                        f"shadowserver {data.name}: no reported-host column, no sources",
+                    )
+                )
                 read_any = True
                 continue
             rtype = report_type(data.name, parsed.subject)
@@ -187,6 +196,3 @@ def _most_common(extraction: Extraction) -> str | None:
         if obs.category:
             counts[obs.category] = counts.get(obs.category, 0) + 1
     return max(counts, key=lambda c: counts[c]) if counts else None
-
-
-register(ShadowserverParser())

@@ -11,6 +11,7 @@ import re
 from datetime import UTC
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage
+from abusebox.core.reasons import Reason
 from abusebox.extract.formats import register
 from abusebox.extract.formats.context import FormatContext
 from abusebox.extract.formats.values import evidence, field_ip
@@ -29,6 +30,7 @@ def is_spamcop(parsed: ParsedMessage) -> bool:
     )
 
 
+@register(order=20)
 class SpamCopParser:
     name = "spamcop"
 
@@ -47,7 +49,9 @@ class SpamCopParser:
         ip = next((i for i in (field_ip(c) for c in candidates if c) if i), None)
         extraction = Extraction(format=self.name, category="spam")
         if ip is None:
-            extraction.reasons.append("SpamCop report without a source address")
+            extraction.reasons.append(
+                Reason("extract", self.name, None, "SpamCop report without a source address")
+            )
             return extraction
         stamp = line_match.group(2) if line_match else None
         when = parse_time(stamp, default_tz=UTC) if stamp else None
@@ -56,6 +60,3 @@ class SpamCopParser:
             Observation(ip, when, "spam", None, evidence(line), time_original=stamp, reason="SpamCop report")
         )
         return extraction
-
-
-register(SpamCopParser())

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from abusebox.core.config import LimitSettings
+from abusebox.core.reasons import Reason
 
 _DELIMITERS = (",", "\t", ";", "|")
 _NORMALISE = re.compile(r"[^0-9a-z]+")
@@ -69,8 +70,14 @@ class Table:
         return [self.columns.index(n) for n in names if n in self.columns]
 
 
-def open_table(label: str, text: str, limits: LimitSettings, reasons: list[str]) -> Table | None:
-    """Open ``text`` as a table with a header row, or None when it does not look like one."""
+def open_table(
+    label: str, text: str, limits: LimitSettings, reasons: list[Reason], *, parser: str
+) -> Table | None:
+    """Open ``text`` as a table with a header row, or None when it does not look like one.
+
+    Rows skipped (unreadable, over max_table_rows) are explained in ``reasons``, in the
+    name of ``parser``.
+    """
     line, start = first_line(text)
     delimiter = sniff_delimiter(line)
     if delimiter is None:
@@ -83,11 +90,11 @@ def open_table(label: str, text: str, limits: LimitSettings, reasons: list[str])
     if len(header) < 2:
         return None
     columns = [normalise_column(h) for h in header]
-    return Table(label, header, columns, delimiter, _bounded_rows(label, reader, limits, reasons))
+    return Table(label, header, columns, delimiter, _bounded_rows(label, reader, limits, reasons, parser))
 
 
 def _bounded_rows(
-    label: str, reader: Iterator[list[str]], limits: LimitSettings, reasons: list[str]
+    label: str, reader: Iterator[list[str]], limits: LimitSettings, reasons: list[Reason], parser: str
 ) -> Iterator[list[str]]:
     count = 0
     while True:
@@ -96,15 +103,15 @@ def _bounded_rows(
         except StopIteration:
             return
         except csv.Error as exc:
-            reasons.append(f"table {label}: unreadable after row {count} ({exc}); rest skipped")
+            text = f"table {label}: unreadable after row {count} ({exc}); rest skipped"
+            reasons.append(Reason("extract", parser, None, text))
             return
         if not row:
             continue
         count += 1
         if count > limits.max_table_rows:
-            reasons.append(
-                f"table {label}: more than {limits.max_table_rows} rows; rest skipped (max_table_rows)"
-            )
+            text = f"table {label}: more than {limits.max_table_rows} rows; rest skipped (max_table_rows)"
+            reasons.append(Reason("extract", parser, None, text))
             return
         yield row
 

@@ -14,6 +14,7 @@ from datetime import UTC
 from typing import Any
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage, TextPart
+from abusebox.core.reasons import Reason
 from abusebox.extract.categories import category_from_text
 from abusebox.extract.formats import register
 from abusebox.extract.formats.context import FormatContext
@@ -103,7 +104,9 @@ def parse_v02(part: TextPart, extraction: Extraction) -> str | None:
     stamp = first(pairs, "date")
     ip = field_ip(source)
     if ip is None:
-        extraction.reasons.append(f"X-ARF report: Source {source!r} is not an address")
+        extraction.reasons.append(
+            Reason("extract", "xarf", None, f"X-ARF report: Source {source!r} is not an address")
+        )
         return category
     when = field_time(stamp, UTC)
     lines = [f"{k}: {v}" for k, v in pairs if k in ("report-type", "category", "source", "port", "date")]
@@ -155,7 +158,9 @@ def parse_json(doc: dict[str, Any], extraction: Extraction) -> str | None:
         rtype = str(report.get("ReportType"))
     ip = field_ip(str(source)) if source else None
     if ip is None:
-        extraction.reasons.append(f"XARF JSON report: source {source!r} is not an address")
+        extraction.reasons.append(
+            Reason("extract", "xarf", None, f"XARF JSON report: source {source!r} is not an address")
+        )
         return category
     stamp_text = str(stamp) if stamp else None
     flat = {**doc, **doc.get("Report", {})} if isinstance(doc.get("Report"), dict) else doc
@@ -203,11 +208,9 @@ def extract_xarf(parsed: ParsedMessage, ctx: FormatContext, name: str) -> Extrac
     return extraction
 
 
+@register(order=40)
 class XarfParser:
     name = "xarf"
 
     def parse(self, parsed: ParsedMessage, ctx: FormatContext) -> Extraction | None:
         return extract_xarf(parsed, ctx, self.name)
-
-
-register(XarfParser())

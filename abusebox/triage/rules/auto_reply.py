@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
+from abusebox.parsing.text import normalise
 from abusebox.triage.base import RuleHit, TriageContext, register
-from abusebox.triage.text import header_lower, normalise
+from abusebox.triage.text import header_lower
 
 _SUBJECT = re.compile(
     r"^(?:automatic reply|auto(?:matic)?[- ]?(?:reply|response)|autoreply|out of (?:the )?office|"

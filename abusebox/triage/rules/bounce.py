@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
+from abusebox.parsing.text import normalise
 from abusebox.triage.base import RuleHit, TriageContext, register
-from abusebox.triage.text import header_lower, normalise
+from abusebox.triage.text import header_lower
 
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon")
 _BOUNCE_SUBJECT = re.compile(

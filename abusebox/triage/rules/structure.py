@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
+from abusebox.parsing.text import normalise
 from abusebox.triage.base import RuleHit, TriageContext, register
 from abusebox.triage.rules.authentication import authserv_id, results
-from abusebox.triage.text import domain_matches, normalise, sender_domain
+from abusebox.triage.text import domain_matches, sender_domain
 
 # Senders of well-known report feeds and notifiers (AbuseIO and IntelMQ parse the same).
 KNOWN_FEEDS: dict[str, str] = {
