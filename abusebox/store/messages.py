@@ -263,7 +263,7 @@ def list_messages(
     if verdict:
         query = query.where(ReportRow.verdict == verdict)
     # A select of 15 columns is typed as a row of unknown length: mypy cannot count it.
-    return [MessageSummary(*row.tuple()) for row in session.execute(query)]  # type: ignore[call-arg]
+    return [MessageSummary(*row) for row in session.execute(query)]  # type: ignore[call-arg]
 
 
 def get_message(session: Session, pk: int) -> MessageSummary | None:
