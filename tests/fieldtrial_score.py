@@ -19,6 +19,7 @@ from abusebox.pipeline.analyze import analyze
 
 FIELDTRIAL = Path(__file__).resolve().parent / "data" / "fieldtrial"
 FIELDTRIAL2 = Path(__file__).resolve().parent / "data" / "fieldtrial2"  # the second, later held-out set
+FIELDTRIAL3 = Path(__file__).resolve().parent / "data" / "fieldtrial3"  # the third (issue 14)
 
 
 @dataclass(frozen=True)
