@@ -16,7 +16,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fieldtrial_score import FIELDTRIAL, FIELDTRIAL2, FIELDTRIAL3, figures, report_lines, samples, score_sample
+from fieldtrial_score import (
+    FIELDTRIAL,
+    FIELDTRIAL2,
+    FIELDTRIAL3,
+    figures,
+    report_lines,
+    samples,
+    score_sample,
+)
 
 SETS = {"1": FIELDTRIAL, "2": FIELDTRIAL2, "3": FIELDTRIAL3}
 
