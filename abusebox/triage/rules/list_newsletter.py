@@ -11,7 +11,8 @@ import re
 from abusebox.triage.base import RuleHit, TriageContext, register
 
 _WORDING = re.compile(
-    r"\b(?:newsletter|unsubscribe|you are receiving this|issue\s*#?\d+|vol\.?\s*\d+|weekly|digest)\b|配信停止|メールマガジン",
+    r"\b(?:newsletter|unsubscribe|you are receiving this|issue\s*#?\d+|vol\.?\s*\d+|weekly|digest)\b"
+    r"|配信停止|メールマガジン",
 )
 
 
