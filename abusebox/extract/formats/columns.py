@@ -33,6 +33,8 @@ SOURCE_KEYS = (
     "remote_ip",
     "remote_host",
     "src_addr",
+    "peer_ip",
+    "peer_address",
 )
 TIME_KEYS = (
     "source_time",
@@ -55,6 +57,12 @@ TIME_KEYS = (
     "unix_time",
     "epoch_time",
     "ts",
+    "first_seen_ts",
+    "firstseen_ts",
+    "start_ts",
+    "event_ts",
+    "time_ts",
+    "timestamp_s",
 )
 PORT_KEYS = (
     "dst_port",
@@ -88,6 +96,8 @@ CATEGORY_KEYS = (
     "attack_type",
     "reason",
     "description",
+    "event",
+    "eventid",
 )
 
 # Sender domain -> category when the file itself says nothing we understand.
@@ -136,6 +146,11 @@ FEED_WORDS: dict[str, str] = {
     "ddosreport": "dos",
     "defacement": "intrusion",
     "botnet": "malware",
+    # honeypot event names (Cowrie, OpenCanary and friends)
+    "login.failed": "brute-force",
+    "loginfailed": "brute-force",
+    "cowrie.login.failed": "brute-force",
+    "login.success": "brute-force",
 }
 
 _CATEGORY_CACHE: dict[str, str | None] = {}
