@@ -134,6 +134,11 @@ class _LineCategories:
         return self._cache[key]
 
 
+def _label(lines: list[EvidenceLine], index: int, hits: list[IpHit], with_addresses: set[int]) -> str | None:
+    """A heading above an address-only line, else the cue a wrapped line above ends with."""
+    return heading_label(lines, index, hits, with_addresses) or wrapped_label(lines, index, hits)
+
+
 def _report_category(parsed: ParsedMessage, text: str) -> str | None:
     category = category_from_text(text, subject=parsed.subject)
     if category in (None, "intrusion-attempt") and len(_DPT.findall(text)) >= 3:
