@@ -34,6 +34,7 @@ class TrialSet:
 SETS = {
     "set1": TrialSet(FIELDTRIAL, 40, 0.95, 1.0),
     "set2": TrialSet(FIELDTRIAL2, 40, None, 0.95),
+    "set3": TrialSet(FIELDTRIAL3, 50, 0.95, 0.95),
 }
 
 

@@ -49,8 +49,10 @@ _JHMS = (
     r"(?:(?P<JM>[0-9]{1,2})[ \t]?[分분][ \t]?(?:(?P<JS>[0-9]{1,2})[ \t]?[秒초])?|半)?"
 )
 # A zone, then maybe its name: "+0900 (JST)", "+0000 UTC" (Go), "GMT+0900 (Japan Standard Time)" (JS).
+# A zone may also stand in the next cell of a CSV row ("2026-10-01 10:00:00,CEST,..." or
+# ";+02:00;"): a time-zone column, one per row.
 _ZONE = (
-    rf"(?:[ \t]{{0,2}}(?P<zone>{ZONE_PATTERN})"
+    rf"(?:(?:[ \t]{{0,2}}|[ \t]{{0,2}}[,;|\t][ \t]{{0,2}}(?=[A-Z+-]))(?P<zone>{ZONE_PATTERN})"
     r"(?:[ \t]?\((?:[A-Z]{2,5}|[A-Z][a-z]+(?: [A-Z][a-z]+){1,4})\)"
     rf"|[ \t](?:{ABBREVIATION_PATTERN})(?![A-Za-z]))?)?"
 )
