@@ -247,3 +247,19 @@ def test_a_prefix_or_span_never_becomes_an_observation(
     spanned = {f"198.51.100.{n}" for n in range(span_start, span_start + span_len + 1)}
     assert not spanned & {o.ip for o in observations}
     assert "192.0.2.55" in {o.ip for o in observations if o.role == "source"}
+
+
+def test_an_ids_alerts_own_category_field_decides() -> None:
+    events = [
+        {"src_ip": "203.0.113.95", "dest_ip": "192.0.2.95", "timestamp": "2026-11-12T04:05:06Z",
+         "alert": {"signature": "ET SCAN Suspicious inbound to mySQL port 3306",
+                   "category": "Attempted Information Leak"}},
+        {"src_ip": "203.0.113.96", "dest_ip": "192.0.2.95", "timestamp": "2026-11-12T04:06:06Z",
+         "alert": {"signature": "GPL WEB_SERVER perl post attempt", "category": "Web Application Attack"}},
+    ]  # fmt: skip
+    doc = "\n".join(json.dumps(e) for e in events).encode()
+    raw = _with_attachment(
+        "Our intrusion detection system alerts, EVE JSON.", "application/json", "eve.json", doc
+    )
+    by_ip = {o.ip: o.category for o in _extraction(raw).observations if o.role == "source"}
+    assert by_ip == {"203.0.113.95": "scan", "203.0.113.96": "intrusion-attempt"}

@@ -102,6 +102,11 @@ CATEGORY_KEYS = (
     "description",
     "event",
     "eventid",
+    # IDS alerts: Suricata EVE alert.category / alert.signature, Snort classtype
+    "alert_category",
+    "classtype",
+    "alert_signature",
+    "signature",
 )
 
 # Sender domain -> category when the file itself says nothing we understand.
@@ -150,6 +155,24 @@ FEED_WORDS: dict[str, str] = {
     "ddosreport": "dos",
     "defacement": "intrusion",
     "botnet": "malware",
+    # Suricata/Snort classification names (alert.category, classtype)
+    "attemptedinformationleak": "scan",
+    "attemptedrecon": "scan",
+    "detectionofanetworkscan": "scan",
+    "networkscan": "scan",
+    "attemptedadministratorprivilegegain": "intrusion-attempt",
+    "attempteduserprivilegegain": "intrusion-attempt",
+    "webapplicationattack": "intrusion-attempt",
+    "attemptedadmin": "intrusion-attempt",
+    "attempteduser": "intrusion-attempt",
+    "webapplicationactivity": "intrusion-attempt",
+    "attempteddenialofservice": "dos",
+    "attempteddos": "dos",
+    "denialofservice": "dos",
+    "successfuladministratorprivilegegain": "intrusion",
+    "successfuladmin": "intrusion",
+    "trojanactivity": "malware",
+    "trojan": "malware",
     # honeypot event names (Cowrie, OpenCanary and friends)
     "login.failed": "brute-force",
     "loginfailed": "brute-force",
