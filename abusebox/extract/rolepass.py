@@ -97,7 +97,9 @@ def settle_roles(guesses: list[Guessed], subject_sources: set[str]) -> list[Gues
             if guess.kind == "c2" and "infected" in kinds:
                 guess = RoleGuess("target", 0.9, "the C2 server the infected host contacted", kind="c2")
             elif guess.kind == "ambiguous" and guess.role == "target" and not has_source:
-                guess = RoleGuess("source", 0.8, "the host concerned (対象), no other source named")
+                guess = RoleGuess(
+                    "source", 0.8, "the host concerned (対象, Server IP:), no other source named"
+                )
             elif (
                 not guess.cued
                 and lone_subject is not None

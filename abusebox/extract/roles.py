@@ -139,7 +139,9 @@ def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) 
     target = _KEY_TARGET.search(before)
     if target:
         # 対象 ("the host concerned") is the victim beside a source, else the offender.
-        kind = "ambiguous" if target.group().startswith("対象") else ""
+        # "Server IP:" too: the victim beside a source, the hosting server (a takedown) alone.
+        ambiguous = target.group().startswith("対象") or target.group().lower().startswith("server")
+        kind = "ambiguous" if ambiguous else ""
         return RoleGuess("target", 1.0, "log key names the destination", kind=kind)
     if _HTTP_HOST.search(before):
         return RoleGuess("target", 0.9, "the HTTP Host the request was sent to")

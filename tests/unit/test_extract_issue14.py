@@ -263,3 +263,15 @@ def test_an_ids_alerts_own_category_field_decides() -> None:
     )
     by_ip = {o.ip: o.category for o in _extraction(raw).observations if o.role == "source"}
     assert by_ip == {"203.0.113.95": "scan", "203.0.113.96": "intrusion-attempt"}
+
+
+def test_a_defanged_server_label_is_the_offender_alone_and_the_victim_beside_a_source() -> None:
+    takedown = (
+        "Phishing page: hxxp://bank-login[.]example/\nServer IP:   192.0.2[.]160\nSeen 2026-11-12 05:00 UTC\n"
+    )
+    assert _sources(_extraction(_text(takedown, subject="Phishing takedown"))) == {
+        "192.0.2.160": "2026-11-12T05:00:00Z"
+    }
+    beside = "Source IP: 203.0.113.161\nServer IP: 192.0.2.161\n2026-11-12 05:00 UTC brute force\n"
+    extraction = _extraction(_text(beside))
+    assert set(_sources(extraction)) == {"203.0.113.161"} and "192.0.2.161" in extraction.targets
