@@ -2,8 +2,8 @@
 
 Prints source recall/precision, time, verdict, category, format, port and target
 figures over tests/data/fieldtrial/ (or, with --set 2, the second held-out set in
-tests/data/fieldtrial2/) and, with -v, every sample's misses.
-Run: PYTHONPATH=. python benchmarks/fieldtrial_bench.py [-v] [--set 1|2]
+tests/data/fieldtrial2/; --set 3: tests/data/fieldtrial3/) and, with -v, every sample's misses.
+Run: PYTHONPATH=. python benchmarks/fieldtrial_bench.py [-v] [--set 1|2|3]
 """
 
 from __future__ import annotations
@@ -16,9 +16,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fieldtrial_score import FIELDTRIAL, FIELDTRIAL2, figures, report_lines, samples, score_sample
+from fieldtrial_score import (
+    FIELDTRIAL,
+    FIELDTRIAL2,
+    FIELDTRIAL3,
+    figures,
+    report_lines,
+    samples,
+    score_sample,
+)
 
-SETS = {"1": FIELDTRIAL, "2": FIELDTRIAL2}
+SETS = {"1": FIELDTRIAL, "2": FIELDTRIAL2, "3": FIELDTRIAL3}
 
 
 def main(verbose: bool = False, which: str = "1") -> int:

@@ -19,6 +19,7 @@ from abusebox.pipeline.analyze import analyze
 
 FIELDTRIAL = Path(__file__).resolve().parent / "data" / "fieldtrial"
 FIELDTRIAL2 = Path(__file__).resolve().parent / "data" / "fieldtrial2"  # the second, later held-out set
+FIELDTRIAL3 = Path(__file__).resolve().parent / "data" / "fieldtrial3"  # the third (issue 14)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class TrialSet:
 SETS = {
     "set1": TrialSet(FIELDTRIAL, 40, 0.95, 1.0),
     "set2": TrialSet(FIELDTRIAL2, 40, None, 0.95),
+    "set3": TrialSet(FIELDTRIAL3, 50, 0.95, 0.95),
 }
 
 

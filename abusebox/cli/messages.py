@@ -10,7 +10,7 @@ from typing import get_args
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import clean, print_json, table
 from abusebox.core.models import VERDICTS, MessageStatus
-from abusebox.desk.messages import message_view, summary_json
+from abusebox.desk.messages import deciding_reason, message_view, summary_json
 from abusebox.desk.reclassify import DESK_VERDICTS, reclassify
 from abusebox.pgp import describe as pgp_describe
 from abusebox.pipeline.ingest import Pipeline
@@ -69,7 +69,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                     r.category or "-",
                     r.from_addr or "-",
                     r.subject or "",
-                    r.status_reason if r.status != "processed" else "",
+                    deciding_reason(r),
                 )
                 for r in rows
             ],

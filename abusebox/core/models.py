@@ -181,6 +181,7 @@ class Extraction:
     targets: list[str] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
     language: str | None = None
+    context: list[str] = field(default_factory=list)  # networks and spans named in prose
 
     def __post_init__(self) -> None:
         if self.category is not None and self.category not in CATEGORIES:

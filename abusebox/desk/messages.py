@@ -40,6 +40,28 @@ def summary_json(summary: MessageSummary) -> dict[str, Any]:
     }
 
 
+def deciding_reason(summary: MessageSummary) -> str:
+    """Why a message has its verdict, in one line: the ledger's reason for a message that
+    was not processed, else the verdict summary and the strongest rule behind it."""
+    if summary.status != "processed":
+        return summary.status_reason or ""
+    reasons = summary.reasons
+    if not reasons:
+        return summary.status_reason or ""
+    desk = next((r for r in reasons if r.stage == "desk"), None)
+    if desk is not None:
+        return f"desk: {desk.text}"
+    verdict = next((r for r in reasons if r.rule == "verdict"), None)
+    scored = [r for r in reasons if r.score is not None and r.rule != "verdict"]
+    if summary.verdict and summary.verdict != "report":
+        scored = [r for r in scored if (r.score or 0) > 0] or scored
+    strongest = max(scored, key=lambda r: abs(r.score or 0.0), default=None)
+    parts = [verdict.text] if verdict is not None else []
+    if strongest is not None:
+        parts.append(f"{strongest.rule} {strongest.score:+g}: {strongest.text}")
+    return "; ".join(parts)
+
+
 def event_json(event: Event) -> dict[str, Any]:
     """One entry of a work log (a message's or an incident's)."""
     return {"at": format_utc(event.at), "actor": event.actor, "action": event.action, "detail": event.detail}

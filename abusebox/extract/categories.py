@@ -173,6 +173,14 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
     ),
     (
         _rx(
+            r"暴力破解|口令破解|密碼破解|무차별\s?대입|подбор\w* парол\w*|перебор\w* парол\w*"
+            r"|Anmeldeversuch\w*|Login-Versuch\w*|Passwort-?Rate\w*"
+        ),
+        "brute-force",
+        3.0,
+    ),
+    (
+        _rx(
             r"port[\s-]?scan\w*|\bscann(?:ing|er|ed)\b|\bscans?\b|\bnmap\b|\bmasscan\b|\bzmap\b|probing|\bprobes?\b"
         ),
         "scan",
@@ -183,8 +191,13 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (_rx(r"vulnerability scan\w*|connection attempts?|unsolicited connections?"), "scan", 2.0),
     (_rx(r"\bSYN\b|\bDPT=\d+"), "scan", 0.5),
     (_rx(r"ポートスキャン|スキャン|探索行為|偵察"), "scan", 2.0),
+    (_rx(r"\bnet ?scan\b"), "scan", 3.0),
+    # Chinese, Korean, German and Russian scan wording.
+    (_rx(r"端口扫描|扫描|掃描|포트\s?스캔|스캔|сканировани\w*|portscans?\b|Portscan"), "scan", 2.0),
     (_rx(r"\bD?DoS\b|denial[\s-]of[\s-]service|\bflood(?:ing)?\b|\bamplification attack"), "dos", 3.0),
     (_rx(r"サービス妨害|サービス不能|DoS攻撃|DDoS攻撃|大量のトラフィック"), "dos", 3.0),
+    # How a Japanese site owner describes a DoS: 大量のアクセス, サイトが表示されない, 高負荷.
+    (_rx(r"大量のアクセス|大量アクセス|表示されない|応答がない|応答しない|高負荷|アクセス集中"), "dos", 2.5),
     (_rx(r"phish\w*|credential harvest\w*|fake login page"), "phishing", 3.0),
     (_rx(r"フィッシング"), "phishing", 3.0),
     (
@@ -199,6 +212,7 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
         "malware",
         2.5,
     ),
+    (_rx(r"恶意代码|恶意软件|惡意程式|惡意軟體|木马|木馬|악성\s?코드|악성코드|вредонос\w*"), "malware", 2.5),
     # Family names in feed rows and sinkhole reports: each row names the infection.
     (
         _rx(
@@ -213,7 +227,7 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
         _rx(
             r"vulnerab\w*+(?![\s-]scan)|open (?:dns )?resolver|open ntp"
             r"|\bopen (?:memcached|redis|snmp|ssdp|mdns|portmapper|proxy)\b"
-            r"|monlist|amplifi\w*|exposed|accessible"
+            r"|monlist|amplifi\w*|exposed|accessible|open[_\s]database|\bno authentication\b"
         ),
         "vulnerable",
         2.0,
@@ -225,7 +239,7 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (_rx(r"詐欺|架空請求|偽サイト|偽ショッピング"), "fraud", 2.0),
     (
         _rx(
-            r"intrusion\b(?! attempt)|defac\w*|web ?shell|backdoor|hacked"
+            r"(?<!\bno )intrusion\b(?! attempt| detection| prevention)|defac\w*|web ?shell|backdoor|hacked"
             r"|unauthori[sz]ed access|breach"
         ),
         "intrusion",

@@ -22,7 +22,7 @@ from abusebox.extract.categories import category_from_text, line_category
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
 from abusebox.extract.linetimes import LineTimes, TimeContext
-from abusebox.extract.rolepass import heading_label, inherit_listed, settle_roles
+from abusebox.extract.rolepass import heading_label, inherit_listed, settle_roles, wrapped_label
 from abusebox.extract.roles import RoleGuess, guess_role
 from abusebox.extract.tablecols import Header, is_separator, read_header
 from abusebox.extract.times import combine, day_first_from, find_time_parts, stated_zone
@@ -134,6 +134,11 @@ class _LineCategories:
         return self._cache[key]
 
 
+def _label(lines: list[EvidenceLine], index: int, hits: list[IpHit], with_addresses: set[int]) -> str | None:
+    """A heading above an address-only line, else the cue a wrapped line above ends with."""
+    return heading_label(lines, index, hits, with_addresses) or wrapped_label(lines, index, hits)
+
+
 def _report_category(parsed: ParsedMessage, text: str) -> str | None:
     category = category_from_text(text, subject=parsed.subject)
     if category in (None, "intrusion-attempt") and len(_DPT.findall(text)) >= 3:
@@ -192,7 +197,12 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
             i,
             line,
             hits,
-            _roles(line.text, hits, headers.get(i), heading_label(lines, i, hits, with_addresses)),
+            _roles(
+                line.text,
+                hits,
+                headers.get(i),
+                heading_label(lines, i, hits, with_addresses) or wrapped_label(lines, i, hits),
+            ),
         )
         for i, line, hits in with_hits
     ]

@@ -112,7 +112,12 @@ _IPV6 = re.compile(
     re.ASCII,
 )
 _VERSION_WORD = re.compile(
-    r"(?<![A-Za-z])(?:version|ver\.?|release|build|firmware|rev\.?|バージョン)\s*[:=]?\s*$", re.IGNORECASE
+    r"(?<![A-Za-z])(?:version|ver\.?|release|build|firmware|rev\.?|バージョン|v"
+    # Software names that stand right before their version ("OpenSSH 7.4.2.1", "Windows 10.0.22631.2").
+    r"|openssh|openssl|libssh2?|dropbear|nginx|apache|httpd|iis|windows|exchange|kernel|linux|junos|fortios"
+    r"|pan-os|routeros|ios(?:-xe)?|php|wordpress|python|java|chrome|firefox|safari|edge|outlook)"
+    r"\s*[:=/]?\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -149,7 +154,12 @@ def range_networks(first: IPAddress, last: IPAddress) -> list[str]:
     blocks: list[IPNetwork] = list(
         ipaddress.summarize_address_range(first, last)  # type: ignore[arg-type]
     )
-    if len(blocks) > MAX_RANGE_BLOCKS:
+    # A span is a range, never an address: "192.0.2.10-12" is 10/31 and 12, and that 12
+    # would read as a host of its own, so such a span is reported as its covering network.
+    many_or_bare = len(blocks) > MAX_RANGE_BLOCKS or (
+        len(blocks) > 1 and any(b.num_addresses == 1 for b in blocks)
+    )
+    if many_or_bare:
         prefix = first.max_prefixlen - (int(first) ^ int(last)).bit_length()
         blocks = [ipaddress.ip_network(f"{first}/{prefix}", strict=False)]
     return [canonical_ip(b.compressed) for b in blocks if not _dropped(b)]

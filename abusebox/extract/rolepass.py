@@ -66,6 +66,24 @@ def heading_label(
     return above.text.strip()
 
 
+_WRAPPED_TAIL = re.compile(r"(?:^|\s)((?:\S+\s+){0,3}\S*[A-Za-z\u3040-\u9fff])\s*$")
+
+
+def wrapped_label(lines: Sequence[EvidenceLine], index: int, hits: Sequence[IpHit]) -> str | None:
+    """The end of the line above, when prose wrapped right before this line's first address.
+
+    "... against our hosts" / "198.51.100.8 and 198.51.100.9 on ..." - the cue sits on the
+    line above; its last few words (ending in a word, not a full stop) are the cue.
+    """
+    if index == 0 or not hits or lines[index].text[: hits[0].start].strip():
+        return None
+    line, above = lines[index], lines[index - 1]
+    if above.paragraph != line.paragraph or above.part != line.part or above.quoted != line.quoted:
+        return None
+    match = _WRAPPED_TAIL.search(above.text[-MAX_HEADING:])
+    return match.group(1) if match else None
+
+
 def settle_roles(guesses: list[Guessed], subject_sources: set[str]) -> list[Guessed]:
     """The report-wide corrections described in the module docstring."""
     kinds = {g.kind for _i, _l, _h, roles in guesses for g in roles}
@@ -79,7 +97,9 @@ def settle_roles(guesses: list[Guessed], subject_sources: set[str]) -> list[Gues
             if guess.kind == "c2" and "infected" in kinds:
                 guess = RoleGuess("target", 0.9, "the C2 server the infected host contacted", kind="c2")
             elif guess.kind == "ambiguous" and guess.role == "target" and not has_source:
-                guess = RoleGuess("source", 0.8, "the host concerned (対象), no other source named")
+                guess = RoleGuess(
+                    "source", 0.8, "the host concerned (対象, Server IP:), no other source named"
+                )
             elif (
                 not guess.cued
                 and lone_subject is not None

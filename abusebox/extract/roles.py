@@ -38,7 +38,9 @@ _KEY_SOURCE = re.compile(
     # A server named by what it does wrong is the offender: "phishing host:".
     r"|\b(?:phishing|malware|botnet|spam|drop ?zone)"
     r"[ _-]?(?:server|host|site|url|node|panel)(?:[ _-]?(?:ip|addr|address))?"
-    r"|(?:送信元|攻撃元|発信元|接続元|アクセス元)(?:IP)?(?:アドレス)?)"
+    r"|(?:送信元|攻撃元|発信元|接続元|アクセス元)(?:IP)?(?:アドレス)?"
+    # Korean, Chinese (simplified/traditional) source labels: 공격 IP, 攻擊來源IP, 攻击源IP.
+    r"|(?:공격|유포지|공격지)\s?(?:IP)?|(?:攻擊來源|攻击来源|攻击源|攻擊源|來源|来源)(?:IP)?(?:地址|位址)?)"
     r"[\"']?[\s\u3000]{0,8}[=:：][\s\u3000]{0,16}[\"'\[(<（]?$",
     re.IGNORECASE | re.ASCII,
 )
@@ -58,7 +60,8 @@ _KEY_INFECTED = re.compile(
 _KEY_TARGET = re.compile(
     rf"(?:\b(?:dst|dest|destination|target|targeted|victim|local|server|attacked|sinkhole){_KEY_ADDR}"
     r"|\b(?:dstip|daddr|ip_?dst|lip)"
-    r"|(?:宛先|攻撃先|通信先|接続先|被害|対象)(?:サーバ|ホスト)?(?:IP)?(?:アドレス)?)"
+    r"|(?:宛先|攻撃先|通信先|接続先|被害|対象)(?:サーバ|ホスト)?(?:IP)?(?:アドレス)?"
+    r"|(?:피해|공격\s?대상)\s?(?:IP|시스템)?|(?:被攻擊目標|被攻击目标|攻擊目標|攻击目标|受害)(?:IP)?(?:地址|位址)?)"
     r"[\"']?[\s\u3000]{0,8}[=:：][\s\u3000]{0,16}[\"'\[(<（]?$",
     re.IGNORECASE | re.ASCII,
 )
@@ -78,7 +81,8 @@ _AFTER_EN_TARGET = re.compile(
 )
 _CUE_SOURCE = re.compile(
     r"\b(?:from|by|source|src|attacker|attacking|offending|originating|origin|your|client|remote"
-    r"|ban|banned|block|blocked)\b|送信元|攻撃元|発信元|接続元|アクセス元|貴組織|貴社|御社|貴学|貴殿",
+    r"|ban|banned|block|blocked|von|ihrer|ihrem)\b|送信元|攻撃元|発信元|接続元|アクセス元|貴組織|貴社|御社|貴学|貴殿"
+    r"|贵方|貴方|贵单位|貴單位|귀\s?기관",
     re.IGNORECASE | re.ASCII,
 )
 _CUE_TARGET = re.compile(
@@ -88,7 +92,16 @@ _CUE_TARGET = re.compile(
 )
 # The reporter's own machines: never a source, even in "弊社サーバ X から確認" (checked from X).
 _OWN = re.compile(
-    r"\b(?:our|my)\b|弊社|当社|弊学|当学|弊組織|当組織|当方|弊方|自社", re.IGNORECASE | re.ASCII
+    r"\b(?:our|my|unserem|unseren|unserer|unser|unsere)\b|弊社|当社|弊学|当学|弊組織|当組織|当方|弊方|自社"
+    r"|我国|我方|境内|本单位|本單位|당사",
+    re.IGNORECASE | re.ASCII,
+)
+# The reporting machine itself: an SNMP trap's agent, a Wazuh/OSSEC "Received From: (agent)
+# IP", the PBX of a sip: URI (sip:1001@PBX) that was being logged into.
+_REPORTING_AGENT = re.compile(
+    r"(?:\breceived from:\s*\([^)]{0,60}\)\s*|\b(?:from |trap )?agent(?: ip| address| addr)?[\s:=]{0,4}"
+    r"|\bsips?:[^\s@<>\"']{0,40}@)$",
+    re.IGNORECASE | re.ASCII,
 )
 _SYSLOG_HOST = re.compile(
     r"^\s*(?:<\d{1,3}>)?(?:[A-Z][a-z]{2}\s{1,2}\d{1,2}\s\d{2}:\d{2}:\d{2}"
@@ -115,6 +128,8 @@ def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) 
     """Role of the address at ``line[start:end]``; the neighbours bound the context windows."""
     before = line[max(prev_end, start - _BEFORE_WINDOW) : start]
     after = line[end : min(next_start, end + _AFTER_WINDOW)]
+    if _REPORTING_AGENT.search(before):
+        return RoleGuess("target", 0.95, "the reporting agent or the PBX of a sip: URI")
     if _KEY_INFECTED.search(before):
         return RoleGuess("source", 1.0, "key names the infected host", kind="infected")
     if _KEY_C2.search(before):
@@ -124,7 +139,9 @@ def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) 
     target = _KEY_TARGET.search(before)
     if target:
         # 対象 ("the host concerned") is the victim beside a source, else the offender.
-        kind = "ambiguous" if target.group().startswith("対象") else ""
+        # "Server IP:" too: the victim beside a source, the hosting server (a takedown) alone.
+        ambiguous = target.group().startswith("対象") or target.group().lower().startswith("server")
+        kind = "ambiguous" if ambiguous else ""
         return RoleGuess("target", 1.0, "log key names the destination", kind=kind)
     if _HTTP_HOST.search(before):
         return RoleGuess("target", 0.9, "the HTTP Host the request was sent to")

@@ -38,6 +38,7 @@ _TARGET_NAMES = frozenset(
         "dst", "dst_ip", "dstip", "dest_ip", "destination", "destination_ip", "destination_address",
         "target", "target_ip", "victim", "victim_ip", "sinkhole", "sinkhole_ip", "server_ip", "server",
         "local_ip", "honeypot", "sensor", "sensor_ip", "dst_addr", "daddr", "s_ip",
+        "target_server", "target_host", "attacked_host", "attacked_server", "victim_server", "our_server",
     }
 )  # fmt: skip
 _PORT_NAMES = frozenset(

@@ -45,12 +45,14 @@ _HMS = (
     r"(?:[ \t]?(?P<ap>[AaPp])\.?[Mm]\.?(?![A-Za-z]))?"
 )
 _JHMS = (
-    r"(?P<jap>午前|午後)?[ \t]?(?P<JH>[0-9]{1,2})[ \t]?時[ \t]?"
-    r"(?:(?P<JM>[0-9]{1,2})[ \t]?分[ \t]?(?:(?P<JS>[0-9]{1,2})[ \t]?秒)?|半)?"
+    r"(?P<jap>午前|午後)?[ \t]?(?P<JH>[0-9]{1,2})[ \t]?[時时시][ \t]?"
+    r"(?:(?P<JM>[0-9]{1,2})[ \t]?[分분][ \t]?(?:(?P<JS>[0-9]{1,2})[ \t]?[秒초])?|半)?"
 )
 # A zone, then maybe its name: "+0900 (JST)", "+0000 UTC" (Go), "GMT+0900 (Japan Standard Time)" (JS).
+# A zone may also stand in the next cell of a CSV row ("2026-10-01 10:00:00,CEST,..." or
+# ";+02:00;"): a time-zone column, one per row.
 _ZONE = (
-    rf"(?:[ \t]{{0,2}}(?P<zone>{ZONE_PATTERN})"
+    rf"(?:(?:[ \t]{{0,2}}|[ \t]{{0,2}}[,;|\t][ \t]{{0,2}}(?=[A-Z+-]))(?P<zone>{ZONE_PATTERN})"
     r"(?:[ \t]?\((?:[A-Z]{2,5}|[A-Z][a-z]+(?: [A-Z][a-z]+){1,4})\)"
     rf"|[ \t](?:{ABBREVIATION_PATTERN})(?![A-Za-z]))?)?"
 )
@@ -94,8 +96,9 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(rf"(?<![0-9./:-])(?P<m>[0-9]{{1,2}})/(?P<d>[0-9]{{1,2}})-{_HMS}(?![0-9])"),
     # Japanese: 2026年11月19日(木) 22時05分30秒, 令和8年11月19日 午後3時, 11月19日 22:05
     re.compile(
-        r"(?:(?:(?P<y>[0-9]{4})|(?P<era>令和|平成)[ \t]?(?P<ey>[0-9]{1,2}|元))[ \t]?年[ \t]?)?"
-        r"(?<![0-9])(?P<m>[0-9]{1,2})[ \t]?月[ \t]?(?P<d>[0-9]{1,2})[ \t]?日"
+        # (Chinese 2026年10月21日09时15分 and Korean 2026년 10월 21일 09시 40분 alike)
+        r"(?:(?:(?P<y>[0-9]{4})|(?P<era>令和|平成)[ \t]?(?P<ey>[0-9]{1,2}|元))[ \t]?[年년][ \t]?)?"
+        r"(?<![0-9])(?P<m>[0-9]{1,2})[ \t]?[月월][ \t]?(?P<d>[0-9]{1,2})[ \t]?[日일]"
         r"(?:[ \t]?[(（][月火水木金土日](?:曜日?)?[)）])?"
         rf"(?:[ \t]{{0,2}}(?:(?:(?P<ap0>午前|午後)[ \t]?)?{_HMS}|{_JHMS}){_ZONE})?"
     ),
@@ -113,8 +116,8 @@ _PREFILTERS: tuple[Callable[[str, bool], bool], ...] = (
     lambda t, m: m,
     lambda t, m: m,
     lambda t, m: "/" in t and "-" in t,
-    lambda t, m: "月" in t,
-    lambda t, m: ":" in t or "時" in t,
+    lambda t, m: "月" in t or "월" in t,
+    lambda t, m: ":" in t or "時" in t or "时" in t or "시" in t,
 )
 _HAS_DIGIT = re.compile(r"[0-9]")
 _MONTH_HINT = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.IGNORECASE)

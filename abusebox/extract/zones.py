@@ -81,6 +81,10 @@ def parse_zone(value: str) -> tzinfo | None:
         return None
     if text.startswith("日本"):
         return fixed_zone(540, "JST")
+    if text.startswith(("北京时间", "北京時間")):
+        return fixed_zone(480, "CST")
+    if text.startswith("한국"):
+        return fixed_zone(540, "KST")
     upper = text.upper()
     if upper in ABBREVIATIONS:
         return fixed_zone(ABBREVIATIONS[upper], upper if upper not in ("Z", "UT", "GMT") else None)
@@ -106,7 +110,7 @@ _ANY_ZONE = (
     r"|(?:UTC|GMT)\s?[+-]\s?[0-9]{1,2}(?::?[0-9]{2})?"
     r"|[+-][0-9]{2}:?[0-9]{2}(?![0-9])"
     rf"|(?:{_ABBR_ALT})(?![A-Za-z])"
-    r"|日本(?:標準)?時間?"
+    r"|日本(?:標準)?時間?|北京时间|北京時間|한국\s?(?:표준)?시간?"
 )
 # Prose that says which zone the times are in.
 _CUE = re.compile(
@@ -119,7 +123,7 @@ _CUE = re.compile(
 )
 _MENTION = re.compile(
     rf"(?<![A-Za-z0-9+-])(?P<zone>(?:UTC|GMT)\s?[+-]\s?[0-9]{{1,2}}(?::?[0-9]{{2}})?"
-    rf"|(?:{_ABBR_ALT})(?![A-Za-z])|日本(?:標準)?時間?)"
+    rf"|(?:{_ABBR_ALT})(?![A-Za-z])|日本(?:標準)?時間?|北京时间|北京時間|한국\s?(?:표준)?시간?)"
 )
 
 

@@ -5,7 +5,7 @@ Every function works in the caller's session (the caller owns the transaction).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +65,7 @@ class MessageSummary:
     category: str | None
     format: str | None
     pgp_status: str | None
+    reasons: list[Reason] = field(default_factory=list)  # the verdict's, as stored (list only)
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
@@ -252,6 +253,7 @@ def list_messages(
             ReportRow.category,
             ReportRow.format,
             ReportRow.pgp_status,
+            ReportRow.reasons,
         )
         .outerjoin(ReportRow, ReportRow.message_pk == MessageRow.id)
         .order_by(MessageRow.id.desc())
@@ -262,8 +264,12 @@ def list_messages(
         query = query.where(MessageRow.status == status)
     if verdict:
         query = query.where(ReportRow.verdict == verdict)
-    # A select of 15 columns is typed as a row of unknown length: mypy cannot count it.
-    return [MessageSummary(*row) for row in session.execute(query)]  # type: ignore[call-arg]
+    # A select of 16 columns is typed as a row of unknown length: mypy cannot count it.
+    out: list[MessageSummary] = []
+    for row in session.execute(query):
+        *columns, reasons = tuple(row)
+        out.append(MessageSummary(*columns, reasons=list(reasons or [])))  # type: ignore[arg-type, misc]
+    return out
 
 
 def get_message(session: Session, pk: int) -> MessageSummary | None:

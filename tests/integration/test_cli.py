@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,6 +141,12 @@ def test_ingest_summary_lists_and_idempotence(tmp_path: Path, db_url: str) -> No
         abusebox("messages", "list", "--json", "--config", str(config), cwd=tmp_path).stdout
     )
     assert len(messages) == 13 and {m["status"] for m in messages} == {"processed"}
+    # REASON shows the deciding reason, the verdict and its strongest rule, for every processed mail.
+    listed = abusebox("messages", "list", "--config", str(config), cwd=tmp_path).stdout.decode().splitlines()
+    rows = [line for line in listed[1:] if not set(line) <= {"-", " "}]
+    assert len(rows) == 13
+    pattern = re.compile(r"(?:report|spam|non-incident|automated): score [+-]\d")
+    assert all(pattern.search(row) for row in rows), rows
     raw = abusebox("messages", "show", str(messages[0]["id"]), "--raw", "--config", str(config), cwd=tmp_path)
     import hashlib
 

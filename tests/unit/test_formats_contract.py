@@ -40,6 +40,7 @@ FIXTURES = {
     "feed": "feed.eml",
     "forwarded": "forwarded_inline.eml",
     "html": "html_only.eml",
+    "iodef": "iodef.eml",
 }
 # (parser, the format whose fixture it reads as well): the generic CSV reader reads any
 # table with an address column, Shadowserver's too; Shadowserver is dispatched first.

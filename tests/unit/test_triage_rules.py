@@ -133,7 +133,7 @@ def test_known_feed_claim_fails_with_our_dmarc_fail() -> None:
 def test_weights_and_disabled_rules_are_a_declarative_table() -> None:
     base = run("list_digest.eml")
     assert base.verdict == "automated"
-    off = replace(Settings(), triage=TriageSettings(disabled_rules=["bulk"]))
+    off = replace(Settings(), triage=TriageSettings(disabled_rules=["bulk", "list_newsletter"]))
     assert run("list_digest.eml", off).verdict != "automated"
     halved = replace(Settings(), triage=TriageSettings(weights={"bulk": 0.25}))
     assert run("list_digest.eml", halved).triage.score < base.triage.score
@@ -151,7 +151,7 @@ def test_the_rule_table_in_the_config_file_takes_effect(tmp_path: Path) -> None:
         return load_config(path)
 
     assert run("list_digest.eml", load("disabled_rules = []")).verdict == "automated"
-    assert run("list_digest.eml", load('disabled_rules = ["bulk"]')).verdict != "automated"
+    assert run("list_digest.eml", load('disabled_rules = ["bulk", "list_newsletter"]')).verdict != "automated"
     weighted = load("weights = { bulk = 0, spam_vocabulary = 2 }\nautomated_threshold = 1.5")
     assert weighted.triage.weights == {"bulk": 0.0, "spam_vocabulary": 2.0}
     a = run("list_digest.eml", weighted)

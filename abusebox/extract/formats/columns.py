@@ -33,6 +33,8 @@ SOURCE_KEYS = (
     "remote_ip",
     "remote_host",
     "src_addr",
+    "peer_ip",
+    "peer_address",
 )
 TIME_KEYS = (
     "source_time",
@@ -55,6 +57,12 @@ TIME_KEYS = (
     "unix_time",
     "epoch_time",
     "ts",
+    "first_seen_ts",
+    "firstseen_ts",
+    "start_ts",
+    "event_ts",
+    "time_ts",
+    "timestamp_s",
 )
 PORT_KEYS = (
     "dst_port",
@@ -73,6 +81,10 @@ TARGET_KEYS = (
     "networkdestinationipv4",
     "networkdestinationipv6",
     "target_ip",
+    "target_server",
+    "target_host",
+    "victim_ip",
+    "attacked_host",
     "target",
     "victim",
     "destination",
@@ -88,6 +100,13 @@ CATEGORY_KEYS = (
     "attack_type",
     "reason",
     "description",
+    "event",
+    "eventid",
+    # IDS alerts: Suricata EVE alert.category / alert.signature, Snort classtype
+    "alert_category",
+    "classtype",
+    "alert_signature",
+    "signature",
 )
 
 # Sender domain -> category when the file itself says nothing we understand.
@@ -136,6 +155,29 @@ FEED_WORDS: dict[str, str] = {
     "ddosreport": "dos",
     "defacement": "intrusion",
     "botnet": "malware",
+    # Suricata/Snort classification names (alert.category, classtype)
+    "attemptedinformationleak": "scan",
+    "attemptedrecon": "scan",
+    "detectionofanetworkscan": "scan",
+    "networkscan": "scan",
+    "attemptedadministratorprivilegegain": "intrusion-attempt",
+    "attempteduserprivilegegain": "intrusion-attempt",
+    "webapplicationattack": "intrusion-attempt",
+    "attemptedadmin": "intrusion-attempt",
+    "attempteduser": "intrusion-attempt",
+    "webapplicationactivity": "intrusion-attempt",
+    "attempteddenialofservice": "dos",
+    "attempteddos": "dos",
+    "denialofservice": "dos",
+    "successfuladministratorprivilegegain": "intrusion",
+    "successfuladmin": "intrusion",
+    "trojanactivity": "malware",
+    "trojan": "malware",
+    # honeypot event names (Cowrie, OpenCanary and friends)
+    "login.failed": "brute-force",
+    "loginfailed": "brute-force",
+    "cowrie.login.failed": "brute-force",
+    "login.success": "brute-force",
 }
 
 _CATEGORY_CACHE: dict[str, str | None] = {}

@@ -11,6 +11,7 @@ from typing import Any
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage
 from abusebox.core.reasons import Reason
+from abusebox.extract.categories import category_from_text
 from abusebox.extract.formats import register
 from abusebox.extract.formats.columns import (
     CATEGORY_KEYS,
@@ -145,4 +146,7 @@ class JsonParser:
             return None
         cats = {o.category for o in extraction.observations if o.category}
         extraction.category = cats.pop() if len(cats) == 1 else None
+        if not cats and extraction.category is None:
+            # Events without a type of their own: the covering mail says what they are.
+            extraction.category = category_from_text(parsed.body_text[:20_000], subject=parsed.subject)
         return extraction

@@ -19,6 +19,12 @@ _SUBJECT = re.compile(
     r"|^auto:|\b(?:out of (?:the )?office|on vacation|away from the office)\b|不在(?:通知|のお知らせ|です)|"
     r"自動応答|自動返信|休暇中",
 )
+# What an absence notice says in its own words (not what it quotes).
+_BODY = re.compile(
+    r"\b(?:i am|i'm) (?:currently )?(?:out of (?:the )?office|away|on (?:leave|vacation))\b|"
+    r"\blimited access to e-?mail\b|nicht im büro|keinen zugriff auf meine e-?mails|"
+    r"不在にして|休暇をいただいて",
+)
 
 
 class AutoReply:
@@ -47,9 +53,15 @@ class AutoReply:
             signs.append(f"subject {parsed.subject[:60]!r}")
         if not signs:
             return None
+        if parsed.header("Return-Path") is not None and header_lower(parsed, "Return-Path") in ("<>", ""):
+            signs.append("empty Return-Path")
+        if _BODY.search(ctx.own_text):
+            signs.append("absence wording")
         # One sign alone (a suppress header, a subject) is weaker than an explicit header.
         strong = signs[0].startswith(("Auto-Submitted", "X-Autoreply", "X-Autorespond", "Exchange"))
         score = 6.0 if strong or len(signs) > 1 else 3.0
+        if len(signs) > 1 and (strong or "absence wording" in signs):
+            score = 10.0  # a header or subject confirmed by the wording: whatever it quotes
         return RuleHit(score, "auto-reply: " + ", ".join(signs), "automated")
 
 
