@@ -15,6 +15,7 @@ import argparse
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import abusebox as abusebox_package
 from benchmarks import ceiling, stages
 from benchmarks.mixed import REPO, corpus, write_maildir
 
@@ -156,13 +158,19 @@ def _rate(n: int, seconds: float) -> float:
     return n / seconds if seconds else 0.0
 
 
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # run the finally blocks: Dovecot and the temp dir go too
+
+
 def run(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _stop)
     n = args.messages
     kinds = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
     print(f"building {n} mails ...", flush=True)
     mails = list(corpus(n))
     mean_kib = sum(map(len, mails)) / len(mails) / 1024
     print(f"corpus: {n} mails, mean {mean_kib:.1f} KiB, {os.cpu_count()} cores", flush=True)
+    print(f"abusebox code measured: {Path(abusebox_package.__file__).parent}", flush=True)
     best: dict[str, float] = {}
 
     def record(name: str, seconds: float) -> None:
