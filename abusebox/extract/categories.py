@@ -8,7 +8,6 @@ so the result is deterministic. The categories are DESIGN.md's vocabulary exactl
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 
@@ -262,36 +261,6 @@ _SIGNATURE = re.compile(r"^(?:-- ?|_{5,}|-{5,}|={5,})\s*$")
 _MAX_HITS_PER_ENTRY = 3  # one repeated word in a 10,000-line log must not outweigh everything
 
 
-@functools.lru_cache(maxsize=512)
-def _any_of(indices: tuple[int, ...]) -> re.Pattern[str] | None:
-    """One alternation of these vocabulary entries: a line it misses, none of them matches.
-
-    A regex alternation matches somewhere iff one of its branches does, so a miss spares the
-    search per entry (most lines of a long log name nothing). None when the entries cannot
-    be joined into one pattern (different flags, numbered back-references).
-    """
-    patterns = [_VOCABULARY[i][0] for i in indices]
-    flags = {p.flags for p in patterns}
-    if len(flags) != 1 or any(p.groups and _BACKREF.search(p.pattern) for p in patterns):
-        return None
-    try:
-        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), flags.pop())
-    except re.error:
-        return None
-
-
-_BACKREF = re.compile(r"\\[1-9]|\(\?P=")
-_ALL = tuple(range(len(_VOCABULARY)))
-
-
-def _matching(line: str, indices: tuple[int, ...]) -> list[int]:
-    """The entries (of ``indices``, in order) whose pattern occurs in ``line``."""
-    combined = _any_of(indices)
-    if combined is not None and combined.search(line) is None:
-        return []
-    return [i for i in indices if _VOCABULARY[i][0].search(line)]
-
-
 def category_scores(text: str, *, weight: float = 1.0) -> dict[str, float]:
     """Weighted vocabulary score per category for ``text``.
 
@@ -300,26 +269,21 @@ def category_scores(text: str, *, weight: float = 1.0) -> dict[str, float]:
     """
     scores: dict[str, float] = defaultdict(float)
     counts: dict[int, int] = defaultdict(int)
-    active = _ALL  # the entries not yet counted three times
     in_signature = False
     for number, line in enumerate(text[:200_000].splitlines()):
         if _SIGNATURE.match(line):
             in_signature = True
         if not line.strip():
             continue
-        if not active:
-            break
         factor = weight * (2.0 if number < 5 else 1.0)
         if in_signature or _QUOTED.match(line):
             factor *= 0.25
-        capped = False
-        for index in _matching(line, active):
-            _pattern, category, points = _VOCABULARY[index]
-            counts[index] += 1
-            scores[category] += points * factor
-            capped = capped or counts[index] >= _MAX_HITS_PER_ENTRY
-        if capped:
-            active = tuple(i for i in active if counts[i] < _MAX_HITS_PER_ENTRY)
+        for index, (pattern, category, points) in enumerate(_VOCABULARY):
+            if counts[index] >= _MAX_HITS_PER_ENTRY:
+                continue
+            if pattern.search(line):
+                counts[index] += 1
+                scores[category] += points * factor
     return dict(scores)
 
 
@@ -342,7 +306,7 @@ def category_from_text(text: str, *, subject: str = "") -> str | None:
 def line_category(line: str) -> str | None:
     """The category one log or report line shows by itself (``Failed password`` -> brute-force)."""
     scores: dict[str, float] = {}
-    for index in _matching(line, _ALL):
-        _pattern, category, points = _VOCABULARY[index]
-        scores[category] = scores.get(category, 0.0) + points
+    for pattern, category, points in _VOCABULARY:
+        if pattern.search(line):
+            scores[category] = scores.get(category, 0.0) + points
     return best_category(scores)
