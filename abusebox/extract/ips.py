@@ -226,8 +226,13 @@ def _ipv6_hits(norm: _Normalised) -> list[IpHit]:
     return hits
 
 
+_ADDRESS_CHAR = re.compile(r"[0-9:\uff10-\uff1a]")
+
+
 def find_ips(text: str) -> list[IpHit]:
     """All addresses and networks in ``text``, in order of appearance, without overlaps."""
+    if not _ADDRESS_CHAR.search(text):
+        return []  # no digit and no colon (nor their full-width forms): no address candidate
     norm = _Normalised(text)
     hits = _ipv4_hits(norm)
     if ":" in norm.text:

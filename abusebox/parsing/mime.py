@@ -53,10 +53,16 @@ class _Budget:
             raise LimitExceeded(f"more than {self.limits.max_parts} MIME parts")
 
 
+_UNFOLD = re.compile(r"\r?\n[ \t]+")
+
+
 def decode_header_value(value: str | None) -> str:
     """Decode RFC 2047 encoded words with our charset rules; never raises."""
     if not value:
         return ""
+    if isinstance(value, str) and "=?" not in value:
+        # No encoded word: decode_header would hand the text back as it is (lazy path).
+        return _UNFOLD.sub(" ", value).strip() if "\n" in value else value.strip()
     try:
         # compat32 hands 8-bit header bytes over as a Header object: decode_header gives
         # them back as bytes ("unknown-8bit"), which our charset rules then decode;
@@ -75,7 +81,7 @@ def decode_header_value(value: str | None) -> str:
     if not text.strip():
         text = value  # an encoded word that decodes to nothing: keep what was sent
     # folded headers keep CRLF + whitespace: unfold
-    return re.sub(r"\r?\n[ \t]+", " ", text).strip()
+    return _UNFOLD.sub(" ", text).strip()
 
 
 def parse_date(value: str | None) -> datetime | None:

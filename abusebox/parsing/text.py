@@ -11,6 +11,7 @@ pattern here is bounded, and each match consumes what it scanned, so a pass is l
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
 import unicodedata
@@ -44,11 +45,11 @@ _HREF = re.compile(r"\bhref\s?=\s?[\"']?([^\"'\s<>]{1,300})", re.IGNORECASE)
 class _Text:
     """Collects output pieces; knows the table-cell state."""
 
-    def __init__(self, links: bool) -> None:
+    def __init__(self) -> None:
         self.out: list[str] = []
+        self.link_at: set[int] = set()  # indices in ``out`` of link targets (links=True only)
         self.cells = 0
         self.in_cell = False
-        self.links = links
 
     def tag(self, name: str, closing: bool, attributes: str) -> None:
         if not closing and name == "tr":
@@ -67,9 +68,10 @@ class _Text:
         elif name in _BLOCK:
             # Outlook wraps each cell's text in <p class=MsoNormal>: a row stays one line.
             self.out.append(" " if self.in_cell else "\n")
-        elif self.links and name == "a" and not closing:
+        elif name == "a" and not closing:
             href = _HREF.search(attributes)
             if href:
+                self.link_at.add(len(self.out))
                 self.out.append(f" {html_lib.unescape(href.group(1))} ")
 
     def data(self, text: str) -> None:
@@ -99,17 +101,29 @@ def _tokens(markup: str, into: _Text) -> None:
     into.data(markup[pos:])
 
 
+@functools.lru_cache(maxsize=4)
+def _collected(markup: str) -> _Text:
+    """The tokenised markup, once per message: extraction and triage both read it."""
+    collected = _Text()
+    _tokens(markup[:MAX_HTML_CHARS], collected)
+    return collected
+
+
+@functools.lru_cache(maxsize=8)
 def html_to_text(markup: str, *, links: bool = False) -> str:
     """Plain text of ``markup``: lines trimmed, runs of blank lines collapsed.
 
     ``links=True`` writes each link's target before its words: "本人確認はこちら" says
     nothing of where it leads, and the triage lure rules need the live link. Extraction
     leaves it off, so that a link's host is not read as an address the report states.
+    Both views come from one tokenisation; each is built once per markup (cached).
     """
-    collected = _Text(links)
-    _tokens(markup[:MAX_HTML_CHARS], collected)
+    collected = _collected(markup)
+    pieces = collected.out
+    if not links and collected.link_at:
+        pieces = [piece for i, piece in enumerate(pieces) if i not in collected.link_at]
     lines: list[str] = []
-    for raw in "".join(collected.out).split("\n"):
+    for raw in "".join(pieces).split("\n"):
         cells = [_SPACES.sub(" ", c).strip() for c in raw.split("\t")]
         line = "\t".join(cells).strip("\t").strip()
         if line or (lines and lines[-1]):

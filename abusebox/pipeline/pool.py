@@ -16,6 +16,7 @@ import resource
 import signal
 import time
 import traceback
+from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from email.message import Message
@@ -32,6 +33,7 @@ from abusebox.triage.signals import LearnedSignals
 log = logging.getLogger(__name__)
 PARENT_CHECK_SECONDS = 1.0  # how often an idle worker checks that its parent lives
 K = TypeVar("K")
+QUEUE_BYTES = 64 * 1024  # messages up to this size may wait in a busy worker's pipe
 
 
 @dataclass
@@ -118,8 +120,8 @@ class _Worker:
         )
         self.process.start()
         child.close()
-        self.key: object = None
-        self.deadline = 0.0
+        self.inflight: deque[tuple[object, bytes]] = deque()  # sent, not yet answered; the first runs
+        self.deadline = 0.0  # of the first in flight
         self.learned_version = 0
 
     def stop(self, kill: bool = False) -> None:
@@ -185,27 +187,32 @@ class AnalyzerPool:
         self, items: Iterable[tuple[K, bytes]], busy: dict[Connection, _Worker]
     ) -> Iterator[AnalysisOutcome[K]]:
         pending = iter(items)
+        retry: deque[tuple[object, bytes]] = deque()  # queued behind a message that failed its worker
+        held: tuple[object, bytes] | None = None
         exhausted = False
         while len(self._workers) < self.processes:
             self._workers.append(self._spawn())
-        idle = list(self._workers)
         while True:
-            while idle and not exhausted:
-                try:
-                    key, raw = next(pending)
-                except StopIteration:
-                    exhausted = True
+            while True:
+                if held is None and retry:
+                    held = retry.popleft()
+                if held is None and not exhausted:
+                    try:
+                        held = next(pending)
+                    except StopIteration:
+                        exhausted = True
+                if held is None:
                     break
-                worker = idle.pop()
-                worker.key = key
-                worker.deadline = time.monotonic() + self.timeout
+                worker = self._choose(len(held[1]))
+                if worker is None:
+                    break
+                key, raw = held
+                held = None
                 try:
-                    if worker.learned_version != self._learned_version:
-                        worker.conn.send(LearnedUpdate(self._learned))
-                        worker.learned_version = self._learned_version
-                    worker.conn.send(raw)
+                    self._send(worker, key, raw)
                 except (BrokenPipeError, OSError):
-                    yield self._replace(worker, AnalysisFailure("worker", "analysis process died"), idle)
+                    busy.pop(worker.conn, None)
+                    yield self._replace(worker, AnalysisFailure("worker", "analysis process died"), retry)
                     continue
                 busy[worker.conn] = worker
             if not busy:
@@ -214,33 +221,65 @@ class AnalyzerPool:
             next_deadline = min(w.deadline for w in busy.values())
             ready = wait(list(busy), timeout=max(0.0, next_deadline - now))
             for conn in ready:
-                worker = busy.pop(cast(Connection, conn))
+                worker = busy[cast(Connection, conn)]
                 try:
                     result = worker.conn.recv()
                 except (EOFError, OSError):
+                    del busy[worker.conn]
                     reason = f"analysis process died (exit code {worker.process.exitcode})"
-                    yield self._replace(worker, AnalysisFailure("worker", reason), idle)
+                    yield self._replace(worker, AnalysisFailure("worker", reason), retry)
                     continue
-                idle.append(worker)
-                if isinstance(result, Analysis):
-                    yield AnalysisOutcome(worker.key, result, None)  # type: ignore[arg-type]
+                key, _raw = worker.inflight.popleft()
+                if worker.inflight:  # the queued message starts as this one ends
+                    worker.deadline = time.monotonic() + self.timeout
                 else:
-                    yield AnalysisOutcome(worker.key, None, result)  # type: ignore[arg-type]
+                    del busy[worker.conn]
+                if isinstance(result, Analysis):
+                    yield AnalysisOutcome(key, result, None)  # type: ignore[arg-type]
+                else:
+                    yield AnalysisOutcome(key, None, result)  # type: ignore[arg-type]
             now = time.monotonic()
             for conn, worker in list(busy.items()):
                 if worker.deadline <= now:
                     del busy[conn]
                     reason = f"time limit of {self.timeout:g} s exceeded during analysis"
-                    yield self._replace(worker, AnalysisFailure("limits", reason), idle, kill=True)
+                    yield self._replace(worker, AnalysisFailure("limits", reason), retry)
+
+    def _choose(self, size: int) -> _Worker | None:
+        """An idle worker; else one with a single message, to queue a small one behind it.
+
+        The queued message waits in the worker's pipe, so the worker goes on while the
+        main process commits. Only small messages queue: a send into a full pipe would
+        block the main process (and the worker's answer behind it).
+        """
+        idle = [w for w in self._workers if not w.inflight]
+        if idle:
+            return idle[-1]
+        if size > QUEUE_BYTES:
+            return None
+        for worker in self._workers:
+            if len(worker.inflight) == 1 and worker.learned_version == self._learned_version:
+                return worker
+        return None
+
+    def _send(self, worker: _Worker, key: object, raw: bytes) -> None:
+        if not worker.inflight:
+            worker.deadline = time.monotonic() + self.timeout
+        worker.inflight.append((key, raw))
+        if worker.learned_version != self._learned_version:
+            worker.conn.send(LearnedUpdate(self._learned))
+            worker.learned_version = self._learned_version
+        worker.conn.send(raw)
 
     def _replace(
-        self, worker: _Worker, failure: AnalysisFailure, idle: list[_Worker], kill: bool = True
+        self, worker: _Worker, failure: AnalysisFailure, retry: deque[tuple[object, bytes]]
     ) -> AnalysisOutcome[K]:
-        key = worker.key
-        worker.stop(kill=kill)
+        """Kill and replace a worker: its current message fails, the one queued behind is retried."""
+        key, _raw = worker.inflight.popleft()
+        retry.extendleft(reversed(worker.inflight))
+        worker.inflight.clear()
+        worker.stop(kill=True)
         self._workers.remove(worker)
-        fresh = self._spawn()
-        self._workers.append(fresh)
-        idle.append(fresh)
+        self._workers.append(self._spawn())
         log.info("replaced analysis worker: %s", failure.reason)  # the outcome carries the reason
         return AnalysisOutcome(key, None, failure)  # type: ignore[arg-type]

@@ -6,6 +6,8 @@ import functools
 import re
 from dataclasses import replace
 
+import ahocorasick
+
 from abusebox.core.models import ParsedMessage
 from abusebox.parsing.addresses import parse_address
 from abusebox.parsing.text import normalise, own_words, readable_parts
@@ -57,24 +59,58 @@ def domain_matches(domain: str, suffix: str) -> bool:
     return domain == suffix or domain.endswith("." + suffix)
 
 
-@functools.lru_cache(maxsize=256)
-def _term_pattern(term: str) -> re.Pattern[str] | None:
-    """ASCII terms match whole words ("fx" not in "firefox"); Japanese ones as substrings."""
-    if not term.isascii():
-        return None
-    left = r"\b" if term[0].isalnum() else ""
-    right = r"\b" if term[-1].isalnum() else ""
-    return re.compile(left + re.escape(term) + right)
+_WORD_CHAR = re.compile(r"\w")
+
+
+class _Vocabulary:
+    """One Aho-Corasick automaton for a tuple of terms: the text is read once, not once per term.
+
+    Same result as a search per term: an ASCII term matches as a whole word where it
+    starts or ends with a letter or digit (``\\b`` there: "fx" not in "firefox"); every
+    other term, Japanese included, matches as a substring.
+    """
+
+    def __init__(self, terms: tuple[str, ...]) -> None:
+        self.terms = terms
+        self.automaton = ahocorasick.Automaton()
+        for term in dict.fromkeys(terms):
+            if not term:
+                raise ValueError("an empty vocabulary term")
+            bounded = term.isascii()
+            left = bounded and term[0].isalnum()
+            right = bounded and term[-1].isalnum()
+            self.automaton.add_word(term, (term, len(term), left, right))
+        self.automaton.make_automaton()
+        self.size = len(set(terms))
+
+    def found(self, text: str) -> list[str]:
+        hits: set[str] = set()
+        last = len(text) - 1
+        word = _WORD_CHAR.match
+        for end, (term, length, left, right) in self.automaton.iter(text):
+            if term in hits:
+                continue
+            start = end - length + 1
+            if left and start > 0 and word(text[start - 1]):
+                continue
+            if right and end < last and word(text[end + 1]):
+                continue
+            hits.add(term)
+            if len(hits) == self.size:
+                break
+        return [term for term in self.terms if term in hits]
+
+
+@functools.lru_cache(maxsize=64)
+def _vocabulary(terms: tuple[str, ...]) -> _Vocabulary:
+    return _Vocabulary(terms)
 
 
 def count_terms(text: str, terms: tuple[str, ...]) -> list[str]:
     """Which of the (already normalised) terms occur in the normalised text."""
-    found = []
-    for term in terms:
-        pattern = _term_pattern(term)
-        if pattern.search(text) if pattern is not None else term in text:
-            found.append(term)
-    return found
+    if not terms or not text:
+        return []
+    return _vocabulary(terms).found(text)
 
 
 def header_lower(parsed: ParsedMessage, name: str) -> str:

@@ -1,0 +1,1 @@
+"""Throughput and scale benchmarks: `python -m benchmarks SUBCOMMAND` (see README.md)."""

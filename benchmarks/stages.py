@@ -1,0 +1,109 @@
+"""What each stage costs per message: parse, PGP, extract, triage (one process) and commit.
+
+The analysis stages run here, one after the other as analyze() runs them, timed each; the
+commit is timed in the main process of an in-process Pipeline over the same mails (fresh
+SQLite file). Mails over 20 ms of analysis are listed unless gpg or an archive explains it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from abusebox.core.config import PgpSettings, Settings
+from abusebox.core.models import RawMessage
+from abusebox.extract import extract
+from abusebox.parsing.language import detect_language
+from abusebox.parsing.mime import parse_message
+from abusebox.pgp import check_pgp
+from abusebox.pipeline import ingest as pipeline_ingest
+from abusebox.pipeline.ingest import Pipeline
+from abusebox.pipeline.pool import AnalyzerPool
+from abusebox.store.db import Database
+from abusebox.triage import triage
+
+T = TypeVar("T")
+SLOW_MS = 20.0
+
+
+def _timed(acc: dict[str, float], name: str, fn: Callable[[], T]) -> T:
+    start = time.perf_counter()
+    try:
+        return fn()
+    finally:
+        acc[name] = acc.get(name, 0.0) + (time.perf_counter() - start) * 1000
+
+
+def analysis_costs(
+    mails: list[bytes], settings: Settings
+) -> tuple[dict[str, float], list[tuple[float, str]]]:
+    """Total ms per stage over ``mails``, and the mails over SLOW_MS not explained by gpg/archives."""
+    totals: dict[str, float] = {}
+    slow: list[tuple[float, str]] = []
+    for raw in mails:
+        one: dict[str, float] = {}
+        parsed = _timed(one, "parse", lambda: parse_message(raw, settings.limits))  # noqa: B023
+        pgp, decrypted = _timed(one, "pgp", lambda: check_pgp(parsed, settings.pgp, settings.limits))  # noqa: B023
+        content = decrypted or parsed
+        extraction = _timed(one, "extract", lambda: extract(content, settings.limits))  # noqa: B023
+        _timed(one, "triage", lambda: triage(content, pgp, extraction, settings.triage, None))  # noqa: B023
+        if extraction.language is None:
+            _timed(one, "triage", lambda: detect_language(content))  # noqa: B023
+        for name, ms in one.items():
+            totals[name] = totals.get(name, 0.0) + ms
+        cost = sum(one.values())
+        archive = any(
+            (a.filename or "").lower().endswith((".zip", ".gz", ".7z", ".tar")) for a in parsed.attachments
+        )
+        if cost > SLOW_MS and pgp.status == "none" and not archive:
+            slow.append((cost, f"{parsed.subject[:60]!r} ({len(raw)} bytes)"))
+    return totals, sorted(slow, reverse=True)
+
+
+def commit_cost(mails: list[bytes], tmp: Path, settings: Settings) -> tuple[float, float]:
+    """ms per message of the main process: storing the raw bytes, and the commit."""
+    url = f"sqlite:///{tmp / 'stages.db'}"
+    settings = replace(settings, database=replace(settings.database, url=url))
+    db = Database(url)
+    db.upgrade()
+    spent = {"commit": 0.0}
+    write = pipeline_ingest.commit.write
+
+    def timed_write(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        start = time.perf_counter()
+        results = list(write(*args, **kwargs))
+        spent["commit"] += (time.perf_counter() - start) * 1000
+        yield from results
+
+    items = [RawMessage(raw, "bench", f"bench/{i}") for i, raw in enumerate(mails)]
+    pipeline_ingest.commit.write = timed_write  # type: ignore[assignment]
+    try:
+        start = time.perf_counter()
+        with AnalyzerPool(settings) as pool:
+            for _ in Pipeline(settings, db, pool).ingest(items):
+                pass
+        wall = (time.perf_counter() - start) * 1000
+    finally:
+        pipeline_ingest.commit.write = write  # type: ignore[assignment]
+    db.dispose()
+    return spent["commit"] / len(mails), wall / len(mails)
+
+
+def print_table(mails: list[bytes], tmp: Path) -> None:
+    (tmp / "stages-gnupg").mkdir(mode=0o700, exist_ok=True)
+    settings = Settings(pgp=PgpSettings(gnupghome=str(tmp / "stages-gnupg")))
+    totals, slow = analysis_costs(mails, settings)
+    commit_ms, wall_ms = commit_cost(mails, tmp, settings)
+    n = len(mails)
+    print(f"per-stage cost over {n} mails (ms per message; analysis in one process):")
+    print(f"  {'stage':<10} {'ms/msg':>8}")
+    for name in ("parse", "pgp", "extract", "triage"):
+        print(f"  {name:<10} {totals.get(name, 0.0) / n:8.3f}")
+    print(f"  {'analysis':<10} {sum(totals.values()) / n:8.3f}")
+    print(f"  {'commit':<10} {commit_ms:8.3f}   (main process; pipeline wall {wall_ms:.3f} ms/msg)")
+    print(f"  mails over {SLOW_MS:g} ms without gpg or an archive: {len(slow)}")
+    for cost, what in slow[:5]:
+        print(f"    {cost:7.1f} ms  {what}")

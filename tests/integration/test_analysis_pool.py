@@ -1,0 +1,66 @@
+"""The analysis pool keeps its workers fed while the main process is busy, and a message
+queued behind one that runs over the time limit is analysed, not lost (real processes)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
+from paths import EXAMPLES
+
+from abusebox.core.config import LimitSettings, PgpSettings, Settings
+from abusebox.pipeline.pool import QUEUE_BYTES, AnalyzerPool
+
+
+def _examples() -> list[bytes]:
+    return [p.read_bytes() for p in sorted((EXAMPLES / "cur").iterdir()) if p.is_file()]
+
+
+def _slow(parts: int) -> bytes:
+    msg = MIMEMultipart()
+    msg["From"] = "hostile@example.org"
+    msg["Subject"] = "many parts"
+    for i in range(parts):
+        msg.attach(MIMEText(f"part {i} 192.0.2.{i % 250 + 1}"))
+    return msg.as_bytes()
+
+
+def _settings(tmp_path: object, **limits: object) -> Settings:
+    base = Settings(pgp=PgpSettings(gnupghome=str(tmp_path)))
+    return replace(base, limits=replace(LimitSettings(), **limits))  # type: ignore[arg-type]
+
+
+def test_the_next_message_is_handed_out_before_the_consumer_asks(tmp_path: object) -> None:
+    mails = _examples()[:4]
+    assert all(len(m) <= QUEUE_BYTES for m in mails)
+    with AnalyzerPool(_settings(tmp_path), processes=1) as pool:
+        outcomes = pool.run(enumerate(mails))
+        first = next(outcomes)
+        # While the consumer holds the first result (commits it), the worker already has
+        # the next message: it never waits for the main process.
+        (worker,) = pool._workers
+        assert len(worker.inflight) == 1
+        rest = list(outcomes)
+    assert sorted(o.key for o in [first, *rest]) == [0, 1, 2, 3]
+    assert all(o.analysis is not None for o in [first, *rest])
+
+
+def test_a_message_queued_behind_a_timeout_is_analysed(tmp_path: object) -> None:
+    settings = _settings(tmp_path, max_parts=200_000, message_timeout_seconds=0.3)
+    good = _examples()[:2]
+    with AnalyzerPool(settings, processes=1) as pool:
+        outcomes = {o.key: o for o in pool.run([("slow", _slow(40_000)), ("a", good[0]), ("b", good[1])])}
+    assert outcomes["slow"].failure is not None
+    assert "time limit of 0.3 s exceeded" in outcomes["slow"].failure.reason
+    assert outcomes["a"].analysis is not None and outcomes["b"].analysis is not None
+
+
+def test_a_large_message_waits_for_an_idle_worker(tmp_path: object) -> None:
+    large = _examples()[0] + b"\n" + b"x" * (QUEUE_BYTES + 1)
+    with AnalyzerPool(_settings(tmp_path), processes=1) as pool:
+        outcomes = pool.run([("small", _examples()[1]), ("large", large)])
+        next(outcomes)
+        (worker,) = pool._workers
+        assert not worker.inflight  # never queued into a busy worker's pipe
+        assert [o.key for o in outcomes] == ["large"]
