@@ -11,6 +11,7 @@ import logging
 from abusebox.core.config import Settings
 from abusebox.enrich.job import run_enrichment
 from abusebox.incidents.lifecycle import auto_resolve
+from abusebox.outbox.sender import send_pass
 from abusebox.runtime.retention import apply_retention
 from abusebox.runtime.service import Worker
 from abusebox.store.db import Database
@@ -41,3 +42,18 @@ def register_housekeeping(worker: Worker, settings: Settings, db: Database) -> N
     worker.add_periodic("enrichment", enrichment, ENRICHMENT_SECONDS)
     worker.add_periodic("auto-resolve", resolve_quiet, AUTO_RESOLVE_SECONDS)
     worker.add_periodic("retention", retention, RETENTION_SECONDS)
+    register_outbox(worker, settings, db)
+
+
+def register_outbox(worker: Worker, settings: Settings, db: Database) -> None:
+    """The SMTP sender, only with ``[mail] enabled = true``: the default config sends nothing."""
+    if not settings.mail.enabled:
+        log.info("[mail] enabled is false: the outbox is kept, nothing is sent")
+        return
+
+    def sender() -> None:
+        counts = send_pass(settings, db)
+        if counts.sent or counts.failed or counts.deferred:
+            log.info("outbox: %s", counts.summary())
+
+    worker.add_periodic("outbox-sender", sender, settings.mail.send_interval_seconds)
