@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from abusebox.store.schema import DigestMarkRow, OutboxRow
+from abusebox.store.schema import DigestMarkRow, IncidentRow, ObservationRow, OutboxRow, ReportRow
 
 KINDS = ("ack", "notify", "forward", "digest", "alert")
 STATUSES = ("draft", "approved", "sent", "failed", "discarded")
@@ -256,14 +256,21 @@ def answered(session: Session, message_pks: list[int], kind: str = "ack") -> set
     return {pk for pk in session.scalars(query) if pk is not None}
 
 
-def by_message_ids(session: Session, message_ids: list[str]) -> list[tuple[int, list[int]]]:
-    """(outbox pk, incident pks) of our mails with one of these Message-IDs."""
+def by_message_ids(session: Session, message_ids: list[str]) -> dict[str, list[int]]:
+    """Message-ID -> incident pks, for those of these Message-IDs that are our mails."""
     if not message_ids:
-        return []
-    rows = session.execute(
-        select(OutboxRow.id, OutboxRow.incidents).where(OutboxRow.message_id.in_(message_ids[:200]))
-    )
-    return [(pk, [int(i) for i in incidents]) for pk, incidents in rows]
+        return {}
+    out: dict[str, list[int]] = {}
+    unique = list(dict.fromkeys(message_ids))
+    for start in range(0, len(unique), 500):
+        rows = session.execute(
+            select(OutboxRow.message_id, OutboxRow.incidents).where(
+                OutboxRow.message_id.in_(unique[start : start + 500])
+            )
+        )
+        for message_id, incidents in rows:
+            out[message_id] = [int(i) for i in incidents]
+    return out
 
 
 def marked(session: Session, recipient: str, observation_pks: list[int]) -> set[int]:
@@ -281,3 +288,36 @@ def mark(session: Session, recipient: str, observation_pks: list[int], outbox_pk
         DigestMarkRow(recipient=recipient, observation_pk=pk, outbox_pk=outbox_pk) for pk in observation_pks
     )
     session.flush()
+
+
+@dataclass(frozen=True)
+class TicketIncident:
+    """An incident a message's observations were grouped into: what an acknowledgement cites."""
+
+    pk: int
+    created_at: datetime
+    report_count: int
+
+
+def incidents_of_messages(session: Session, message_pks: list[int]) -> dict[int, list[TicketIncident]]:
+    """message pk -> the incidents its observations are in, lowest pk first."""
+    if not message_pks:
+        return {}
+    rows = session.execute(
+        select(ReportRow.message_pk, IncidentRow.id, IncidentRow.created_at, IncidentRow.report_count)
+        .join(ObservationRow, ObservationRow.report_pk == ReportRow.id)
+        .join(IncidentRow, IncidentRow.id == ObservationRow.incident_pk)
+        .where(ReportRow.message_pk.in_(message_pks))
+        .distinct()
+    ).all()
+    out: dict[int, list[TicketIncident]] = {}
+    for message_pk, pk, created_at, count in rows:
+        out.setdefault(message_pk, []).append(TicketIncident(pk, created_at, count))
+    for found in out.values():
+        found.sort(key=lambda t: t.pk)
+    return out
+
+
+def incident_created(session: Session, pk: int) -> datetime | None:
+    """When an incident was opened (its ticket number's year), None when there is no such incident."""
+    return session.scalar(select(IncidentRow.created_at).where(IncidentRow.id == pk))
