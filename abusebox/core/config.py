@@ -167,6 +167,7 @@ class ConstituencyNetwork:
     contacts: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     language: str = "ja"
+    timezone: str = "Asia/Tokyo"  # the owner's zone, for the times in notifications
 
     def validate(self) -> tuple[str, str] | None:
         try:

@@ -12,7 +12,7 @@ new incident, and ``ack_per_hour`` in all. Each one that is not sent says why on
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
@@ -84,16 +84,21 @@ def authenticated(analysis: Analysis, settings: Settings) -> bool:
     return bool(mine) and results(mine[0]).get("dmarc") == "pass"
 
 
-def acknowledge(session: Session, settings: Settings, messages: list[tuple[int, Analysis]]) -> list[int]:
-    """Queue the acknowledgements a batch of committed messages is owed; return the outbox pks."""
-    if not settings.mail.enabled:
-        return []
+def acknowledge(
+    session: Session,
+    settings: Settings,
+    messages: list[tuple[int, Analysis]],
+    tickets: dict[int, list[outbox_store.TicketIncident]],
+    now: datetime,
+) -> list[int]:
+    """Queue the acknowledgements a batch of committed messages is owed; return the outbox pks.
+
+    ``tickets``: message pk -> the incidents its observations went to.
+    """
     reports = [(pk, a) for pk, a in messages if a.verdict == "report"]
     if not reports:
         return []
     done = outbox_store.answered(session, [pk for pk, _a in reports])
-    tickets = outbox_store.incidents_of_messages(session, [pk for pk, _a in reports])
-    now = datetime.now(UTC)
     queued: list[int] = []
     for pk, analysis in reports:
         if pk in done:

@@ -13,6 +13,15 @@ from abusebox.store import incidents as incident_store
 from abusebox.store import outbox as outbox_store
 
 
+def compose(settings: Settings, out: Outgoing) -> tuple[str, bytes]:
+    """(the subject as sent, the exact bytes), signed and encrypted as ``[pgp]`` says."""
+    msg = build(out, settings.mail)
+    subject = str(msg["Subject"])
+    if settings.pgp.enabled and (settings.pgp.sign_outgoing or settings.pgp.encrypt_to):
+        msg = protect_outgoing(msg, list(out.to), settings.pgp)
+    return subject, to_bytes(msg)
+
+
 def enqueue(
     session: Session,
     settings: Settings,
@@ -34,9 +43,7 @@ def enqueue(
 
     ``envelope_from`` defaults to ``[mail] from_address``; "" is the null sender (RFC 3834).
     """
-    msg = build(out, settings.mail)
-    if settings.pgp.enabled and (settings.pgp.sign_outgoing or settings.pgp.encrypt_to):
-        msg = protect_outgoing(msg, list(out.to), settings.pgp)
+    subject, raw = compose(settings, out)
     at = now or datetime.now(UTC)
     pk = outbox_store.add(
         session,
@@ -45,9 +52,9 @@ def enqueue(
             status=status,
             recipients=list(out.to),
             envelope_from=settings.mail.from_address if envelope_from is None else envelope_from,
-            subject=str(msg["Subject"]),
+            subject=subject,
             body=out.body,
-            raw=to_bytes(msg),
+            raw=raw,
             message_id=out.message_id,
             created_by=actor,
             language=language,

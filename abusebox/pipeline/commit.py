@@ -26,7 +26,7 @@ from abusebox.core.config import Settings
 from abusebox.core.errors import TransientError
 from abusebox.core.models import Analysis
 from abusebox.incidents.grouping import Grouper
-from abusebox.outbox import acks, correspondence
+from abusebox.outbox import correspondence, hook
 from abusebox.pipeline.counts import IngestResult
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome
 from abusebox.store import messages as message_store
@@ -217,12 +217,13 @@ def _write_one(
 def _processed(session: Session, settings: Settings, messages: list[tuple[int, Analysis]]) -> None:
     """Mark messages `processed` with their decoded headers: where every path ends.
 
-    The acknowledgements the reports are owed are queued here, in the same transaction.
+    The mail the decisions make (acknowledgements, notifications, alerts) is queued here,
+    in the same transaction (outbox/hook.py).
     """
     message_store.mark_processed_many(
         session, [(pk, f"verdict {analysis.verdict}", header_facts(analysis)) for pk, analysis in messages]
     )
-    acks.acknowledge(session, settings, messages)
+    hook.after_commit(session, settings, messages)
 
 
 def _failed(session: Session, outcome: AnalysisOutcome[tuple[int, str]]) -> IngestResult:

@@ -321,3 +321,32 @@ def incidents_of_messages(session: Session, message_pks: list[int]) -> dict[int,
 def incident_created(session: Session, pk: int) -> datetime | None:
     """When an incident was opened (its ticket number's year), None when there is no such incident."""
     return session.scalar(select(IncidentRow.created_at).where(IncidentRow.id == pk))
+
+
+def by_cap_key(session: Session, kind: str, cap_key: str) -> list[tuple[int, str]]:
+    """(pk, status) of the mails of ``kind`` counted under ``cap_key``, oldest first."""
+    rows = session.execute(
+        select(OutboxRow.id, OutboxRow.status)
+        .where(OutboxRow.kind == kind, OutboxRow.cap_key == cap_key)
+        .order_by(OutboxRow.id)
+    )
+    return [(pk, status) for pk, status in rows]
+
+
+def replace_content(
+    session: Session, pk: int, recipients: list[str], subject: str, body: str, raw: bytes
+) -> None:
+    """Refresh a draft's text (same Message-ID): only while it is still a draft."""
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == pk, OutboxRow.status == "draft")
+        .values(recipients=recipients, subject=subject, body=body, raw=raw)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def incident_facts(session: Session, pks: list[int]) -> list[IncidentRow]:
+    """The incident rows (ours, owner, category, priority, created_at) a batch touched."""
+    if not pks:
+        return []
+    return list(session.scalars(select(IncidentRow).where(IncidentRow.id.in_(pks)).order_by(IncidentRow.id)))
