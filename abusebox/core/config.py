@@ -253,6 +253,8 @@ class MailSettings:
     timeout_seconds: float = 30.0
     notify_auto_approve_categories: list[str] = field(default_factory=list)
     notify_auto_approve_owners: list[str] = field(default_factory=list)
+    contact_name: str = ""  # the person named in forwards (JPCERT/CC form: 氏名)
+    department: str = ""  # (部署名)
     alert_to: list[str] = field(default_factory=list)  # on-duty addresses for internal alerts
     alert_per_hour: int = 20
 
@@ -280,8 +282,11 @@ class ForwardRule:
     format: Literal["jpcert", "text"] = "jpcert"
     charset: Literal["utf-8", "iso-2022-jp"] = "utf-8"
     auto: bool = False  # forward without waiting for a handler's `contacting`
+    purpose: int = 3  # JPCERT/CC form: 1 情報提供, 2 質問, 3 関係サイトへの連絡を希望
 
     def validate(self) -> tuple[str, str] | None:
+        if self.purpose not in (1, 2, 3):
+            return "purpose", "must be 1, 2 or 3"
         if not self.to and not self.to_abuse_contact:
             return "to", f"forward rule {self.name!r} needs `to` or `to_abuse_contact = true`"
         return None
