@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from abusebox.cli import db as db_cmd
 from abusebox.cli import (
+    digest,
     draft,
     enrich,
     forward,
@@ -35,6 +36,7 @@ COMMAND_GROUPS = (
     draft,
     outbox,
     forward,
+    digest,
     enrich,
     keys,
     run,

@@ -7,10 +7,14 @@ only says how often the scheduler leader runs them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from abusebox.core.config import Settings
+from apscheduler.triggers.cron import CronTrigger
+
+from abusebox.core.config import DigestRecipient, Settings
 from abusebox.enrich.job import run_enrichment
 from abusebox.incidents.lifecycle import auto_resolve
+from abusebox.outbox.digest import run_digest
 from abusebox.outbox.sender import send_pass
 from abusebox.runtime.retention import apply_retention
 from abusebox.runtime.service import Worker
@@ -57,3 +61,22 @@ def register_outbox(worker: Worker, settings: Settings, db: Database) -> None:
             log.info("outbox: %s", counts.summary())
 
     worker.add_periodic("outbox-sender", sender, settings.mail.send_interval_seconds)
+    for recipient in settings.digest:
+        worker.add_periodic(
+            f"digest:{recipient.name}",
+            digest_job(settings, db, recipient),
+            0.0,
+            trigger=CronTrigger.from_crontab(recipient.schedule, timezone=recipient.timezone),
+        )
+
+
+def digest_job(settings: Settings, db: Database, recipient: DigestRecipient) -> Callable[[], None]:
+    """One recipient's digest, queued in one transaction (the sender job delivers it)."""
+
+    def run() -> None:
+        with db.session() as session:
+            digest, pk = run_digest(session, settings, recipient)
+        if digest is not None:
+            log.info("digest %s: %d incidents queued as outbox %s", recipient.name, len(digest.incidents), pk)
+
+    return run
