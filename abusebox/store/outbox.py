@@ -415,5 +415,5 @@ def digest_candidates(
             o.port,
             o.evidence,
         )
-        for o, i in session.execute(query).tuples()
+        for o, i in session.execute(query)
     ]
