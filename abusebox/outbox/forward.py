@@ -8,6 +8,7 @@ incident once; the JPCERT/CC format follows the layout of its incident report fo
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,8 +20,11 @@ from abusebox.outbox.drafts import context
 from abusebox.outbox.queue import enqueue
 from abusebox.outbox.templates import language_of, render
 from abusebox.outbox.tickets import tag_for, ticket_number
+from abusebox.store import incidents as incident_store
 from abusebox.store import outbox as outbox_store
 from abusebox.store.incidents import IncidentDetail
+
+log = logging.getLogger(__name__)
 
 
 class ForwardError(ValueError):
@@ -135,3 +139,23 @@ def forward(
         incidents=(detail.pk,),
     )
     return mail, pk
+
+
+def auto_forward(session: Session, settings: Settings) -> list[int]:
+    """Forward what each ``auto = true`` rule covers and has not forwarded; the outbox pks."""
+    made: list[int] = []
+    for rule in settings.forward:
+        if not rule.auto:
+            continue
+        pks = outbox_store.forward_candidates(
+            session, rule.name, categories=rule.category, countries=rule.country, ours=rule.ours
+        )
+        for pk in pks:
+            detail = incident_store.get_incident(session, pk)
+            if detail is None or not detail.observations or not matches(rule, detail):
+                continue
+            try:
+                made.append(forward(session, settings, detail, rule, f"rule:{rule.name}")[1] or 0)
+            except ForwardError as exc:  # e.g. no abuse contact known yet: try again next time
+                log.info("auto-forward %s of incident %d: %s", rule.name, pk, exc)
+    return made

@@ -15,6 +15,7 @@ from abusebox.core.config import DigestRecipient, Settings
 from abusebox.enrich.job import run_enrichment
 from abusebox.incidents.lifecycle import auto_resolve
 from abusebox.outbox.digest import run_digest
+from abusebox.outbox.forward import auto_forward
 from abusebox.outbox.sender import send_pass
 from abusebox.runtime.retention import apply_retention
 from abusebox.runtime.service import Worker
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 ENRICHMENT_SECONDS = 60.0  # the queue's own backoff decides what is due; this only wakes it
 AUTO_RESOLVE_SECONDS = 3600.0
 RETENTION_SECONDS = 6 * 3600.0
+AUTO_FORWARD_SECONDS = 300.0  # enrichment fills in the country the rules match on
 
 
 def register_housekeeping(worker: Worker, settings: Settings, db: Database) -> None:
@@ -61,6 +63,15 @@ def register_outbox(worker: Worker, settings: Settings, db: Database) -> None:
             log.info("outbox: %s", counts.summary())
 
     worker.add_periodic("outbox-sender", sender, settings.mail.send_interval_seconds)
+    if any(rule.auto for rule in settings.forward):
+
+        def forwarding() -> None:
+            with db.session() as session:
+                made = auto_forward(session, settings)
+            if made:
+                log.info("auto-forward: %d incidents queued", len(made))
+
+        worker.add_periodic("auto-forward", forwarding, AUTO_FORWARD_SECONDS)
     for recipient in settings.digest:
         worker.add_periodic(
             f"digest:{recipient.name}",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import String, case, cast, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.store.schema import DigestMarkRow, IncidentRow, ObservationRow, OutboxRow, ReportRow
@@ -417,3 +417,38 @@ def digest_candidates(
         )
         for o, i in session.execute(query)
     ]
+
+
+def forward_candidates(
+    session: Session,
+    rule: str,
+    *,
+    categories: list[str],
+    countries: list[str],
+    ours: str,
+    states: tuple[str, ...] | None = None,
+    limit: int = 200,
+) -> list[int]:
+    """Open incidents a forward rule covers that it has not forwarded yet, oldest first."""
+    done = select(OutboxRow.cap_key).where(OutboxRow.kind == "forward", OutboxRow.rule == rule)
+    query = (
+        select(IncidentRow.id)
+        .where(
+            IncidentRow.merged_into_pk.is_(None),
+            IncidentRow.state.not_in(("resolved", "rejected")),
+            (literal(f"forward:{rule}:", String) + cast(IncidentRow.id, String)).not_in(done),
+        )
+        .order_by(IncidentRow.id)
+        .limit(limit)
+    )
+    if states:
+        query = query.where(IncidentRow.state.in_(states))
+    if categories:
+        query = query.where(IncidentRow.category.in_(categories))
+    if countries:
+        query = query.where(func.upper(IncidentRow.country).in_([c.upper() for c in countries]))
+    if ours == "ours":
+        query = query.where(IncidentRow.ours.is_(True))
+    elif ours == "external":
+        query = query.where(IncidentRow.ours.is_(False))
+    return list(session.scalars(query))

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from abusebox.cli import main
 from abusebox.core.config import Settings
+from abusebox.outbox.sender import send_pass
 from abusebox.store.db import Database
 from abusebox.store.schema import IncidentRow
 
@@ -122,3 +123,27 @@ def test_other_countries_go_to_the_abuse_contact(
     assert "Logs (times in UTC)" in out
     code, _out, err = cli(capsys, "forward", str(incident), "--rule", "nope", "--config", cfg)
     assert code == 1 and "no [[forward]] rule named" in err
+
+
+def test_an_auto_rule_forwards_once_without_waiting(
+    db: Database, settings: Settings, smtp: SmtpServer
+) -> None:
+    from dataclasses import replace
+
+    from abusebox.core.config import ForwardRule
+    from abusebox.outbox.forward import auto_forward
+
+    base = ack_settings(settings, smtp)
+    [result] = ingest(base, db, authenticated(example(EN_REPORT)))
+    [incident] = result.incidents
+    rule = ForwardRule("jp-auto", to=["info@jpcert.example"], country=["JP"], auto=True)
+    auto = replace(base, forward=[rule])
+    with db.session() as session:
+        assert auto_forward(session, auto) == []  # the country is not known yet
+        session.execute(update(IncidentRow).where(IncidentRow.id == incident).values(country="jp"))
+    with db.session() as session:
+        assert len(auto_forward(session, auto)) == 1
+    with db.session() as session:
+        assert auto_forward(session, auto) == []  # once per rule and incident
+    send_pass(auto, db)
+    assert [r.rcpt_tos for r in smtp.wait_for(2) if r.rcpt_tos == ["info@jpcert.example"]]
