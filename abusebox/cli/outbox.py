@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import clean, print_json, table
@@ -70,8 +71,6 @@ def cmd_show(args: argparse.Namespace) -> int:
         err(f"no outbox mail {args.id}")
         return 1
     if raw is not None:
-        import sys
-
         sys.stdout.buffer.write(raw)
         return 0
     if args.json:
