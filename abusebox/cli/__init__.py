@@ -9,11 +9,40 @@ import sys
 from collections.abc import Sequence
 
 from abusebox.cli import db as db_cmd
-from abusebox.cli import draft, enrich, incidents, ingest, keys, messages, parse, poll, run, status
+from abusebox.cli import (
+    digest,
+    draft,
+    enrich,
+    forward,
+    incidents,
+    ingest,
+    keys,
+    messages,
+    outbox,
+    parse,
+    poll,
+    run,
+    status,
+)
 from abusebox.cli.common import err, load_config
 from abusebox.core.config import ConfigError, Settings, find_config
 
-COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, draft, enrich, keys, run, poll, status)
+COMMAND_GROUPS = (
+    db_cmd,
+    ingest,
+    parse,
+    messages,
+    incidents,
+    draft,
+    outbox,
+    forward,
+    digest,
+    enrich,
+    keys,
+    run,
+    poll,
+    status,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,9 @@ import argparse
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import print_json
 from abusebox.outbox.drafts import LANGUAGES, render_notification
+from abusebox.outbox.tickets import tag_for, ticket_number
 from abusebox.store import incidents as incident_store
+from abusebox.store import outbox as outbox_store
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -25,13 +27,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def cmd_draft(args: argparse.Namespace) -> int:
     with open_db(args.settings).session() as session:
         detail = incident_store.get_incident(session, args.id)
+        created = outbox_store.incident_created(session, args.id)
     if detail is None:
         err(f"no incident {args.id}")
         return 1
     if not detail.observations:
         err(f"incident {args.id} has no observations left (detached or split off): nothing to notify")
         return 1
-    draft = render_notification(detail, args.settings, args.lang)
+    tag = tag_for(args.settings.mail, ticket_number(args.id, created)) if created else None
+    draft = render_notification(detail, args.settings, args.lang, tag=tag)
     if args.json:
         print_json({"to": draft.to, "subject": draft.subject, "body": draft.body, "language": draft.language})
     else:

@@ -1,28 +1,28 @@
-"""Render a notification draft for an incident from the Jinja2 templates in templates/mail/.
+"""Render a notification for an incident from the templates in templates/mail/ (notify.*).
 
-The desk sends it (or edits it first): step 3 of the response, contacting the owner of the
-network or its abuse contact. Evidence lines come from reporters, so the draft is plain
-text only, and each line is cut short.
+Step 3 of the response: contacting the owner of the network (ours: the constituency
+owner's contacts) or its abuse contact. Evidence lines come from reporters, so the text
+is plain, each line is cut short, and they are only ever template variables. The period
+is that of the observations' own times; observations without a time are counted, not listed.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from abusebox.core.config import Settings
 from abusebox.core.models import format_utc
-from abusebox.core.resources import MAIL_TEMPLATES_DIR
 from abusebox.extract.categories import taxonomy
 from abusebox.incidents.constituency import Constituency
+from abusebox.outbox.templates import LANGUAGES, language_of, render
 from abusebox.store.incidents import IncidentDetail
 
-LANGUAGES = ("ja", "en")
-JST = timezone(timedelta(hours=9), "JST")
 MAX_OBSERVATIONS = 30
 MAX_EVIDENCE_CHARS = 300
+DEFAULT_ZONE = "Asia/Tokyo"
 
 CATEGORY_JA = {
     "scan": "ポートスキャン",
@@ -38,6 +38,8 @@ CATEGORY_JA = {
     "other": "不審な通信",
 }
 
+__all__ = ["CATEGORY_JA", "LANGUAGES", "Draft", "recipients", "render_notification"]
+
 
 @dataclass(frozen=True)
 class Draft:
@@ -50,63 +52,82 @@ class Draft:
         return f"To: {', '.join(self.to) or '(no contact known)'}\nSubject: {self.subject}\n\n{self.body}"
 
 
-def _environment() -> Environment:
-    # Plain-text mail: no HTML autoescaping, but undefined names are errors, not blanks.
-    return Environment(
-        loader=FileSystemLoader(MAIL_TEMPLATES_DIR),
-        autoescape=False,
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+def zone(name: str | None) -> tzinfo:
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
 
 
-def _jst(value: datetime | None) -> str | None:
-    return value.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S") if value else None
+def local(value: datetime | None, where: tzinfo) -> str | None:
+    return value.astimezone(where).strftime("%Y-%m-%d %H:%M:%S") if value else None
 
 
-def recipients(detail: IncidentDetail, settings: Settings) -> tuple[list[str], str | None]:
-    """Who to write to, and in which language: our network's owner, else its abuse contact."""
+def recipients(detail: IncidentDetail, settings: Settings) -> tuple[list[str], str | None, str | None]:
+    """(to, language, time zone): our network's owner, else the network's abuse contact."""
     if detail.ours:
         constituency = Constituency(settings.constituency)
         for source in detail.sources:
             entry = constituency.match(source)
             if entry is not None:
-                return list(entry.contacts), entry.language
-    return list(detail.abuse_contacts), None
+                return list(entry.contacts), entry.language, _zone_of(settings, entry.network)
+    return list(detail.abuse_contacts), None, None
 
 
-def render_notification(detail: IncidentDetail, settings: Settings, language: str | None = None) -> Draft:
-    to, owner_language = recipients(detail, settings)
-    lang = language or owner_language or settings.mail.language
-    if lang not in LANGUAGES:
-        lang = "en"
+def _zone_of(settings: Settings, network: str) -> str | None:
+    for entry in settings.constituency:
+        if ipaddress.ip_network(entry.network, strict=False).compressed == network:
+            return entry.timezone
+    return None
+
+
+def context(detail: IncidentDetail, settings: Settings, zone_name: str | None) -> dict[str, object]:
+    """The template variables of a notification (and of a forward, which adds its own)."""
+    where = zone(zone_name)
+    timed = [o for o in detail.observations if o.time is not None]
+    times = [o.time for o in timed if o.time is not None]
+    first, last = (min(times), max(times)) if times else (None, None)
     observations = [
         {
             "ip": o.ip,
             "port": o.port,
             "time": format_utc(o.time),
-            "time_jst": _jst(o.time),
-            "evidence": (o.evidence or "").replace("\r", " ")[:MAX_EVIDENCE_CHARS],
+            "time_local": local(o.time, where),
+            "time_jst": local(o.time, zone(DEFAULT_ZONE)),
+            "evidence": " ".join((o.evidence or "").split())[:MAX_EVIDENCE_CHARS],
         }
-        for o in detail.observations[:MAX_OBSERVATIONS]
+        for o in timed[:MAX_OBSERVATIONS]
     ]
-    context = {
+    category = detail.category or "other"
+    return {
         "team": settings.mail.team_name,
         "from_address": settings.mail.from_address,
         "incident": detail,
-        "category": detail.category or "other",
-        "category_ja": CATEGORY_JA.get(detail.category or "other", "不審な通信"),
-        "taxonomy": taxonomy(detail.category or "other"),
-        "first_seen": format_utc(detail.first_seen),
-        "last_seen": format_utc(detail.last_seen),
-        "first_seen_jst": _jst(detail.first_seen),
-        "last_seen_jst": _jst(detail.last_seen),
+        "category": category,
+        "category_ja": CATEGORY_JA.get(category, "不審な通信"),
+        "taxonomy": taxonomy(category),
+        "zone": str(where),
+        "first_seen": format_utc(first),
+        "last_seen": format_utc(last),
+        "first_seen_local": local(first, where),
+        "last_seen_local": local(last, where),
+        "first_seen_jst": local(first, zone(DEFAULT_ZONE)),
+        "last_seen_jst": local(last, zone(DEFAULT_ZONE)),
         "observations": observations,
-        "more": max(0, len(detail.observations) - MAX_OBSERVATIONS),
+        "more": max(0, len(timed) - MAX_OBSERVATIONS),
+        "untimed": len(detail.observations) - len(timed),
     }
-    env = _environment()
-    subject = env.get_template(f"notification.subject.{lang}.txt.j2").render(context).strip()
-    body = env.get_template(f"notification.body.{lang}.txt.j2").render(context)
+
+
+def render_notification(
+    detail: IncidentDetail, settings: Settings, language: str | None = None, tag: str | None = None
+) -> Draft:
+    """The notification; ``tag`` (the ticket tag) leads the subject when given."""
+    to, owner_language, zone_name = recipients(detail, settings)
+    lang = language_of(language or owner_language, settings.mail.language)
+    values = context(detail, settings, zone_name)
+    subject = render("notify.subject", lang, values).strip()
+    if tag:
+        subject = f"{tag} {subject}"
+    body = render("notify", lang, values)
     return Draft(to=to, subject=subject, body=body, language=lang)

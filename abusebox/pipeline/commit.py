@@ -22,9 +22,11 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from abusebox.core.config import Settings
 from abusebox.core.errors import TransientError
 from abusebox.core.models import Analysis
 from abusebox.incidents.grouping import Grouper
+from abusebox.outbox import correspondence, hook
 from abusebox.pipeline.counts import IngestResult
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome
 from abusebox.store import messages as message_store
@@ -140,6 +142,10 @@ def commit_new(
     verdict) applies to every message; results are in the order of ``items``.
     """
     analyses = [with_desk(analysis, desk) for _pk, analysis in items]
+    # Replies about our tickets are timeline entries, not reports (outbox/correspondence.py).
+    analyses = correspondence.apply(
+        session, grouper.settings, [(pk, a) for (pk, _), a in zip(items, analyses, strict=True)]
+    )
     report_pks = report_store.insert_reports(
         session, [(pk, analysis) for (pk, _a), analysis in zip(items, analyses, strict=True)]
     )
@@ -158,7 +164,11 @@ def commit_new(
     incidents: list[tuple[int, ...]] = [() for _ in items]
     for i, pks in zip(grouped, touched, strict=True):
         incidents[i] = tuple(pks)
-    _processed(session, [(pk, analysis) for (pk, _a), analysis in zip(items, analyses, strict=True)])
+    _processed(
+        session,
+        grouper.settings,
+        [(pk, analysis) for (pk, _a), analysis in zip(items, analyses, strict=True)],
+    )
     return [Committed(analysis, pks) for analysis, pks in zip(analyses, incidents, strict=True)]
 
 
@@ -190,6 +200,7 @@ def _write_one(
     if desk is KEEP_DESK:
         desk = report_store.desk_verdict(session, pk)
     analysis = with_desk(analysis, desk)
+    (analysis,) = correspondence.apply(session, grouper.settings, [(pk, analysis)])
     report_pk, affected = report_store.replace_report(session, pk, analysis)
     incidents: list[int] = []
     if analysis.verdict == "report":
@@ -199,15 +210,20 @@ def _write_one(
         incidents = grouper.group_report(session, stored, analysis.category)
     for incident_pk in affected:
         recount(session, incident_pk)
-    _processed(session, [(pk, analysis)])
+    _processed(session, grouper.settings, [(pk, analysis)])
     return Committed(analysis, tuple(incidents))
 
 
-def _processed(session: Session, messages: list[tuple[int, Analysis]]) -> None:
-    """Mark messages `processed` with their decoded headers: where every path ends."""
+def _processed(session: Session, settings: Settings, messages: list[tuple[int, Analysis]]) -> None:
+    """Mark messages `processed` with their decoded headers: where every path ends.
+
+    The mail the decisions make (acknowledgements, notifications, alerts) is queued here,
+    in the same transaction (outbox/hook.py).
+    """
     message_store.mark_processed_many(
         session, [(pk, f"verdict {analysis.verdict}", header_facts(analysis)) for pk, analysis in messages]
     )
+    hook.after_commit(session, settings, messages)
 
 
 def _failed(session: Session, outcome: AnalysisOutcome[tuple[int, str]]) -> IngestResult:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy.exc import OperationalError
 
@@ -97,6 +98,7 @@ class Periodic:
     func: Callable[[], None]
     seconds: float
     leader_only: bool = True  # most must run once per deployment, not once per process
+    trigger: BaseTrigger | None = None  # a cron trigger (digests) instead of every `seconds`
 
 
 class Worker:
@@ -205,17 +207,26 @@ class Worker:
 
     # -- periodic jobs and leadership ------------------------------------------------------
     def add_periodic(
-        self, name: str, func: Callable[[], None], seconds: float, *, leader_only: bool = True
+        self,
+        name: str,
+        func: Callable[[], None],
+        seconds: float,
+        *,
+        leader_only: bool = True,
+        trigger: BaseTrigger | None = None,
     ) -> None:
         """Register a periodic job (digest, retention, ...); a duplicate name is an error."""
         if name in self._periodic:
             raise ValueError(f"periodic job {name!r} is already registered")
-        job = Periodic(name, func, seconds, leader_only)
+        job = Periodic(name, func, seconds, leader_only, trigger)
         self._periodic[name] = job
         if self.scheduler.running and (self.is_leader or not leader_only):
             self._schedule_periodic(job)
 
     def _schedule_periodic(self, job: Periodic) -> None:
+        if job.trigger is not None:
+            self.scheduler.add_job(self._run_periodic, job.trigger, args=[job], id=f"periodic:{job.name}")
+            return
         self.scheduler.add_job(
             self._run_periodic, "interval", args=[job], seconds=job.seconds, id=f"periodic:{job.name}"
         )

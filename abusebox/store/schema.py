@@ -311,3 +311,49 @@ class WorkerLockRow(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxRow(Base):
+    """One outgoing mail: the only way anything leaves. ``raw`` is exactly what is sent."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # ack notify forward digest alert
+    status: Mapped[str] = mapped_column(String(20), index=True)  # draft approved sent failed discarded
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    envelope_from: Mapped[str] = mapped_column(String(320), default="")  # "" is MAIL FROM:<>
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    language: Mapped[str | None] = mapped_column(String(10))
+    rule: Mapped[str | None] = mapped_column(String(200))  # forward rule or digest recipient
+    cap_key: Mapped[str | None] = mapped_column(String(320), index=True)  # who a rate cap counts
+    answers_message_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    incidents: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reports: Mapped[list[Any]] = mapped_column(JSON, default=list)  # message pks
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    interrupted: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    sending_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # set while a delivery is in flight
+    created_by: Mapped[str] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DigestMarkRow(Base):
+    """An observation already included in a digest to a recipient: never included again."""
+
+    __tablename__ = "digest_marks"
+    __table_args__ = (UniqueConstraint("recipient", "observation_pk"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    observation_pk: Mapped[int] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"))
+    outbox_pk: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))

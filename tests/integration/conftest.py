@@ -6,13 +6,14 @@ service skips its tests, or fails them under ``CI=true`` (see services.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from imap_server import dovecot, dovecot_no_move, dovecot_no_uidplus, mailbox  # noqa: F401 (IMAP fixtures)
 from pgp_support import World, gpg, new_home, world
 from services import binary
+from smtp_server import SmtpServer
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +42,14 @@ def keyring(w: World, tmp_path_factory: pytest.TempPathFactory) -> Callable[...,
         return home
 
     return make
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 for the outbox tests (tests/smtp_server.py)."""
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -53,9 +53,12 @@ def test_english_draft_to_the_abuse_contact_and_bounded_evidence(settings: Setti
     detail = incident_for(db, "203.0.113.45", "brute-force")
     assert detail is not None and not detail.ours
     detail.abuse_contacts = ["abuse@isp.example.net"]
-    detail.observations[0] = replace(detail.observations[0], evidence="x" * 5000)
+    first = next(i for i, o in enumerate(detail.observations) if o.time is not None)
+    detail.observations[first] = replace(detail.observations[first], evidence="x" * 5000)
     draft = render_notification(detail, settings, "en")
     assert draft.to == ["abuse@isp.example.net"]
     assert draft.subject.endswith("brute-force activity from 203.0.113.45")
-    assert "Seen:        2026-11-19T08:14:02Z to 2026-11-19T09:32:11Z (UTC)" in draft.body
+    # The period is the observations' own (the log lines'), never the report's Date header.
+    assert "Seen:        2026-11-19T08:14:02Z to 2026-11-19T08:14:12Z (UTC)" in draft.body
+    assert "09:32:11" not in draft.body
     assert "x" * 300 in draft.body and "x" * 301 not in draft.body

@@ -1,0 +1,146 @@
+"""Deliver approved outbox rows over SMTP (smtplib), with retry, backoff and permanent failure.
+
+One pass: every approved row that is due is claimed in its own committed transaction,
+sent, and finished in another. A 4xx reply or a connection problem defers the row with
+exponential backoff (``failed`` after ``max_attempts``); a 5xx reply makes it ``failed``
+with the server's words. The resend-once rule (docs/outbox.md): a claim left open by a
+crash is retried once more with the same Message-ID; a second interrupted claim marks the
+row ``failed`` rather than risk a third copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from abusebox.core.config import ConfigError, MailSettings, Settings, secret
+from abusebox.store import incidents as incident_store
+from abusebox.store import outbox as outbox_store
+from abusebox.store.db import Database
+
+log = logging.getLogger(__name__)
+ACTOR = "sender"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: str  # sent | deferred | failed
+    detail: str | None = None
+
+
+@dataclass
+class SendCounts:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+
+    def summary(self) -> str:
+        return f"sent {self.sent}, failed {self.failed}, deferred {self.deferred}"
+
+
+def _reply(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+    return f"{code} {' '.join(text.split())}"[:1000]
+
+
+def _connect(settings: MailSettings) -> smtplib.SMTP:
+    if settings.security == "tls":
+        return smtplib.SMTP_SSL(
+            settings.smtp_host,
+            settings.smtp_port,
+            timeout=settings.timeout_seconds,
+            context=ssl.create_default_context(),
+        )
+    client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds)
+    if settings.security == "starttls":
+        client.starttls(context=ssl.create_default_context())
+    return client
+
+
+def deliver(settings: MailSettings, envelope_from: str, recipients: list[str], raw: bytes) -> Delivery:
+    """One SMTP transaction; never raises for what the server or the network does."""
+    try:
+        with _connect(settings) as client:
+            if settings.user:
+                password = secret(settings.password_env, "mail.password_env") or ""
+                client.login(settings.user, password)
+            refused = client.sendmail(envelope_from, recipients, raw)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _m in exc.recipients.values()]
+        text = "; ".join(f"{rcpt}: {_reply(c, m)}" for rcpt, (c, m) in exc.recipients.items())
+        return Delivery("failed" if all(c >= 500 for c in codes) else "deferred", text)
+    except smtplib.SMTPResponseException as exc:  # MAIL FROM, DATA, HELO ...: the server's reply
+        return Delivery(
+            "failed" if exc.smtp_code >= 500 else "deferred", _reply(exc.smtp_code, exc.smtp_error)
+        )
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        return Delivery("deferred", f"{type(exc).__name__}: {exc}"[:1000])
+    if refused:
+        text = "; ".join(f"{rcpt}: {_reply(c, m)}" for rcpt, (c, m) in refused.items())
+        return Delivery("sent", f"some recipients refused: {text}")
+    return Delivery("sent")
+
+
+def backoff(settings: MailSettings, attempts: int) -> timedelta:
+    seconds = settings.retry_base_seconds * (2 ** max(0, attempts - 1))
+    return timedelta(seconds=min(seconds, settings.retry_max_seconds))
+
+
+def send_pass(settings: Settings, db: Database, *, now: datetime | None = None) -> SendCounts:
+    """Deliver every due approved row once. Refuses when ``[mail] enabled`` is false."""
+    mail = settings.mail
+    if not mail.enabled:
+        raise ConfigError("[mail] enabled is false: nothing is sent (set it to true to send)")
+    counts = SendCounts()
+    lease = timedelta(seconds=mail.send_lease_seconds)
+    start = now or datetime.now(UTC)
+    with db.session() as session:
+        due = outbox_store.due_ids(session, start, lease)
+    for pk in due:
+        at = now or datetime.now(UTC)
+        with db.session() as session:
+            claimed = outbox_store.claim(session, pk, at, lease)
+            if claimed is not None and claimed.interrupted > 1:
+                error = "delivery interrupted twice: not sent again (it may have arrived; see docs/outbox.md)"
+                outbox_store.finish(session, pk, "failed", error=error)
+                _event(session, claimed.incidents, "outbox_failed", pk, claimed.kind, error)
+                counts.failed += 1
+                continue
+        if claimed is None:
+            continue
+        result = deliver(mail, claimed.envelope_from, claimed.recipients, claimed.raw)
+        done = now or datetime.now(UTC)
+        with db.session() as session:
+            if result.outcome == "sent":
+                outbox_store.finish(session, pk, "sent", error=result.detail, sent_at=done)
+                _event(session, claimed.incidents, "outbox_sent", pk, claimed.kind, result.detail)
+                counts.sent += 1
+            elif result.outcome == "deferred" and claimed.attempts < mail.max_attempts:
+                outbox_store.finish(
+                    session,
+                    pk,
+                    "approved",
+                    error=result.detail,
+                    next_attempt_at=done + backoff(mail, claimed.attempts),
+                )
+                counts.deferred += 1
+            else:
+                outbox_store.finish(session, pk, "failed", error=result.detail)
+                _event(session, claimed.incidents, "outbox_failed", pk, claimed.kind, result.detail)
+                counts.failed += 1
+        log.info("outbox %d: %s%s", pk, result.outcome, f" ({result.detail})" if result.detail else "")
+    return counts
+
+
+def _event(
+    session: Session, incidents: list[int], action: str, pk: int, kind: str, detail: str | None
+) -> None:
+    for incident_pk in incidents:
+        incident_store.add_event(
+            session, incident_pk, ACTOR, action, {"outbox": pk, "kind": kind, "detail": detail}
+        )
