@@ -87,11 +87,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return 1
     processed = quarantined = 0
     with AnalyzerPool(args.settings) as pool:
-        for result in Pipeline(args.settings, db, pool).replay(ids):
-            if result.outcome == "quarantined":
-                quarantined += 1
-                err(f"message {result.message_pk}: quarantined: {result.reason}")
-            else:
-                processed += 1
+        try:
+            for result in Pipeline(args.settings, db, pool).replay(ids):
+                if result.outcome == "quarantined":
+                    quarantined += 1
+                    err(f"message {result.message_pk}: quarantined: {result.reason}")
+                else:
+                    processed += 1
+        except TransientError as exc:
+            err(str(exc))
+            print(f"replayed {processed + quarantined} of {len(ids)}; the rest unchanged, run again")
+            return 75  # EX_TEMPFAIL: nothing lost, run again
     print(f"replayed {len(ids)}, processed {processed}, quarantined {quarantined}")
     return 0

@@ -49,6 +49,9 @@ class LimitSettings:
     max_compression_ratio: int = 200
     max_archive_depth: int = 3  # archives inside archives (zip in zip, csv.gz in zip)
     max_table_rows: int = 1_000_000  # rows read from one CSV/feed file; the rest is skipped
+    # Observations kept from one message (the rest dropped, with a reason): bounds what the
+    # parent groups and commits for one message.
+    max_observations: int = 200_000
     message_timeout_seconds: float = 60.0
     worker_processes: int = 0  # analysis processes; 0 = one per CPU
     worker_memory_mb: int = 2048  # address-space cap per analysis process; 0 = none

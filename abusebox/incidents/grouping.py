@@ -136,7 +136,9 @@ class Grouper:
             ):
                 candidates[(row.group_key, row.category)].append((row, target))
             for per_report in report_runs:
-                mine: list[IncidentRow] = []
+                # The incidents this report touched, in first-touch order; keyed by identity
+                # (an unflushed incident has no id yet), so a report of n runs costs O(n).
+                mine: dict[int, IncidentRow] = {}
                 for key, kind, category, run in per_report:
                     incident, created = self._place(session, key, kind, category, run, owners, candidates)
                     if created:
@@ -159,13 +161,13 @@ class Grouper:
                         to_enrich.update(
                             m.observation.ip for m in run if not _inside(m.observation.ip, incident.network)
                         )
-                    if not any(incident is seen for seen in mine):
-                        mine.append(incident)
-                for incident in mine:  # volume as of this report, as one report at a time would see it
+                    mine.setdefault(id(incident), incident)
+                # volume as of this report, as one report at a time would see it
+                for incident in mine.values():
                     escalated = priority.raise_priority(incident, self.settings.lifecycle)
                     if escalated is not None:
                         events.append((incident, "escalated", escalated))
-                touched.append(mine)
+                touched.append(list(mine.values()))
         session.flush()  # one batched INSERT for the new incidents: their ids are needed below
         store.add_events(session, [(inc.id, ACTOR, action, detail) for inc, action, detail in events])
         store.assign_observations(session, [(pk, inc.id, key) for pk, inc, key in assignments])

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from abusebox.core.config import Settings
@@ -31,6 +31,7 @@ from abusebox.pipeline.counts import IngestResult
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome
 from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
+from abusebox.store.db import outage_by_code, ping, short_error
 from abusebox.store.incidents import recount
 from abusebox.store.schema import utcnow
 from abusebox.triage.override import DeskVerdict, desk_result
@@ -88,21 +89,45 @@ def write(
     ``transaction`` begins what a failed bulk attempt rolls back: a transaction of its
     own for a pipeline batch, a SAVEPOINT in the caller's transaction for the desk.
     ``desk`` (a handler's verdict, or KEEP_DESK) applies to every message of the batch.
-    Raises TransientError when the database is unreachable or locked: not the messages'
-    fault, so they stay `new` and the next run picks them up again.
+    Raises TransientError when the database is unreachable or locked (``is_outage``): not
+    the messages' fault, so they stay `new` and the next run picks them up again. Any
+    other error, a statement the database refuses included, is one message's: it is
+    quarantined with a short reason and the rest of the batch is committed.
     """
     try:
-        try:
-            with transaction() as session:
-                return _bulk(session, grouper, batch, desk)
-        except OperationalError:
-            raise
-        except Exception:  # the batch boundary: any error sends it down the careful path
-            log.debug("bulk commit failed; committing message by message", exc_info=True)
+        with transaction() as session:
+            return _bulk(session, grouper, batch, desk)
+    except Exception as exc:  # the batch boundary: any error sends it down the careful path
+        _raise_if_outage(transaction, exc)
+        log.debug("bulk commit failed; committing message by message: %s", short_error(exc))
+    try:
         with transaction() as session:
             return [_careful(session, grouper, outcome, desk) for outcome in batch]
-    except OperationalError as exc:
-        raise TransientError(f"database error while committing: {exc}") from exc
+    except Exception as exc:
+        _raise_if_outage(transaction, exc)
+        raise
+
+
+def is_outage(transaction: Transaction, exc: BaseException) -> bool:
+    """Is the database unavailable (the messages are not at fault), rather than one
+    statement refused? The driver's error code decides where it has one; otherwise a
+    trivial query does: a database that answers it is not down."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    by_code = outage_by_code(exc)
+    if by_code is not None:
+        return by_code
+    try:
+        with transaction() as session:
+            ping(session)
+    except Exception:
+        return True
+    return False
+
+
+def _raise_if_outage(transaction: Transaction, exc: BaseException) -> None:
+    if is_outage(transaction, exc):
+        raise TransientError(f"database unavailable while committing: {short_error(exc)}") from exc
 
 
 def quarantine(session: Session, pk: int, failure: AnalysisFailure) -> None:
@@ -173,7 +198,10 @@ def commit_new(
 
 
 def _careful(
-    session: Session, grouper: Grouper, outcome: AnalysisOutcome[tuple[int, str]], desk: DeskVerdict | None
+    session: Session,
+    grouper: Grouper,
+    outcome: AnalysisOutcome[tuple[int, str]],
+    desk: DeskVerdict | None,
 ) -> IngestResult:
     """One message in its own SAVEPOINT: a failure quarantines it without undoing the others."""
     pk, label = outcome.key
@@ -183,14 +211,21 @@ def _careful(
     try:
         done = _write_one(session, grouper, pk, outcome.analysis, desk)
         savepoint.commit()
-    except OperationalError:
-        raise
     except Exception as exc:  # the per-message boundary: record with traceback, go on
         savepoint.rollback()
-        failure = AnalysisFailure("store", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        _raise_if_outage(inside(session), exc)
+        reason = short_error(exc)
+        failure = AnalysisFailure("store", reason, _bounded(traceback.format_exc()))
         quarantine(session, pk, failure)
-        return IngestResult("quarantined", pk, label, f"store: {exc}")
+        return IngestResult("quarantined", pk, label, f"store: {reason}")
     return IngestResult("processed", pk, label, None, done.analysis.verdict, done.incidents)
+
+
+def _bounded(text: str, limit: int = 20_000) -> str:
+    """A traceback kept for the record, without a multi-megabyte statement in it."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit // 2]}\n[... {len(text) - limit} characters left out ...]\n{text[-limit // 2 :]}"
 
 
 def _write_one(

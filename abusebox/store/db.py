@@ -7,16 +7,22 @@ command, a scheduled job, a request, a pipeline batch) opens it with ``Database.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from abusebox.core.resources import MIGRATIONS_DIR
+
+# Bound parameters per statement, kept well under both engines' limits (SQLite's stock
+# 32,766 and PostgreSQL's wire-protocol 65,535): every statement whose size grows with
+# what a message holds (addresses, observations, incidents) is cut into chunks of this.
+MAX_PARAMETERS = 10_000
 
 # What no text column can hold: PostgreSQL refuses NUL in text, and neither backend can
 # encode a lone surrogate (what utf-7 or a surrogateescape'd header can leave) as UTF-8.
@@ -172,3 +178,48 @@ def _driver(connection: Connection) -> Any:
     if raw is None:
         raise RuntimeError("the database connection is closed")
     return raw
+
+
+def chunks(items: Sequence[Any], parameters_per_item: int = 1) -> Iterator[Sequence[Any]]:
+    """``items`` in slices whose statements stay under MAX_PARAMETERS bound parameters."""
+    size = max(1, MAX_PARAMETERS // max(1, parameters_per_item))
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# SQLite primary result codes that mean the database, not the statement, is at fault:
+# BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL, NOTADB.
+_SQLITE_OUTAGE = {5, 6, 7, 8, 10, 11, 13, 14, 15, 26}
+# PostgreSQL SQLSTATE classes of the same kind: connection exception, insufficient
+# resources, operator intervention, system error, transaction rollback (serialisation,
+# deadlock: retried); and lock_not_available.
+_PG_OUTAGE_CLASSES = {"08", "40", "53", "57", "58"}
+
+
+def outage_by_code(exc: DBAPIError) -> bool | None:
+    """Does the driver's error code say the database is unavailable (True), or that the
+    statement itself failed (False)? None when the driver gives no code to decide by."""
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return (code & 0xFF) in _SQLITE_OUTAGE
+    state = getattr(orig, "sqlstate", None)
+    if isinstance(state, str) and state:
+        return state[:2] in _PG_OUTAGE_CLASSES or state == "55P03"
+    return None
+
+
+def ping(session: Session) -> None:
+    """One trivial round trip: raises when the database does not answer."""
+    session.execute(text("SELECT 1"))
+
+
+def short_error(exc: BaseException, limit: int = 300) -> str:
+    """The driver's own message, first line, bounded: never the statement or its parameters."""
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    first = (str(orig).strip().splitlines() or [""])[0]
+    if len(first) > limit:
+        first = first[: limit - 1] + "…"
+    return f"{type(orig).__name__}: {first}" if first else type(orig).__name__

@@ -10,13 +10,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from abusebox.store.db import dialect_insert
+from abusebox.store.db import chunks, dialect_insert
 from abusebox.store.schema import (
     EnrichmentQueueRow,
     EnrichmentRow,
     IncidentRow,
     ObservationRow,
 )
+
+_QUEUE_COLUMNS = ("ip", "status", "attempts", "next_attempt_at")
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,15 @@ def enqueue(session: Session, ips: list[str], now: datetime) -> None:
     An address already pending keeps its schedule (and backoff); one done or given up
     before is queued again, so a later incident still gets enriched (the cache answers it).
     """
-    if not ips:
-        return
-    stmt = dialect_insert(session, EnrichmentQueueRow).values(
-        [{"ip": ip, "status": "pending", "attempts": 0, "next_attempt_at": now} for ip in sorted(set(ips))]
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["ip"],
-        set_={"status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None},
-        where=EnrichmentQueueRow.status != "pending",
-    )
-    session.execute(stmt)
+    rows = [{"ip": ip, "status": "pending", "attempts": 0, "next_attempt_at": now} for ip in sorted(set(ips))]
+    for part in chunks(rows, parameters_per_item=len(_QUEUE_COLUMNS)):
+        stmt = dialect_insert(session, EnrichmentQueueRow).values(list(part))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["ip"],
+            set_={"status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None},
+            where=EnrichmentQueueRow.status != "pending",
+        )
+        session.execute(stmt)
 
 
 def due(session: Session, now: datetime, limit: int) -> list[QueueItem]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from abusebox.store.db import chunks
 from abusebox.store.messages import StoredPgp
 from abusebox.store.schema import MessageRow, ObservationRow, ReportRow
 
@@ -134,4 +135,5 @@ def old_observations(session: Session, cutoff: datetime, limit: int) -> list[Old
 
 
 def delete_observations(session: Session, pks: list[int]) -> None:
-    session.execute(delete(ObservationRow).where(ObservationRow.id.in_(pks)))
+    for part in chunks(pks):
+        session.execute(delete(ObservationRow).where(ObservationRow.id.in_(part)))

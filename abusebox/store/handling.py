@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from abusebox.store.db import chunks
 from abusebox.store.schema import IncidentEventRow, IncidentRow, ObservationRow
 
 
@@ -24,15 +25,17 @@ def move_observations(session: Session, pks: list[int], from_pk: int, to_pk: int
     """Move those of ``pks`` still attached to ``from_pk``; return the ones moved."""
     if not pks:
         return []
-    moving = list(
-        session.scalars(
-            select(ObservationRow.id)
-            .where(ObservationRow.id.in_(pks), ObservationRow.incident_pk == from_pk)
-            .order_by(ObservationRow.id)
+    moving = sorted(
+        pk
+        for part in chunks(pks)
+        for pk in session.scalars(
+            select(ObservationRow.id).where(
+                ObservationRow.id.in_(part), ObservationRow.incident_pk == from_pk
+            )
         )
     )
-    if moving:
-        session.execute(update(ObservationRow).where(ObservationRow.id.in_(moving)).values(incident_pk=to_pk))
+    for part in chunks(moving):
+        session.execute(update(ObservationRow).where(ObservationRow.id.in_(part)).values(incident_pk=to_pk))
     return moving
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from abusebox.store.db import chunks
 from abusebox.store.events import Event
 from abusebox.store.schema import (
     IncidentEventRow,
@@ -51,14 +52,18 @@ def groupable_candidates(
     )
     if None in categories:
         category_filter = or_(category_filter, IncidentRow.category.is_(None))
-    rows = session.scalars(
-        select(IncidentRow).where(
-            IncidentRow.group_key.in_(group_keys),
-            category_filter,
-            IncidentRow.last_seen > earliest,
-            IncidentRow.first_seen < latest,
+    rows = [
+        row
+        for part in chunks(group_keys)
+        for row in session.scalars(
+            select(IncidentRow).where(
+                IncidentRow.group_key.in_(part),
+                category_filter,
+                IncidentRow.last_seen > earliest,
+                IncidentRow.first_seen < latest,
+            )
         )
-    ).all()
+    ]
     wanted = set(keys)
     out = []
     for row in rows:
