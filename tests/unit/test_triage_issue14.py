@@ -121,3 +121,21 @@ def test_a_calendar_invitation_about_an_incident_is_not_a_report() -> None:
         b"BEGIN:VEVENT\nDTSTART:20261112T010000Z\nSUMMARY:post-mortem\nEND:VEVENT\nEND:VCALENDAR\n--b--\n"
     )
     assert _verdict(raw)[0] == "non_incident"
+
+
+def test_a_pill_offer_with_a_discount_and_an_opt_out_is_spam_not_a_vendor_advert() -> None:
+    raw = _mail(
+        "From: Best Meds <deals@pills.example.biz>\nTo: abuse@example.jp\n"
+        "Subject: 70% off today only\nDate: Wed, 11 Nov 2026 01:00:00 +0000",
+        "Cheap viagra and cialis, no prescription needed: 70% off your first order.\n"
+        "Pay with bitcoin. To unsubscribe reply STOP.\n",
+    )
+    assert _verdict(raw)[0] == "spam"
+    # The same shape from a security vendor (a trial offer, an opt-out) stays sales mail.
+    vendor = _mail(
+        "From: Sales <sales@edr-vendor.example.com>\nTo: abuse@example.jp\n"
+        "Subject: See what our sensors caught this week\nDate: Wed, 11 Nov 2026 01:00:00 +0000",
+        "Start your free trial of our detection platform today: 20% off the first year.\n"
+        "To unsubscribe from marketing emails, click here.\n",
+    )
+    assert _verdict(vendor)[0] == "non_incident"
