@@ -122,11 +122,12 @@ def _zip_members(label: str, data: bytes, budget: DecodeBudget) -> Iterator[tupl
             )
         infos = _distinct_members(label, infos, budget)
         declared = sum(i.file_size for i in infos)
-        if declared > budget.cap():
+        left = max(0, limits.max_total_decoded_bytes - budget.used)
+        if declared > left:
             # Declared sizes can lie low (that is counted while reading), never usefully high.
             raise ArchiveRejected(
-                f"archive {label}: declares {declared} bytes, more than the {budget.cap()} left "
-                "(max_attachment_bytes / max_total_decoded_bytes), skipped"
+                f"archive {label}: declares {declared} bytes, more than the {left} left "
+                "for this message (max_total_decoded_bytes), skipped"
             )
         members: list[tuple[str, bytes]] = []
         for info in infos:

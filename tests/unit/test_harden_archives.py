@@ -92,7 +92,7 @@ def test_declared_sizes_over_the_budget_are_refused_before_decompressing() -> No
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         for n in range(4):
             archive.writestr(f"part{n}.csv", member)
-    limits = replace(LimitSettings(), max_total_decoded_bytes=1_000_000)
+    limits = replace(LimitSettings(), max_total_decoded_bytes=1_000_000, max_attachment_bytes=500_000)
     budget = DecodeBudget(limits)
     assert expand("feed.zip", buf.getvalue(), budget) == []
     assert budget.used == 0  # nothing was decompressed
