@@ -39,13 +39,13 @@ _GIB = 1024**3
 # What each limit may be set to: a zero that quarantines everything, a timeout that
 # disables itself, or memory no machine has are refused when the config loads.
 _LIMIT_RANGES: dict[str, tuple[float, float]] = {
-    "max_message_bytes": (1024, 64 * _GIB),
-    "max_read_bytes": (1024, 64 * _GIB),
-    "max_header_bytes": (1024, _GIB),
+    "max_message_bytes": (1, 64 * _GIB),
+    "max_read_bytes": (1, 64 * _GIB),
+    "max_header_bytes": (1, _GIB),
     "max_parts": (1, 1_000_000),
     "max_depth": (1, 1000),
-    "max_attachment_bytes": (1024, 64 * _GIB),
-    "max_total_decoded_bytes": (1024, 64 * _GIB),
+    "max_attachment_bytes": (1, 64 * _GIB),
+    "max_total_decoded_bytes": (1, 64 * _GIB),
     "max_archive_entries": (1, 10_000_000),
     "max_compression_ratio": (1, 1_000_000),
     "max_archive_depth": (0, 100),
