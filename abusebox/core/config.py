@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -32,6 +33,28 @@ class DatabaseSettings:
             if value:
                 return value
         return self.url
+
+
+_GIB = 1024**3
+# What each limit may be set to: a zero that quarantines everything, a timeout that
+# disables itself, or memory no machine has are refused when the config loads.
+_LIMIT_RANGES: dict[str, tuple[float, float]] = {
+    "max_message_bytes": (1, 64 * _GIB),
+    "max_read_bytes": (1, 64 * _GIB),
+    "max_header_bytes": (1, _GIB),
+    "max_parts": (1, 1_000_000),
+    "max_depth": (1, 1000),
+    "max_attachment_bytes": (1, 64 * _GIB),
+    "max_total_decoded_bytes": (1, 64 * _GIB),
+    "max_archive_entries": (1, 10_000_000),
+    "max_compression_ratio": (1, 1_000_000),
+    "max_archive_depth": (0, 100),
+    "max_table_rows": (1, 1_000_000_000),
+    "max_observations": (1, 1_000_000_000),
+    "message_timeout_seconds": (0.1, 86_400),
+    "worker_processes": (0, 1024),
+    "worker_memory_mb": (0, 16 * 1024 * 1024),
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +85,10 @@ class LimitSettings:
                 return f.name, "must not be negative"
         if self.max_read_bytes < self.max_message_bytes:
             return "max_read_bytes", "must be at least max_message_bytes"
+        for name, (low, high) in _LIMIT_RANGES.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                return name, f"must be between {low:g} and {high:g}, not {value:g}"
         return None
 
 
@@ -387,17 +414,49 @@ class Settings:
 def load_settings(path: str | Path) -> Settings:
     """Read and validate a config file; raise ConfigError naming file and key."""
     p = Path(path)
+    raw = _read_config(p)
     try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such file (run `abusebox init` to write one)") from None
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: not valid TOML: nested too deeply") from None
     if "path" in data:  # reserved: where the settings came from
         raise ConfigError(f"{p.name}: path: unknown key")
     data["path"] = str(p)
     return build(Settings, data, file=p.name)
+
+
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def _read_config(p: Path) -> bytes:
+    """The bytes of a config file: a regular file of bounded size, never a device or FIFO.
+
+    Opened without blocking (a FIFO would wait for a writer forever) and checked on the
+    open descriptor, so what is read is what was checked.
+    """
+    try:
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no such file (run `abusebox init` to write one)") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise ConfigError(f"{p}: {kind}, not a config file")
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{p}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config file")
+    return raw
 
 
 def find_config(explicit: str | None) -> Path | None:

@@ -7,6 +7,7 @@ section is a dataclass, and this module checks names, types and Literal choices.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
@@ -29,6 +30,10 @@ def _describe(value: object) -> str:
         return "an array"
     return repr(value)
 
+
+# No setting is sensibly larger (bytes included: 2**50 is a pebibyte); a larger number is
+# a typo or an attack on the arithmetic (1e20 MB of memory, an overflowing timeout).
+MAX_NUMBER = 2**50
 
 _TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "a boolean"}
 
@@ -74,10 +79,14 @@ def _convert(tp: Any, value: object, where: str, file: str) -> object:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{file}: {where}: expected a number, got {_describe(value)}")
+        if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+            raise ConfigError(f"{file}: {where}: must be a finite number, not {_describe(value)}")
         return float(value)
     if tp in (int, str, bool):
         if (isinstance(value, bool) and tp is int) or not isinstance(value, tp):
             raise ConfigError(f"{file}: {where}: expected {_TYPE_WORDS[tp]}, got {_describe(value)}")
+        if tp is int and abs(value) > MAX_NUMBER:  # type: ignore[arg-type]
+            raise ConfigError(f"{file}: {where}: {value} is out of range")
         return value
     raise TypeError(f"unsupported settings type {tp!r} at {where}")
 

@@ -10,6 +10,7 @@ other files of the message are still read.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -119,6 +120,15 @@ def _zip_members(label: str, data: bytes, budget: DecodeBudget) -> Iterator[tupl
             raise ArchiveRejected(
                 f"archive {label}: {len(infos)} entries exceed {limits.max_archive_entries}, skipped"
             )
+        infos = _distinct_members(label, infos, budget)
+        declared = sum(i.file_size for i in infos)
+        left = max(0, limits.max_total_decoded_bytes - budget.used)
+        if declared > left:
+            # Declared sizes can lie low (that is counted while reading), never usefully high.
+            raise ArchiveRejected(
+                f"archive {label}: declares {declared} bytes, more than the {left} left "
+                "for this message (max_total_decoded_bytes), skipped"
+            )
         members: list[tuple[str, bytes]] = []
         for info in infos:
             member = f"{label}/{safe_label(info.filename)}"
@@ -143,6 +153,31 @@ def _zip_members(label: str, data: bytes, budget: DecodeBudget) -> Iterator[tupl
                 continue
             members.append((member, payload))
         yield from members
+
+
+def _distinct_members(
+    label: str, infos: list[zipfile.ZipInfo], budget: DecodeBudget
+) -> list[zipfile.ZipInfo]:
+    """The entries that hold data of their own, each read once.
+
+    A zip's central directory may list many names for one stored member (or members
+    whose data overlap, each starting inside the one before): a bomb that expands the
+    same bytes once per name. Entries sharing a member are read once (the others skipped,
+    with a reason); overlapping data rejects the archive.
+    """
+    by_offset: dict[int, zipfile.ZipInfo] = {}
+    for info in infos:
+        first = by_offset.setdefault(info.header_offset, info)
+        if first is not info:
+            budget.skip(
+                f"archive member {label}/{safe_label(info.filename)}: the same data as "
+                f"{safe_label(first.filename)}, skipped"
+            )
+    distinct = sorted(by_offset.values(), key=lambda i: i.header_offset)
+    for before, after in itertools.pairwise(distinct):
+        if after.header_offset < before.header_offset + before.compress_size:
+            raise ArchiveRejected(f"archive {label}: members overlap (a zip bomb), skipped")
+    return [i for i in infos if by_offset[i.header_offset] is i]
 
 
 def _gzip_member(label: str, data: bytes, budget: DecodeBudget) -> Iterator[tuple[str, bytes]]:

@@ -7,6 +7,8 @@ Maildir unique name), or a SourceError naming the item that could not be read.
 from __future__ import annotations
 
 import os
+import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,15 +16,38 @@ from abusebox.core.config import LimitSettings
 from abusebox.core.errors import SourceError
 from abusebox.core.models import RawMessage
 
-MAIL_SUFFIXES = (".eml", ".msg", ".mail")
 _LINE_PIECE = 64 * 1024  # longest piece of a line held at once while splitting an mbox
 DEFAULT_MAX_READ_BYTES: int | None = LimitSettings().max_read_bytes
 _HEADER_LINE = b":"
+_FIELD_NAME = re.compile(rb"[A-Za-z0-9][A-Za-z0-9-]{0,78}")
+
+
+# Kernel views that pose as regular files (a size of 0, contents made on read: the
+# process environment, where secrets live): never evidence.
+_VIRTUAL_ROOTS = ("/proc", "/sys", "/dev")
 
 
 def is_maildir(path: Path) -> bool:
     # Lenient: a copied or checked-out Maildir often lacks its empty tmp/ (or new/).
-    return path.is_dir() and ((path / "cur").is_dir() or (path / "new").is_dir())
+    # An unlistable folder is not a Maildir (the walk then reports it as unreadable).
+    try:
+        return path.is_dir() and ((path / "cur").is_dir() or (path / "new").is_dir())
+    except OSError:
+        return False
+
+
+def _virtual(path: Path) -> bool:
+    resolved = str(path.resolve())
+    return any(resolved == root or resolved.startswith(root + "/") for root in _VIRTUAL_ROOTS)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Does ``path`` (a symlink found in the walk) point inside ``root``?"""
+    try:
+        path.resolve(strict=True).relative_to(root)
+    except (OSError, ValueError, RuntimeError):  # dangling, outside, or a loop
+        return False
+    return True
 
 
 def looks_like_mail(head: bytes) -> bool:
@@ -33,21 +58,34 @@ def looks_like_mail(head: bytes) -> bool:
     if first.startswith(b"From "):
         return True
     name, sep, _rest = first.partition(_HEADER_LINE)
-    return bool(sep) and bool(name) and b" " not in name.strip() and len(name) < 80
+    # Real header names are letters, digits and hyphens (`{"handle"` is JSON, not a header).
+    return bool(sep) and _FIELD_NAME.fullmatch(name) is not None
 
 
 def read_eml(
     path: Path, source: str, max_bytes: int | None = DEFAULT_MAX_READ_BYTES
 ) -> RawMessage | SourceError:
-    if path.exists() and not path.is_file():
-        return SourceError(str(path), "not a regular file")  # reading a FIFO would block forever
+    if _virtual(path):
+        return SourceError(str(path), "a kernel or device file, not mail: not read")
     try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            return SourceError(str(path), _too_large(size, max_bytes))
-        raw = path.read_bytes()
+        # Opened without blocking (a FIFO would wait forever) and checked on the descriptor.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         return SourceError(str(path), f"cannot read: {exc.strerror}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return SourceError(str(path), "not a regular file")
+        if max_bytes is not None and info.st_size > max_bytes:
+            return SourceError(str(path), _too_large(info.st_size, max_bytes))
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            raw = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+    except OSError as exc:
+        return SourceError(str(path), f"cannot read: {exc.strerror}")
+    finally:
+        os.close(fd)
+    if max_bytes is not None and len(raw) > max_bytes:
+        return SourceError(str(path), _too_large(len(raw), max_bytes))
     if not raw.strip():
         return SourceError(str(path), "empty file")
     if not looks_like_mail(raw[:4096]):
@@ -144,11 +182,12 @@ def iter_maildir(
     skip: set[str] | None = None,
     max_bytes: int | None = DEFAULT_MAX_READ_BYTES,
 ) -> Iterator[RawMessage | SourceError]:
+    root = path.resolve()
     for sub in ("new", "cur"):
         folder = path / sub
-        if not folder.is_dir():
-            continue
         try:
+            if not folder.is_dir():
+                continue
             names = sorted(os.listdir(folder))
         except OSError as exc:
             yield SourceError(str(folder), f"cannot read: {exc.strerror}")
@@ -159,6 +198,9 @@ def iter_maildir(
             file = folder / name
             key = f"{path.name}/{maildir_key(file)}"
             if skip is not None and key in skip:
+                continue
+            if file.is_symlink() and not _inside(file, root):
+                yield SourceError(str(file), "a symlink out of the Maildir: not followed")
                 continue
             item = read_eml(file, source, max_bytes)
             if isinstance(item, RawMessage):
@@ -174,37 +216,39 @@ def _is_mbox(path: Path) -> bool:
         return False
 
 
-def _is_mail_file(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            return looks_like_mail(fh.read(4096))
-    except OSError:
-        return False
-
-
 def iter_path(
     path: Path, source: str = "local", max_bytes: int | None = DEFAULT_MAX_READ_BYTES
 ) -> Iterator[RawMessage | SourceError]:
-    """Auto-detect: Maildir folder, folder of files (recursively), mbox file or one .eml."""
-    yield from _walk(path, source, max_bytes, set())
+    """Auto-detect: Maildir folder, folder of files (recursively), mbox file or one .eml.
+
+    The path given may itself be a symlink; inside it, a symlink is followed only when it
+    points inside the same tree (anything else, `/etc/shadow` say, is reported, not read).
+    Every file found is either read or reported.
+    """
+    try:
+        root = path.resolve()
+    except (OSError, RuntimeError):
+        root = path
+    yield from _walk(path, source, max_bytes, set(), root)
 
 
 def _walk(
-    path: Path, source: str, max_bytes: int | None, visited: set[tuple[int, int]]
+    path: Path, source: str, max_bytes: int | None, visited: set[tuple[int, int]], root: Path
 ) -> Iterator[RawMessage | SourceError]:
-    if path.is_dir():
+    try:
+        is_dir, is_file, exists = path.is_dir(), path.is_file(), path.exists()
+        st = path.stat() if is_dir else None
+    except OSError as exc:  # e.g. inside a folder we may not enter
+        yield SourceError(str(path), f"cannot read: {exc.strerror}")
+        return
+    if st is not None:
         # A symlink back up the tree (`ln -s .. loop`) must not walk it again and again.
-        try:
-            st = path.stat()
-        except OSError as exc:
-            yield SourceError(str(path), f"cannot read: {exc.strerror}")
-            return
         if (st.st_dev, st.st_ino) in visited:
             return
         visited.add((st.st_dev, st.st_ino))
     if is_maildir(path):
         yield from iter_maildir(path, source, max_bytes=max_bytes)
-    elif path.is_dir():
+    elif is_dir:
         try:
             children = sorted(path.iterdir())
         except OSError as exc:  # e.g. a folder we may not list
@@ -213,21 +257,30 @@ def _walk(
         for child in children:
             if child.name.startswith("."):
                 continue
-            if child.is_dir():
-                yield from _walk(child, source, max_bytes, visited)
-            elif not child.is_file():
+            try:
+                if child.is_symlink() and not _inside(child, root):
+                    yield SourceError(str(child), "a symlink out of the folder: not followed")
+                    continue
+                is_dir, is_file = child.is_dir(), child.is_file()
+            except OSError as exc:
+                yield SourceError(str(child), f"cannot read: {exc.strerror}")
+                continue
+            if is_dir:
+                yield from _walk(child, source, max_bytes, visited, root)
+            elif not is_file:
                 yield SourceError(str(child), "not a regular file")  # a FIFO or device: never opened
             elif _is_mbox(child):
                 yield from iter_mbox(child, source, max_bytes)
-            elif child.suffix.lower() in MAIL_SUFFIXES or (not child.suffix and _is_mail_file(child)):
-                # In a folder walk only mail-named files count; other data files are not mail.
+            else:
+                # Whatever its name (`report.txt`, a Maildir-style `1234.M1P2.host`): read
+                # it, or say why not ("not a mail message"); never skipped in silence.
                 yield read_eml(child, source, max_bytes)
-    elif path.is_file():
+    elif is_file:
         if _is_mbox(path):
             yield from iter_mbox(path, source, max_bytes)
         else:
             yield read_eml(path, source, max_bytes)
-    elif path.exists():
+    elif exists:
         yield SourceError(str(path), "not a regular file or folder")  # a FIFO, a device ...
     else:
         yield SourceError(str(path), "no such file or directory")

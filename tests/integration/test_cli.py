@@ -228,14 +228,21 @@ def test_commands_refuse_an_uninitialised_database(tmp_path: Path) -> None:
 def test_corpus_ingest_every_message_processed_or_quarantined(tmp_path: Path, db_url: str) -> None:
     corpus = corpus_dir()
     config = init(tmp_path, db_url)
-    expected = len([p for p in corpus.rglob("*") if p.suffix in (".eml", ".msg")])
+    files = [
+        p for p in corpus.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.parts)
+    ]
+    expected = len([p for p in files if p.suffix in (".eml", ".msg")])
+    others = len(files) - expected  # feeds and expectation files: each reported, none skipped silently
     first = abusebox("ingest", "--config", str(config), str(corpus), cwd=tmp_path)
     assert first.returncode == 0, first.stderr.decode()
     assert b"Traceback" not in first.stderr
     summary = first.stdout.decode().strip()
     assert summary.startswith(f"read {expected}, new {expected}, duplicate 0"), summary
     second = abusebox("ingest", "--config", str(config), str(corpus), cwd=tmp_path)
-    assert second.stdout.decode().strip() == f"read {expected}, new 0, duplicate {expected}, quarantined 0"
+    assert (
+        second.stdout.decode().strip()
+        == f"read {expected}, new 0, duplicate {expected}, quarantined 0, unreadable {others}"
+    )
     listed = json.loads(
         abusebox(
             "messages", "list", "--json", "--limit", "1000", "--config", str(config), cwd=tmp_path
