@@ -9,11 +9,38 @@ import sys
 from collections.abc import Sequence
 
 from abusebox.cli import db as db_cmd
-from abusebox.cli import draft, enrich, incidents, ingest, keys, messages, parse, poll, run, status
+from abusebox.cli import (
+    draft,
+    enrich,
+    incidents,
+    ingest,
+    keys,
+    messages,
+    parse,
+    poll,
+    run,
+    serve,
+    status,
+    users,
+)
 from abusebox.cli.common import err, load_config
 from abusebox.core.config import ConfigError, Settings, find_config
 
-COMMAND_GROUPS = (db_cmd, ingest, parse, messages, incidents, draft, enrich, keys, run, poll, status)
+COMMAND_GROUPS = (
+    db_cmd,
+    ingest,
+    parse,
+    messages,
+    incidents,
+    draft,
+    enrich,
+    keys,
+    run,
+    poll,
+    status,
+    serve,
+    users,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
