@@ -6,18 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from abusebox.store.schema import IncidentEventRow, IncidentRow, MessageRow, ReportRow
+
+_OTHER = literal_column("'other'")
 
 
 def _bucket(session: Session, column: Any, unit: str) -> Any:
     """``YYYY-MM-DD`` (unit day) or ``YYYY-MM`` (unit month) of a UTC timestamp column."""
     if session.get_bind().dialect.name == "postgresql":
-        fmt = "YYYY-MM-DD" if unit == "day" else "YYYY-MM"
-        return func.to_char(func.timezone("UTC", column), fmt)
-    return func.strftime("%Y-%m-%d" if unit == "day" else "%Y-%m", column)
+        # Constants as SQL text, not parameters: GROUP BY must repeat the very expression.
+        fmt = literal_column("'YYYY-MM-DD'" if unit == "day" else "'YYYY-MM'")
+        return func.to_char(func.timezone(literal_column("'UTC'"), column), fmt)
+    return func.strftime(literal_column("'%Y-%m-%d'" if unit == "day" else "'%Y-%m'"), column)
 
 
 def state_counts(session: Session) -> dict[str, int]:
@@ -60,10 +63,10 @@ def reports_per_day(session: Session, since: datetime) -> list[tuple[str, str, i
     """(day, category, reports) for reports received since ``since``."""
     day = _bucket(session, MessageRow.received_at, "day")
     rows = session.execute(
-        select(day, func.coalesce(ReportRow.category, "other"), func.count())
+        select(day, func.coalesce(ReportRow.category, _OTHER), func.count())
         .join(ReportRow, ReportRow.message_pk == MessageRow.id)
         .where(ReportRow.verdict == "report", MessageRow.received_at >= since)
-        .group_by(day, func.coalesce(ReportRow.category, "other"))
+        .group_by(day, func.coalesce(ReportRow.category, _OTHER))
     )
     return [(str(d), str(c), int(n)) for d, c, n in rows]
 
@@ -82,7 +85,7 @@ def reports_per_month(session: Session) -> dict[str, int]:
 def incidents_per_month(session: Session) -> list[tuple[str, str, int]]:
     """(month, category, incidents opened) over all time."""
     month = _bucket(session, IncidentRow.created_at, "month")
-    category = func.coalesce(IncidentRow.category, "other")
+    category = func.coalesce(IncidentRow.category, _OTHER)
     rows = session.execute(
         select(month, category, func.count())
         .where(IncidentRow.merged_into_pk.is_(None))
