@@ -21,7 +21,8 @@ Hello abuse team,
 
 your host {HOSTILE_IP} brute-forced our SSH server. Logs (UTC):
 
-Nov 19 01:20:30 server sshd[1234]: Failed password for invalid user {HOSTILE_EVIDENCE_MARK} from {HOSTILE_IP} port 52100 ssh2
+Nov 19 01:20:30 server sshd[1234]: Failed password for invalid user {HOSTILE_EVIDENCE_MARK} \
+from {HOSTILE_IP} port 52100 ssh2
 Nov 19 01:20:35 server sshd[1234]: Failed password for invalid user admin from {HOSTILE_IP} port 52101 ssh2
 Nov 19 01:20:40 server sshd[1234]: Failed password for root from {HOSTILE_IP} port 52102 ssh2
 

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from abusebox.store.schema import IncidentEventRow, IncidentRow, MessageRow, ReportRow
 
-_OTHER = literal_column("'other'")
+_OTHER: Any = literal_column("'other'")
 
 
 def _bucket(session: Session, column: Any, unit: str) -> Any:
     """``YYYY-MM-DD`` (unit day) or ``YYYY-MM`` (unit month) of a UTC timestamp column."""
     if session.get_bind().dialect.name == "postgresql":
         # Constants as SQL text, not parameters: GROUP BY must repeat the very expression.
-        fmt = literal_column("'YYYY-MM-DD'" if unit == "day" else "'YYYY-MM'")
+        fmt: Any = literal_column("'YYYY-MM-DD'" if unit == "day" else "'YYYY-MM'")
         return func.to_char(func.timezone(literal_column("'UTC'"), column), fmt)
     return func.strftime(literal_column("'%Y-%m-%d'" if unit == "day" else "'%Y-%m'"), column)
 
