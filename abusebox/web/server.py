@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import uvicorn
 
@@ -36,13 +37,21 @@ def serve(settings: Settings, db: Database, host: str | None = None, port: int |
 class BackgroundServer:
     """The web server in a thread of the worker process; stopped with the worker."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
-        self.server = uvicorn.Server(_config(settings, db, None, None))
+    def __init__(
+        self, settings: Settings, db: Database, host: str | None = None, port: int | None = None
+    ) -> None:
+        self.server = uvicorn.Server(_config(settings, db, host, port))
         self.thread = threading.Thread(target=self.server.run, name="abusebox-web", daemon=True)
 
     def start(self) -> None:
         log.warning("web UI on http://%s:%s/", self.server.config.host, self.server.config.port)
         self.thread.start()
+
+    def wait_started(self, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self.server.started and time.monotonic() < deadline and self.thread.is_alive():
+            time.sleep(0.05)
+        return bool(self.server.started)
 
     def stop(self) -> None:
         self.server.should_exit = True
