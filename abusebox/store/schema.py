@@ -209,6 +209,7 @@ class IncidentRow(Base):
         Index("ix_incidents_open_key", "group_key", "category", "state"),
         Index("ix_incidents_key_seen", "group_key", "category", "last_seen"),
         Index("ix_incidents_state_last_seen", "state", "last_seen"),
+        Index("ix_incidents_report_count", "report_count"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -51,9 +51,16 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
     # The queue: incidents by state, most recently seen first (observations.ip is indexed already).
     op.create_index("ix_incidents_state_last_seen", "incidents", ["state", "last_seen"])
+    op.create_index("ix_incidents_report_count", "incidents", ["report_count"])
+    if op.get_bind().dialect.name == "postgresql":
+        # CIDR search (``ip::inet <<= cidr``) over every observation: a GiST index on the cast.
+        op.execute("CREATE INDEX ix_observations_ip_inet ON observations USING gist ((ip::inet) inet_ops)")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_observations_ip_inet")
+    op.drop_index("ix_incidents_report_count", "incidents")
     op.drop_index("ix_incidents_state_last_seen", "incidents")
     op.drop_table("audit_log")
     op.drop_table("api_tokens")
