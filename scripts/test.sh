@@ -11,6 +11,7 @@ command -v dovecot >/dev/null 2>&1 || apt_packages+=(dovecot-imapd)
 command -v gpg >/dev/null 2>&1 || apt_packages+=(gnupg)
 command -v spamd >/dev/null 2>&1 || [ -x /usr/sbin/spamd ] || apt_packages+=(spamd)
 command -v git >/dev/null 2>&1 || apt_packages+=(git)  # the packaging test copies the checkout
+command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)  # browser tests (Playwright drives it; no download)
 if ((${#apt_packages[@]})); then
     echo "installing Debian packages: ${apt_packages[*]}"
     apt-get update -qq

@@ -22,7 +22,9 @@ from abusebox.cli import (
     parse,
     poll,
     run,
+    serve,
     status,
+    users,
 )
 from abusebox.cli.common import err, load_config
 from abusebox.core.config import ConfigError, Settings, find_config
@@ -42,6 +44,8 @@ COMMAND_GROUPS = (
     run,
     poll,
     status,
+    serve,
+    users,
 )
 
 

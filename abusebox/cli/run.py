@@ -7,6 +7,7 @@ import argparse
 from abusebox.cli.common import open_db
 from abusebox.runtime.jobs import register_housekeeping
 from abusebox.runtime.service import Worker
+from abusebox.web.server import BackgroundServer
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -19,5 +20,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     worker = Worker(args.settings, db)
     register_housekeeping(worker, args.settings, db)
     worker.install_signal_handlers()
-    worker.run_forever()
+    web = BackgroundServer(args.settings, db) if args.settings.web.enabled else None
+    if web is not None:
+        web.start()
+    try:
+        worker.run_forever()
+    finally:
+        if web is not None:
+            web.stop()
     return 0

@@ -348,9 +348,15 @@ class DigestRecipient:
 
 @dataclass(frozen=True)
 class WebSettings:
+    enabled: bool = True  # `abusebox run` serves the web UI too
     host: str = "127.0.0.1"
     port: int = 8080
-    secret_env: str | None = None
+    secret_env: str | None = None  # signs session cookies; unset: a random key per start
+    session_hours: float = 12.0
+    login_attempts: int = 5  # failed logins per user and per address within login_window_seconds
+    login_window_seconds: float = 300.0
+    page_size: int = 50
+    forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-Proto/-For are believed
 
 
 @dataclass(frozen=True)

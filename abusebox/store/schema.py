@@ -208,6 +208,8 @@ class IncidentRow(Base):
     __table_args__ = (
         Index("ix_incidents_open_key", "group_key", "category", "state"),
         Index("ix_incidents_key_seen", "group_key", "category", "last_seen"),
+        Index("ix_incidents_state_last_seen", "state", "last_seen"),
+        Index("ix_incidents_report_count", "report_count"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -357,3 +359,42 @@ class DigestMarkRow(Base):
     recipient: Mapped[str] = mapped_column(String(200))
     observation_pk: Mapped[int] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"))
     outbox_pk: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
+
+
+class UserRow(Base):
+    """A person who signs in to the web UI or the API: a role, an argon2 password hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ApiTokenRow(Base):
+    """An API token, kept only as its sha256 (the token itself is printed once)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuditRow(Base):
+    """What a user did or was refused outside an incident's timeline (logins, denials, users)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
