@@ -25,8 +25,8 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-.venv/bin/ruff check abusebox tests benchmarks
-.venv/bin/ruff format --check abusebox tests benchmarks
+.venv/bin/ruff check abusebox tests benchmarks fuzz
+.venv/bin/ruff format --check abusebox tests benchmarks fuzz
 .venv/bin/lint-imports
 .venv/bin/mypy
 exec .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,1 @@
+"""A long-running fuzzer for abusebox's hostile-input path (not part of CI): `python -m fuzz --minutes N`."""
