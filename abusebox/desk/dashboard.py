@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from abusebox.core.models import format_utc
 from abusebox.incidents.lifecycle import STATES
+from abusebox.store import outbox as outbox_store
 from abusebox.store import reporting
 
 
@@ -21,7 +22,7 @@ class Dashboard:
     days: list[str]
     per_day: dict[str, dict[str, int]]  # category -> day -> reports
     oldest: reporting.Oldest | None
-    outbox_waiting: int | None = None  # the outbox is not part of this build yet
+    outbox_waiting: int | None = None  # outbox rows waiting for approval (status draft)
     categories: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -52,5 +53,6 @@ def dashboard(session: Session, *, now: datetime | None = None, days: int = 30) 
         days=day_list,
         per_day=per_day,
         oldest=reporting.oldest_unhandled(session),
+        outbox_waiting=outbox_store.count_status(session, "draft"),
         categories=sorted(per_day),
     )

@@ -143,6 +143,20 @@ def list_items(
     return [_item(row) for row in session.scalars(query)]
 
 
+def get_many(session: Session, pks: list[int]) -> list[OutboxItem]:
+    """The rows among ``pks`` that exist, newest first."""
+    if not pks:
+        return []
+    query = select(OutboxRow).where(OutboxRow.id.in_(sorted(set(pks)))).order_by(OutboxRow.id.desc())
+    return [_item(row) for row in session.scalars(query)]
+
+
+def count_status(session: Session, status: str) -> int:
+    return int(
+        session.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.status == status)) or 0
+    )
+
+
 def get(session: Session, pk: int) -> OutboxItem | None:
     row = session.get(OutboxRow, pk)
     return _item(row) if row is not None else None

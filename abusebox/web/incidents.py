@@ -18,6 +18,7 @@ from abusebox.desk.messages import message_view
 from abusebox.extract.categories import taxonomy
 from abusebox.incidents import handling, lifecycle
 from abusebox.store import incidents as incident_store
+from abusebox.store import outbox as outbox_store
 from abusebox.store import queue
 from abusebox.web.auth import checked_form, ctx, require
 from abusebox.web.filters import parse_queue
@@ -65,6 +66,12 @@ def incident_page(request: Request) -> Response:
             return page(request, "error.html", status_code=404, message="not_found")
         message_pks = sorted({o.message_pk for o in detail.observations})[:200]
         views = [v for v in (message_view(session, m) for m in message_pks) if v is not None]
+        outbox_pks = [
+            e.detail["outbox"]
+            for e in detail.events
+            if e.action == "outbox_created" and isinstance(e.detail.get("outbox"), int)
+        ]
+        outbox_rows = outbox_store.get_many(session, outbox_pks)
     data = detail_json(detail)
     return page(
         request,
@@ -73,6 +80,7 @@ def incident_page(request: Request) -> Response:
         data=data,
         rsit=taxonomy(detail.category),
         reports=views,
+        outbox_rows=outbox_rows,
         states=sorted(lifecycle.TRANSITIONS.get(detail.state, ())),
         reject_reasons=lifecycle.REJECT_REASONS,
         causes=lifecycle.CAUSES,

@@ -45,6 +45,22 @@ MESSAGE_SUMMARY: dict[str, Any] = {
     }
     | {"id": {"type": "integer"}, "size": {"type": "integer"}},
 }
+OUTBOX_ITEM: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "kind": {"type": "string"},
+        "status": {"type": "string"},
+        "to": {"type": "array", "items": {"type": "string"}},
+        "subject": {"type": "string"},
+        "message_id": {"type": "string"},
+        "attempts": {"type": "integer"},
+        "last_error": _STR,
+        "incidents": {"type": "array", "items": {"type": "integer"}},
+        "created_at": _STR,
+        "sent_at": _STR,
+    },
+}
 _QUEUE_PARAMS = [
     {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
     for n in ("state", "category", "owner", "ip", "cidr", "sort", "page", "limit")
@@ -62,7 +78,11 @@ SCHEMA: dict[str, Any] = {
     "info": {"title": "abusebox desk API", "version": "1"},
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {"IncidentSummary": INCIDENT_SUMMARY, "MessageSummary": MESSAGE_SUMMARY},
+        "schemas": {
+            "IncidentSummary": INCIDENT_SUMMARY,
+            "MessageSummary": MESSAGE_SUMMARY,
+            "OutboxItem": OUTBOX_ITEM,
+        },
     },
     "security": [{"bearer": []}],
     "paths": {
@@ -131,6 +151,33 @@ SCHEMA: dict[str, Any] = {
                 "responses": {
                     "200": _json({"type": "array", "items": {"$ref": "#/components/schemas/MessageSummary"}}),
                     "401": _ERR,
+                },
+            }
+        },
+        "/api/v1/outbox": {
+            "get": {
+                "summary": "outgoing mails, newest first (as `outbox list --json`)",
+                "parameters": [
+                    {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
+                    for n in ("status", "kind", "limit")
+                ],
+                "responses": {
+                    "200": _json({"type": "array", "items": {"$ref": "#/components/schemas/OutboxItem"}}),
+                    "400": _ERR,
+                    "401": _ERR,
+                },
+            }
+        },
+        "/api/v1/outbox/{id}/approve": {
+            "post": {
+                "summary": "approve a draft (or retry a failed mail) for sending (handler)",
+                "parameters": _ID,
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/OutboxItem"}),
+                    "401": _ERR,
+                    "403": _ERR,
+                    "404": _ERR,
+                    "409": _ERR,
                 },
             }
         },
