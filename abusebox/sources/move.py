@@ -10,6 +10,7 @@ import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from email.parser import HeaderParser
 from typing import Literal
 
 from imapclient import IMAPClient
@@ -67,7 +68,9 @@ def _not_yet_copied(client: IMAPClient, uids: list[int], target: str, attempt: C
     both); only messages that reached the target since the earlier attempt count.
     """
     since = attempt.target_uidnext
-    if since is None or _uidnext(client, target) == since:  # no COPY yet, or it did not happen
+    if since is None:  # no COPY in this process: one may have run before a crash
+        return _not_in_target(client, uids, target, attempt)
+    if _uidnext(client, target) == since:  # the COPY did not happen
         return list(uids)
     mine = client.fetch(uids, [b"RFC822.SIZE", b"BODY.PEEK[HEADER]"])
     client.select_folder(target, readonly=True)
@@ -96,6 +99,60 @@ def _not_yet_copied(client: IMAPClient, uids: list[int], target: str, attempt: C
         len(mine),
     )
     return missing
+
+
+def _not_in_target(client: IMAPClient, uids: list[int], target: str, attempt: CopyAttempt) -> list[int]:
+    """The UIDs with no copy in the target yet, found by Message-ID and then fingerprint.
+
+    A process killed between COPY and UID EXPUNGE leaves the originals in the source and
+    their copies in the target, and remembers nothing: the next poll moves them again.
+    Copies are found by the Message-ID their headers carry and confirmed by size and
+    header digest (COPY keeps both), so a message is never copied a second time. A
+    message without a usable Message-ID is copied (there is nothing to find it by).
+    """
+    mine = client.fetch(uids, [b"RFC822.SIZE", b"BODY.PEEK[HEADER]"])
+    ids = {uid: _message_id(data) for uid, data in mine.items() if uid in set(uids)}
+    wanted = {mid for mid in ids.values() if mid}
+    if not wanted:
+        return list(uids)
+    client.select_folder(target, readonly=True)
+    try:
+        found: set[int] = set()
+        for mid in sorted(wanted):
+            found.update(client.search(["HEADER", "Message-ID", mid]))
+        answer = client.fetch(sorted(found), [b"RFC822.SIZE", b"BODY.PEEK[HEADER]"]) if found else {}
+    finally:
+        info = client.select_folder(attempt.source_folder)
+    if int(info[b"UIDVALIDITY"]) != attempt.uidvalidity:
+        raise UidValidityChanged(f"UIDVALIDITY of {attempt.source_folder} changed during a move")
+    present = Counter(_fingerprint(data) for data in answer.values())
+    missing: list[int] = []
+    for uid in uids:
+        key = _fingerprint(mine[uid]) if uid in mine else None
+        if key is not None and present[key] > 0:
+            present[key] -= 1
+        else:
+            missing.append(uid)
+    if len(missing) < len(uids):
+        log.info(
+            "%d of %d messages were already copied to %s (an interrupted move)",
+            len(uids) - len(missing),
+            len(uids),
+            target,
+        )
+    return missing
+
+
+def _message_id(data: dict[bytes, object]) -> str | None:
+    """The Message-ID of a fetched header block, if it is one a SEARCH can carry."""
+    header = data.get(b"BODY[HEADER]")
+    if not isinstance(header, bytes):
+        return None
+    value = HeaderParser().parsestr(header.decode("ascii", "replace")).get("Message-ID")
+    value = str(value or "").strip()
+    if not value or len(value) > 500 or any(c in value for c in '\r\n\0"\\') or not value.isascii():
+        return None
+    return value
 
 
 def _fingerprint(data: dict[bytes, object]) -> tuple[int, str]:
