@@ -7,6 +7,7 @@ Maildir unique name), or a SourceError naming the item that could not be read.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +21,57 @@ DEFAULT_MAX_READ_BYTES: int | None = LimitSettings().max_read_bytes
 _HEADER_LINE = b":"
 
 
+_SPECIAL_TREES = ("/proc", "/sys", "/dev")  # kernel files: never evidence, never read
+
+
 def is_maildir(path: Path) -> bool:
     # Lenient: a copied or checked-out Maildir often lacks its empty tmp/ (or new/).
-    return path.is_dir() and ((path / "cur").is_dir() or (path / "new").is_dir())
+    try:
+        return path.is_dir() and ((path / "cur").is_dir() or (path / "new").is_dir())
+    except OSError:  # an unreadable folder: the walk reports it when it tries to list it
+        return False
+
+
+def _special_tree(path: Path) -> bool:
+    try:
+        real = os.path.realpath(path)
+    except (OSError, ValueError):
+        return True
+    return any(real == top or real.startswith(top + "/") for top in _SPECIAL_TREES)
+
+
+def _read_regular(path: Path, max_bytes: int | None, *, follow: bool) -> bytes | str:
+    """The bytes of a regular file, or why it was not read.
+
+    Opened without blocking (a FIFO planted after a check cannot stall the walk) and, unless
+    ``follow``, without following a symlink; the open file itself must be a regular file.
+    """
+    if _special_tree(path):
+        return "special file (under /proc, /sys or /dev): not read"
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
+    if not follow:
+        flags |= os.O_NOFOLLOW
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow and os.path.islink(path):
+            return "symlink: not followed"
+        return f"cannot read: {exc.strerror}"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file"
+        if max_bytes is not None and st.st_size > max_bytes:
+            return _too_large(st.st_size, max_bytes)
+        limit = st.st_size if max_bytes is None else min(st.st_size, max_bytes)
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            return fh.read(limit + 1) if limit else b""
+    except OSError as exc:
+        return f"cannot read: {exc.strerror}"
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def looks_like_mail(head: bytes) -> bool:
@@ -37,17 +86,13 @@ def looks_like_mail(head: bytes) -> bool:
 
 
 def read_eml(
-    path: Path, source: str, max_bytes: int | None = DEFAULT_MAX_READ_BYTES
+    path: Path, source: str, max_bytes: int | None = DEFAULT_MAX_READ_BYTES, *, follow: bool = True
 ) -> RawMessage | SourceError:
-    if path.exists() and not path.is_file():
-        return SourceError(str(path), "not a regular file")  # reading a FIFO would block forever
-    try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            return SourceError(str(path), _too_large(size, max_bytes))
-        raw = path.read_bytes()
-    except OSError as exc:
-        return SourceError(str(path), f"cannot read: {exc.strerror}")
+    raw = _read_regular(path, max_bytes, follow=follow)
+    if isinstance(raw, str):
+        return SourceError(str(path), raw)
+    if max_bytes is not None and len(raw) > max_bytes:  # grew since fstat
+        return SourceError(str(path), _too_large(len(raw), max_bytes))
     if not raw.strip():
         return SourceError(str(path), "empty file")
     if not looks_like_mail(raw[:4096]):
@@ -64,8 +109,16 @@ def iter_mbox(
     _LINE_PIECE bytes (a file of NULs has no newline at all), and a message beyond
     ``max_bytes`` stops being buffered; it is reported as unreadable instead.
     """
+    if _special_tree(path):
+        yield SourceError(str(path), "special file (under /proc, /sys or /dev): not read")
+        return
     try:
-        fh = path.open("rb")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            yield SourceError(str(path), "not a regular file")
+            return
+        fh = os.fdopen(fd, "rb")
     except OSError as exc:
         yield SourceError(str(path), f"cannot read: {exc.strerror}")
         return
@@ -144,9 +197,17 @@ def iter_maildir(
     skip: set[str] | None = None,
     max_bytes: int | None = DEFAULT_MAX_READ_BYTES,
 ) -> Iterator[RawMessage | SourceError]:
+    """The messages of a Maildir; a symlink or special file inside it is reported, not read."""
     for sub in ("new", "cur"):
         folder = path / sub
-        if not folder.is_dir():
+        try:
+            if folder.is_symlink():
+                yield SourceError(str(folder), "symlink: not followed")
+                continue
+            if not folder.is_dir():
+                continue
+        except OSError as exc:
+            yield SourceError(str(folder), f"cannot read: {exc.strerror}")
             continue
         try:
             names = sorted(os.listdir(folder))
@@ -160,51 +221,57 @@ def iter_maildir(
             key = f"{path.name}/{maildir_key(file)}"
             if skip is not None and key in skip:
                 continue
-            item = read_eml(file, source, max_bytes)
+            item = read_eml(file, source, max_bytes, follow=False)
             if isinstance(item, RawMessage):
                 item = RawMessage(item.raw, source, key)
             yield item
 
 
-def _is_mbox(path: Path) -> bool:
+def _head(path: Path) -> bytes | None:
+    """The first bytes of a regular file, opened without following a symlink or blocking."""
     try:
-        with path.open("rb") as fh:
-            return fh.read(5) == b"From "
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_NOCTTY", 0))
     except OSError:
-        return False
-
-
-def _is_mail_file(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            return looks_like_mail(fh.read(4096))
-    except OSError:
-        return False
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return None
+        return fh.read(4096)
 
 
 def iter_path(
     path: Path, source: str = "local", max_bytes: int | None = DEFAULT_MAX_READ_BYTES
 ) -> Iterator[RawMessage | SourceError]:
-    """Auto-detect: Maildir folder, folder of files (recursively), mbox file or one .eml."""
-    yield from _walk(path, source, max_bytes, set())
+    """Auto-detect: Maildir folder, folder of files (recursively), mbox file or one .eml.
+
+    The path itself may be a symlink (it was named on purpose); inside a folder no symlink
+    is followed and no special file (FIFO, device, /proc) is opened. Every file met is
+    either read or reported.
+    """
+    yield from _walk(path, source, max_bytes, set(), top=True)
 
 
 def _walk(
-    path: Path, source: str, max_bytes: int | None, visited: set[tuple[int, int]]
+    path: Path, source: str, max_bytes: int | None, visited: set[tuple[int, int]], *, top: bool = False
 ) -> Iterator[RawMessage | SourceError]:
-    if path.is_dir():
-        # A symlink back up the tree (`ln -s .. loop`) must not walk it again and again.
-        try:
-            st = path.stat()
-        except OSError as exc:
-            yield SourceError(str(path), f"cannot read: {exc.strerror}")
-            return
+    try:
+        st = path.stat() if top else path.lstat()
+    except FileNotFoundError:
+        yield SourceError(str(path), "no such file or directory")
+        return
+    except OSError as exc:
+        yield SourceError(str(path), f"cannot read: {exc.strerror}")
+        return
+    if stat.S_ISLNK(st.st_mode):
+        yield SourceError(str(path), "symlink: not followed")
+        return
+    if stat.S_ISDIR(st.st_mode):
         if (st.st_dev, st.st_ino) in visited:
             return
         visited.add((st.st_dev, st.st_ino))
-    if is_maildir(path):
-        yield from iter_maildir(path, source, max_bytes=max_bytes)
-    elif path.is_dir():
+        if is_maildir(path):
+            yield from iter_maildir(path, source, max_bytes=max_bytes)
+            return
         try:
             children = sorted(path.iterdir())
         except OSError as exc:  # e.g. a folder we may not list
@@ -213,24 +280,20 @@ def _walk(
         for child in children:
             if child.name.startswith("."):
                 continue
-            if child.is_dir():
-                yield from _walk(child, source, max_bytes, visited)
-            elif not child.is_file():
-                yield SourceError(str(child), "not a regular file")  # a FIFO or device: never opened
-            elif _is_mbox(child):
-                yield from iter_mbox(child, source, max_bytes)
-            elif child.suffix.lower() in MAIL_SUFFIXES or (not child.suffix and _is_mail_file(child)):
-                # In a folder walk only mail-named files count; other data files are not mail.
-                yield read_eml(child, source, max_bytes)
-    elif path.is_file():
-        if _is_mbox(path):
-            yield from iter_mbox(path, source, max_bytes)
-        else:
-            yield read_eml(path, source, max_bytes)
-    elif path.exists():
-        yield SourceError(str(path), "not a regular file or folder")  # a FIFO, a device ...
+            yield from _walk(child, source, max_bytes, visited)
+        return
+    if _special_tree(path):
+        yield SourceError(str(path), "special file (under /proc, /sys or /dev): not read")
+        return
+    if not stat.S_ISREG(st.st_mode):
+        yield SourceError(str(path), "not a regular file")  # a FIFO or device: never opened
+        return
+    head = _head(path) if not top else _head(Path(os.path.realpath(path)))
+    if head is not None and head.startswith(b"From "):
+        yield from iter_mbox(path, source, max_bytes)
     else:
-        yield SourceError(str(path), "no such file or directory")
+        # Read whatever the name: read_eml reports a file that is not mail.
+        yield read_eml(path, source, max_bytes, follow=top)
 
 
 def iter_paths(
