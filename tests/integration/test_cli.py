@@ -12,6 +12,8 @@ import pytest
 from paths import EXAMPLES, REPO
 from services import corpus_dir
 
+from abusebox.sources.local import looks_like_mail
+
 
 def abusebox(*args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
@@ -221,14 +223,20 @@ def test_commands_refuse_an_uninitialised_database(tmp_path: Path) -> None:
 def test_corpus_ingest_every_message_processed_or_quarantined(tmp_path: Path, db_url: str) -> None:
     corpus = corpus_dir()
     config = init(tmp_path, db_url)
-    expected = len([p for p in corpus.rglob("*") if p.suffix in (".eml", ".msg")])
+    # Every file that starts with a header block is read, whatever its name (issue 15 defect 11).
+    expected = len([p for p in corpus.rglob("*") if p.is_file() and looks_like_mail(p.read_bytes()[:4096])])
     first = abusebox("ingest", "--config", str(config), str(corpus), cwd=tmp_path)
     assert first.returncode == 0, first.stderr.decode()
     assert b"Traceback" not in first.stderr
     summary = first.stdout.decode().strip()
     assert summary.startswith(f"read {expected}, new {expected}, duplicate 0"), summary
     second = abusebox("ingest", "--config", str(config), str(corpus), cwd=tmp_path)
-    assert second.stdout.decode().strip() == f"read {expected}, new 0, duplicate {expected}, quarantined 0"
+    # The corpus's data files (.json, .csv, README.md) are not mail: reported, never skipped silently.
+    not_mail = len([p for p in corpus.rglob("*") if p.is_file()]) - expected
+    assert not_mail > 0
+    assert second.stdout.decode().strip() == (
+        f"read {expected}, new 0, duplicate {expected}, quarantined 0, unreadable {not_mail}"
+    )
     listed = json.loads(
         abusebox(
             "messages", "list", "--json", "--limit", "1000", "--config", str(config), cwd=tmp_path
