@@ -83,6 +83,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     exp = isub.add_parser("export", parents=[common], help="evidence zip: raw mails, manifest, CSV, timeline")
     exp.add_argument("id", type=int)
     exp.add_argument("--out", required=True, type=Path)
+    exp.add_argument("--force", action="store_true", help="replace an existing --out file")
     exp.set_defaults(func=cmd_export)
 
 
@@ -313,7 +314,7 @@ def cmd_unsplit(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     try:
-        result = export_incident(args.settings, open_db(args.settings), args.id, args.out)
+        result = export_incident(args.settings, open_db(args.settings), args.id, args.out, force=args.force)
     except ExportError as exc:
         err(str(exc))
         return 1
