@@ -9,6 +9,7 @@ against it before they are written, so a mismatch is reported, never exported si
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -98,10 +99,8 @@ def write_private(out: Path, chunks: list[tuple[str, bytes]], *, force: bool) ->
         check_target(out, force=force)  # again: the target may have been planted meanwhile
         os.replace(tmp_name, out)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
         raise
 
 

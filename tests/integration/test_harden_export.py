@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import zipfile
-from pathlib import Path
-
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from incident_helpers import add_report
