@@ -77,9 +77,9 @@ def check_target(out: Path, *, force: bool) -> None:
     except FileNotFoundError:
         return
     if not stat.S_ISREG(st.st_mode):
-        raise ExportError(f"{out} exists and is not a regular file: not overwritten")
+        raise ExportError(f"cannot write {out}: not a regular file")
     if not force:
-        raise ExportError(f"{out} exists: not overwritten (use --force)")
+        raise ExportError(f"cannot write {out}: it exists (use --force to replace it)")
 
 
 def write_private(out: Path, chunks: list[tuple[str, bytes]], *, force: bool) -> None:
