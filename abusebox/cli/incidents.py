@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from abusebox.cli.common import err, open_db
-from abusebox.cli.output import print_json, table
+from abusebox.cli.output import clean, print_json, table
 from abusebox.core.config import Settings
 from abusebox.core.models import CATEGORIES
 from abusebox.desk.export import ExportError, export_incident
@@ -147,7 +147,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
-    print(render(detail, args.settings))
+    print(clean(render(detail, args.settings), multiline=True))
     return 0
 
 
@@ -189,7 +189,7 @@ def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
     lines.append(_field("Key", f"{detail.group_key} ({detail.key_kind})"))
     lines.append(_field("Sources", ", ".join(detail.sources) or "-"))
     lines.append(_field("Targets", ", ".join(detail.targets) or "-"))
-    lines.append(_field("Reporters", ", ".join(detail.reporters) or "-"))
+    lines.append(_field("Reporters", clean(", ".join(detail.reporters)) or "-"))
     if detail.ours:
         owner = Constituency(settings.constituency).match(detail.sources[0]) if detail.sources else None
         contact = (

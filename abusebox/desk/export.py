@@ -23,6 +23,7 @@ from pathlib import Path
 
 from abusebox.core.config import Settings
 from abusebox.core.errors import AbuseboxError
+from abusebox.core.safetext import clean
 from abusebox.desk.incidents import detail_json
 from abusebox.extract.categories import taxonomy
 from abusebox.store import evidence as evidence_store
@@ -50,7 +51,9 @@ def safe_cell(value: object) -> str:
     """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
     text = "" if value is None else str(value)
     # Leading spaces do not stop every spreadsheet from evaluating what follows.
-    return "'" + text if text.lstrip(" ").startswith(FORMULA_START) else text
+    formula = text.lstrip(" ").startswith(FORMULA_START)
+    text = clean(text)  # no escape sequence or control character reaches a viewer
+    return "'" + text if formula else text
 
 
 def observations_csv(observations: list[dict[str, object]]) -> bytes:
