@@ -52,7 +52,7 @@ def safe_cell(value: object) -> str:
     text = "" if value is None else str(value)
     # Leading spaces do not stop every spreadsheet from evaluating what follows.
     formula = text.lstrip(" ").startswith(FORMULA_START)
-    text = clean(text)  # no escape sequence or control character reaches a viewer
+    text = clean(text, multiline=True)  # no escape sequence or control character reaches a viewer
     return "'" + text if formula else text
 
 
