@@ -22,6 +22,7 @@ from abusebox.core.models import Attachment, ParsedMessage, TextPart
 from abusebox.core.reasons import Reason
 from abusebox.parsing.addresses import get_addresses
 from abusebox.parsing.charsets import decode_bytes
+from abusebox.parsing.text import drop_format_chars
 
 TEXT_LIKE_TYPES = {
     "application/json",
@@ -196,7 +197,7 @@ def _walk(part: Message, into: ParsedMessage, budget: _Budget, depth: int, origi
         if ctype in TEXT_LIKE_TYPES:
             # compat32 parses message/feedback-report and delivery-status bodies as
             # header blocks; the report fields are what we want, as text.
-            text = "\n".join(_safe_as_string(child) for child in children)
+            text = drop_format_chars("\n".join(_safe_as_string(child) for child in children))
             into.text_parts.append(TextPart(text, ctype, _filename(part), origin, "utf-8", depth))
             return
         if ctype.startswith("message/"):
@@ -247,6 +248,7 @@ def _walk(part: Message, into: ParsedMessage, budget: _Budget, depth: int, origi
     if _is_text_like(ctype, filename):
         charset = part.get_content_charset()
         text, codec = decode_bytes(payload, charset)
+        text = drop_format_chars(text)
         into.text_parts.append(TextPart(text, ctype, filename, part_origin, codec, depth))
         if ctype == "text/rfc822-headers" or (filename or "").lower().endswith(".eml"):
             # Headers-only or attached-as-text original: also expose as a nested message.
