@@ -101,6 +101,23 @@ def parse_date(value: str | None) -> datetime | None:
 _NOT_AN_ADDRESS = re.compile(r"[\s<>\x00-\x1f\x7f]")
 
 
+def _unfold(value: object) -> str:
+    """A raw header value as one line (folding removed); 8-bit bytes as U+FFFD."""
+    text = str(value) if isinstance(value, str) else _header_text(value)
+    return text.replace("\r\n", "").replace("\n", "").replace("\r", "")
+
+
+def _header_text(value: object) -> str:
+    try:
+        return "".join(
+            part.decode("ascii", "replace") if isinstance(part, bytes) else part
+            for part, _charset in decode_header(value)  # type: ignore[arg-type]
+            if _charset is None
+        ) or str(value)
+    except Exception:
+        return str(value)
+
+
 def _first_address(value: str) -> tuple[str | None, int]:
     addresses = [a for _n, a in get_addresses(value) if a and not _NOT_AN_ADDRESS.search(a)]
     if not addresses:
@@ -167,7 +184,20 @@ def parse_message(raw: bytes, limits: LimitSettings | None = None) -> ParsedMess
 def _build(msg: Message, raw: bytes, budget: _Budget, depth: int) -> ParsedMessage:
     headers = [(str(k), decode_header_value(v)) for k, v in msg.items()]
     from_values = [v for k, v in headers if k.lower() == "from"]
-    from_addr, count = _first_address(from_values[0]) if from_values else (None, 0)
+    # The address comes from the raw header (RFC 5322): an encoded word is only ever a
+    # display name, so `=?utf-8?q?security=40jpcert=2Eor=2Ejp?= <evil@attacker.example>`
+    # is evil@attacker.example, and an encoded CRLF cannot add an address.
+    raw_from = [_unfold(v) for k, v in msg.items() if str(k).lower() == "from"]
+    from_addr, count = _first_address(raw_from[0]) if raw_from else (None, 0)
+    if from_addr is not None and ("@" not in from_addr or "=?" in from_addr):
+        from_addr, count = None, 0  # an encoded word where the address should be
+    if from_addr is None and from_values:
+        # Some Japanese mailers encode the whole header, address included (not RFC 5322):
+        # accepted only when the decoded value holds exactly one address. Trust never
+        # rests on this address alone (triage requires DMARC or a PGP signature).
+        decoded_addr, decoded_count = _first_address(from_values[0])
+        if decoded_count == 1:
+            from_addr, count = decoded_addr, 1
     message_id = msg.get("Message-ID")
     parsed = ParsedMessage(
         raw=raw,
