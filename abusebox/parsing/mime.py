@@ -75,18 +75,29 @@ def decode_header_value(value: str | None) -> str:
     text = "".join(out)
     if not text.strip():
         text = value  # an encoded word that decodes to nothing: keep what was sent
-    # folded headers keep CRLF + whitespace: unfold
-    return re.sub(r"\r?\n[ \t]+", " ", text).strip()
+    # folded headers keep CRLF + whitespace: unfold. A header value is one line: a CR, LF
+    # or other control decoded from an encoded word (`=0D=0ABcc:`) becomes a space, so it
+    # never starts a line in evidence, header text or a draft.
+    text = re.sub(r"\r?\n[ \t]+", " ", text)
+    return _HEADER_CONTROLS.sub(" ", text).strip()
+
+
+_HEADER_CONTROLS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+_BAD_YEAR = re.compile(r"(?<![\d:+-])(?:0000|\d{5,})(?![\d:])")
 
 
 def parse_date(value: str | None) -> datetime | None:
     """Parse an RFC 2822 Date header to an aware datetime (UTC if it says -0000)."""
     if not value:
         return None
+    text = str(value)  # compat32 hands back a Header object when the value has non-ASCII bytes
+    if _BAD_YEAR.search(text):
+        return None  # year 0000 (read as 2000 by the stdlib) or a year of 5+ digits
     try:
-        # compat32 hands back a Header object when the value has non-ASCII bytes
-        parsed = email.utils.parsedate_to_datetime(str(value))
-    except (TypeError, ValueError, IndexError):
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed is None:
         return None
@@ -99,6 +110,13 @@ def parse_date(value: str | None) -> datetime | None:
 
 # Never part of an address: what is left of a broken header ("unterminated <a@"), NULs.
 _NOT_AN_ADDRESS = re.compile(r"[\s<>\x00-\x1f\x7f]")
+
+
+def _received_time(msg: Message) -> datetime | None:
+    for value in (msg.get_all("Received") or [])[:1]:
+        _hops, _sep, when = str(value).rpartition(";")
+        return parse_date(when.strip()) if when else None
+    return None
 
 
 def _unfold(value: object) -> str:
@@ -191,7 +209,7 @@ def _build(msg: Message, raw: bytes, budget: _Budget, depth: int) -> ParsedMessa
     from_addr, count = _first_address(raw_from[0]) if raw_from else (None, 0)
     if from_addr is not None and ("@" not in from_addr or "=?" in from_addr):
         from_addr, count = None, 0  # an encoded word where the address should be
-    if from_addr is None and from_values:
+    if from_addr is None and from_values and "=?" in raw_from[0]:
         # Some Japanese mailers encode the whole header, address included (not RFC 5322):
         # accepted only when the decoded value holds exactly one address. Trust never
         # rests on this address alone (triage requires DMARC or a PGP signature).
@@ -212,6 +230,13 @@ def _build(msg: Message, raw: bytes, budget: _Budget, depth: int) -> ParsedMessa
         content_type=_content_type(msg),
         defects=[type(d).__name__ for d in getattr(msg, "defects", [])],
     )
+    if parsed.date is None and msg.get("Date") is not None:
+        # An unusable Date costs the date, not the report: the time the top Received
+        # header (our MTA) gives is used instead, and the reason is recorded.
+        parsed.date = _received_time(msg)
+        used = "the received time is used" if parsed.date else "no date is used"
+        shown = decode_header_value(msg.get("Date"))[:80]
+        parsed.skipped.append(Reason("parse", "date", None, f"unusable Date header {shown!r}: {used}"))
     _walk(msg, parsed, budget, depth, origin="body")
     return parsed
 
