@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from abusebox.cli.common import err, open_db
-from abusebox.cli.output import print_json
+from abusebox.cli.output import clean, print_json
 from abusebox.outbox.drafts import LANGUAGES, render_notification
 from abusebox.outbox.tickets import tag_for, ticket_number
 from abusebox.store import incidents as incident_store
@@ -39,5 +39,8 @@ def cmd_draft(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"to": draft.to, "subject": draft.subject, "body": draft.body, "language": draft.language})
     else:
-        print(draft.as_text())
+        # Each part cleaned: the To and Subject lines stay one line each (an encoded CRLF in a
+        # reporter's subject never adds a header line), the body keeps its lines.
+        to = clean(", ".join(draft.to)) or "(no contact known)"
+        print(f"To: {to}\nSubject: {clean(draft.subject)}\n\n{clean(draft.body, multiline=True)}")
     return 0

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from abusebox.cli.common import err, open_db
-from abusebox.cli.output import print_json, table
+from abusebox.cli.output import clean, print_json, table
 from abusebox.core.config import Settings
 from abusebox.core.models import CATEGORIES
 from abusebox.desk.export import ExportError, export_incident
@@ -83,6 +83,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     exp = isub.add_parser("export", parents=[common], help="evidence zip: raw mails, manifest, CSV, timeline")
     exp.add_argument("id", type=int)
     exp.add_argument("--out", required=True, type=Path)
+    exp.add_argument("--force", action="store_true", help="replace an existing --out file")
     exp.set_defaults(func=cmd_export)
 
 
@@ -146,7 +147,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
-    print(render(detail, args.settings))
+    print(clean(render(detail, args.settings), multiline=True))
     return 0
 
 
@@ -188,7 +189,7 @@ def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
     lines.append(_field("Key", f"{detail.group_key} ({detail.key_kind})"))
     lines.append(_field("Sources", ", ".join(detail.sources) or "-"))
     lines.append(_field("Targets", ", ".join(detail.targets) or "-"))
-    lines.append(_field("Reporters", ", ".join(detail.reporters) or "-"))
+    lines.append(_field("Reporters", clean(", ".join(detail.reporters)) or "-"))
     if detail.ours:
         owner = Constituency(settings.constituency).match(detail.sources[0]) if detail.sources else None
         contact = (
@@ -313,7 +314,7 @@ def cmd_unsplit(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     try:
-        result = export_incident(args.settings, open_db(args.settings), args.id, args.out)
+        result = export_incident(args.settings, open_db(args.settings), args.id, args.out, force=args.force)
     except ExportError as exc:
         err(str(exc))
         return 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
+
+from abusebox.core.safetext import clean, json_text
+
+__all__ = ["clean", "print_json", "table"]
 
 
 def _char_width(ch: str) -> int:
@@ -18,23 +21,6 @@ def _char_width(ch: str) -> int:
 def _width(text: str) -> int:
     """Display width: East Asian wide characters take two columns, combining marks none."""
     return sum(_char_width(ch) for ch in text)
-
-
-def clean(text: str) -> str:
-    """Text from a mail made safe for a terminal: one line, no control characters.
-
-    A subject is written by the sender: an escape sequence could rewrite the screen, and a
-    bidi override (U+202E) could show an address reversed. Such characters become U+FFFD.
-    """
-    out = []
-    for ch in text:
-        if ch in "\t\r\n":
-            out.append(" ")
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\u200d":
-            out.append("\ufffd")  # ZWJ (U+200D) stays: it joins emoji and some scripts
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -67,5 +53,4 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], max_width: int 
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, sort_keys=False)
-    sys.stdout.write("\n")
+    sys.stdout.write(json_text(data, indent=2, sort_keys=False) + "\n")

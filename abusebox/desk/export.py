@@ -9,16 +9,21 @@ against it before they are written, so a mismatch is reported, never exported si
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
+import os
+import stat
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from abusebox.core.config import Settings
 from abusebox.core.errors import AbuseboxError
+from abusebox.core.safetext import clean
 from abusebox.desk.incidents import detail_json
 from abusebox.extract.categories import taxonomy
 from abusebox.store import evidence as evidence_store
@@ -46,7 +51,9 @@ def safe_cell(value: object) -> str:
     """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
     text = "" if value is None else str(value)
     # Leading spaces do not stop every spreadsheet from evaluating what follows.
-    return "'" + text if text.lstrip(" ").startswith(FORMULA_START) else text
+    formula = text.lstrip(" ").startswith(FORMULA_START)
+    text = clean(text, multiline=True)  # no escape sequence or control character reaches a viewer
+    return "'" + text if formula else text
 
 
 def observations_csv(observations: list[dict[str, object]]) -> bytes:
@@ -65,12 +72,51 @@ def _json(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
-def export_incident(settings: Settings, db: Database, pk: int, out: Path) -> ExportResult:
+def check_target(out: Path, *, force: bool) -> None:
+    """Refuse a target that is not a regular file (symlink, FIFO, device, folder), and an
+    existing file unless ``force``."""
+    try:
+        st = os.lstat(out)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise ExportError(f"cannot write {out}: not a regular file")
+    if not force:
+        raise ExportError(f"cannot write {out}: it exists (use --force to replace it)")
+
+
+def write_private(out: Path, chunks: list[tuple[str, bytes]], *, force: bool) -> None:
+    """Write a zip of ``chunks`` to ``out`` through a private temporary file beside it.
+
+    The temporary file is created with O_EXCL and mode 0600 under an unpredictable name
+    (a planted symlink or FIFO is never opened), renamed over ``out`` only once complete,
+    and removed whatever fails.
+    """
+    check_target(out, force=force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, data in chunks:
+                zf.writestr(name, data)
+        check_target(out, force=force)  # again: the target may have been planted meanwhile
+        os.replace(tmp_name, out)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def export_incident(
+    settings: Settings, db: Database, pk: int, out: Path, *, force: bool = False
+) -> ExportResult:
     """Write the incident's evidence zip to ``out``.
 
     The incident and its messages are read in one transaction, closed before the
-    (possibly long) compression, so no writer waits on the export.
+    (possibly long) compression, so no writer waits on the export. An existing ``out``
+    is replaced only with ``force``; a symlink, FIFO, device or folder never.
     """
+    check_target(out, force=force)
     with db.session() as session:
         detail = get_incident(session, pk)
         if detail is None:
@@ -117,11 +163,6 @@ def export_incident(settings: Settings, db: Database, pk: int, out: Path) -> Exp
     ):
         files.append((name, data, hashlib.sha256(data).hexdigest()))
     manifest = "".join(f"{digest}  {name}\n" for name, _data, digest in files).encode()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, data, _digest in files:
-            zf.writestr(name, data)
-        zf.writestr("manifest-sha256.txt", manifest)
-    tmp.replace(out)
+    chunks = [(name, data) for name, data, _digest in files] + [("manifest-sha256.txt", manifest)]
+    write_private(out, chunks, force=force)
     return result

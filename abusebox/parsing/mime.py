@@ -22,6 +22,7 @@ from abusebox.core.models import Attachment, ParsedMessage, TextPart
 from abusebox.core.reasons import Reason
 from abusebox.parsing.addresses import get_addresses
 from abusebox.parsing.charsets import decode_bytes
+from abusebox.parsing.text import drop_format_chars
 
 TEXT_LIKE_TYPES = {
     "application/json",
@@ -62,7 +63,8 @@ def decode_header_value(value: str | None) -> str:
         return ""
     if isinstance(value, str) and "=?" not in value:
         # No encoded word: decode_header would hand the text back as it is (lazy path).
-        return _UNFOLD.sub(" ", value).strip() if "\n" in value else value.strip()
+        text = _UNFOLD.sub(" ", value) if "\n" in value else value
+        return _HEADER_CONTROLS.sub(" ", text).strip()
     try:
         # compat32 hands 8-bit header bytes over as a Header object: decode_header gives
         # them back as bytes ("unknown-8bit"), which our charset rules then decode;
@@ -80,18 +82,29 @@ def decode_header_value(value: str | None) -> str:
     text = "".join(out)
     if not text.strip():
         text = value  # an encoded word that decodes to nothing: keep what was sent
-    # folded headers keep CRLF + whitespace: unfold
-    return _UNFOLD.sub(" ", text).strip()
+    # folded headers keep CRLF + whitespace: unfold. A header value is one line: a CR, LF
+    # or other control decoded from an encoded word (`=0D=0ABcc:`) becomes a space, so it
+    # never starts a line in evidence, header text or a draft.
+    text = _UNFOLD.sub(" ", text)
+    return _HEADER_CONTROLS.sub(" ", text).strip()
+
+
+_HEADER_CONTROLS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+_BAD_YEAR = re.compile(r"(?<![\d:+-])(?:0000|\d{5,})(?![\d:])")
 
 
 def parse_date(value: str | None) -> datetime | None:
     """Parse an RFC 2822 Date header to an aware datetime (UTC if it says -0000)."""
     if not value:
         return None
+    text = str(value)  # compat32 hands back a Header object when the value has non-ASCII bytes
+    if _BAD_YEAR.search(text):
+        return None  # year 0000 (read as 2000 by the stdlib) or a year of 5+ digits
     try:
-        # compat32 hands back a Header object when the value has non-ASCII bytes
-        parsed = email.utils.parsedate_to_datetime(str(value))
-    except (TypeError, ValueError, IndexError):
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed is None:
         return None
@@ -104,6 +117,30 @@ def parse_date(value: str | None) -> datetime | None:
 
 # Never part of an address: what is left of a broken header ("unterminated <a@"), NULs.
 _NOT_AN_ADDRESS = re.compile(r"[\s<>\x00-\x1f\x7f]")
+
+
+def _received_time(msg: Message) -> datetime | None:
+    for value in (msg.get_all("Received") or [])[:1]:
+        _hops, _sep, when = str(value).rpartition(";")
+        return parse_date(when.strip()) if when else None
+    return None
+
+
+def _unfold(value: object) -> str:
+    """A raw header value as one line (folding removed); 8-bit bytes as U+FFFD."""
+    text = str(value) if isinstance(value, str) else _header_text(value)
+    return text.replace("\r\n", "").replace("\n", "").replace("\r", "")
+
+
+def _header_text(value: object) -> str:
+    try:
+        return "".join(
+            part.decode("ascii", "replace") if isinstance(part, bytes) else part
+            for part, _charset in decode_header(value)  # type: ignore[arg-type]
+            if _charset is None
+        ) or str(value)
+    except Exception:
+        return str(value)
 
 
 def _first_address(value: str) -> tuple[str | None, int]:
@@ -172,7 +209,20 @@ def parse_message(raw: bytes, limits: LimitSettings | None = None) -> ParsedMess
 def _build(msg: Message, raw: bytes, budget: _Budget, depth: int) -> ParsedMessage:
     headers = [(str(k), decode_header_value(v)) for k, v in msg.items()]
     from_values = [v for k, v in headers if k.lower() == "from"]
-    from_addr, count = _first_address(from_values[0]) if from_values else (None, 0)
+    # The address comes from the raw header (RFC 5322): an encoded word is only ever a
+    # display name, so `=?utf-8?q?security=40jpcert=2Eor=2Ejp?= <evil@attacker.example>`
+    # is evil@attacker.example, and an encoded CRLF cannot add an address.
+    raw_from = [_unfold(v) for k, v in msg.items() if str(k).lower() == "from"]
+    from_addr, count = _first_address(raw_from[0]) if raw_from else (None, 0)
+    if from_addr is not None and ("@" not in from_addr or "=?" in from_addr):
+        from_addr, count = None, 0  # an encoded word where the address should be
+    if from_addr is None and from_values and "=?" in raw_from[0]:
+        # Some Japanese mailers encode the whole header, address included (not RFC 5322):
+        # accepted only when the decoded value holds exactly one address. Trust never
+        # rests on this address alone (triage requires DMARC or a PGP signature).
+        decoded_addr, decoded_count = _first_address(from_values[0])
+        if decoded_count == 1:
+            from_addr, count = decoded_addr, 1
     message_id = msg.get("Message-ID")
     parsed = ParsedMessage(
         raw=raw,
@@ -187,6 +237,13 @@ def _build(msg: Message, raw: bytes, budget: _Budget, depth: int) -> ParsedMessa
         content_type=_content_type(msg),
         defects=[type(d).__name__ for d in getattr(msg, "defects", [])],
     )
+    if parsed.date is None and msg.get("Date") is not None:
+        # An unusable Date costs the date, not the report: the time the top Received
+        # header (our MTA) gives is used instead, and the reason is recorded.
+        parsed.date = _received_time(msg)
+        used = "the received time is used" if parsed.date else "no date is used"
+        shown = decode_header_value(msg.get("Date"))[:80]
+        parsed.skipped.append(Reason("parse", "date", None, f"unusable Date header {shown!r}: {used}"))
     _walk(msg, parsed, budget, depth, origin="body")
     return parsed
 
@@ -202,7 +259,7 @@ def _walk(part: Message, into: ParsedMessage, budget: _Budget, depth: int, origi
         if ctype in TEXT_LIKE_TYPES:
             # compat32 parses message/feedback-report and delivery-status bodies as
             # header blocks; the report fields are what we want, as text.
-            text = "\n".join(_safe_as_string(child) for child in children)
+            text = drop_format_chars("\n".join(_safe_as_string(child) for child in children))
             into.text_parts.append(TextPart(text, ctype, _filename(part), origin, "utf-8", depth))
             return
         if ctype.startswith("message/"):
@@ -253,6 +310,7 @@ def _walk(part: Message, into: ParsedMessage, budget: _Budget, depth: int, origi
     if _is_text_like(ctype, filename):
         charset = part.get_content_charset()
         text, codec = decode_bytes(payload, charset)
+        text = drop_format_chars(text)
         into.text_parts.append(TextPart(text, ctype, filename, part_origin, codec, depth))
         if ctype == "text/rfc822-headers" or (filename or "").lower().endswith(".eml"):
             # Headers-only or attached-as-text original: also expose as a nested message.

@@ -198,6 +198,16 @@ def fold_width(text: str) -> str:
     return text.translate(_WIDE_TABLE) if _WIDE.search(text) else text
 
 
+def drop_format_chars(text: str) -> str:
+    """``text`` without Unicode format characters (category Cf: zero-width space and
+    joiners, soft hyphen, BOM, bidi controls), which a sender can put inside an address
+    (``1\u200b98.51.100.7``) to change what a reader and a parser see. Applied once, where
+    a part's text is decoded, so extraction and the evidence shown read the same text."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width to ASCII, half-width kana to full) and lower case: the form in which
     words and names are compared. Lengths may change; use fold_width to keep positions."""

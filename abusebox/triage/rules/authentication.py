@@ -40,6 +40,35 @@ def results(value: str) -> dict[str, str]:
     return found
 
 
+_HEADER_FROM = re.compile(r"\bheader\.from\s*=\s*([^\s;]+)", re.IGNORECASE)
+
+
+def dmarc_pass(ctx: TriageContext) -> bool:
+    """True when our own MTA's Authentication-Results says DMARC pass for the From domain.
+
+    Only the header with our authserv-id counts (anyone can write one); when it names the
+    domain it checked (``header.from=``), that must be the From address's domain.
+    """
+    ours = (ctx.settings.authserv_id or "").lower()
+    addr = (ctx.parsed.from_addr or "").lower()
+    if not ours or "@" not in addr:
+        return False
+    domain = addr.rsplit("@", 1)[1]
+    for header in ctx.parsed.header_all("Authentication-Results"):
+        if authserv_id(header) != ours or results(header).get("dmarc") != "pass":
+            continue
+        named = _HEADER_FROM.search(header)
+        if named is None or named.group(1).lower().strip(".") == domain:
+            return True
+    return False
+
+
+def sender_authenticated(ctx: TriageContext) -> bool:
+    """The From address is the sender's: DMARC pass at our MTA, or a verified PGP signature
+    over the whole message by a key bound to the From address."""
+    return bool(ctx.pgp.verified) or dmarc_pass(ctx)
+
+
 class Authentication:
     name = "authentication"
     description = "SPF/DKIM/DMARC from our own MTA's Authentication-Results (others are ignored)"

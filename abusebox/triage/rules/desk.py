@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abusebox.triage.base import Hint, RuleHit, TriageContext, register
+from abusebox.triage.rules.authentication import sender_authenticated
 
 _HINTS: dict[str, Hint] = {"spam": "spam", "non_incident": "non_incident", "automated": "automated"}
 
@@ -32,6 +33,9 @@ class DeskHistory:
         strength = 4.0 if n >= 2 else 2.5
         reason = f"the desk classified {n} of {total} earlier messages from {what} as {verdict}"
         if verdict == "report":
+            if what == ctx.parsed.from_addr and not sender_authenticated(ctx):
+                # A known sender's address is forgeable: its bonus needs proof it is theirs.
+                return RuleHit(0.0, reason + "; From not authenticated: no bonus")
             return RuleHit(-strength, reason)
         return RuleHit(strength, reason, _HINTS.get(verdict, "spam"))
 

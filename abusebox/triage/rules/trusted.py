@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abusebox.triage.base import RuleHit, TriageContext, register
+from abusebox.triage.rules.authentication import dmarc_pass
 from abusebox.triage.text import domain_matches, sender_domain
 
 
@@ -47,12 +48,18 @@ class TrustedReporter:
             return None
         if verified:
             return RuleHit(-10.0, f"trusted reporter {entry}, PGP signature valid and matches From")
-        # The From address alone is forgeable: a strong but not overriding signal.
+        # The From address alone is forgeable: it counts only when our own MTA saw DMARC
+        # pass for it, and then as a strong but not overriding signal.
+        if not dmarc_pass(ctx):
+            return RuleHit(
+                0.0,
+                f"From matches trusted reporter {entry}, not authenticated (no DMARC pass, no signature)",
+            )
         if pgp.signer_matches_from is False:
             how = "signed by another key"
         else:
             how = "partially signed" if pgp.partially_signed else "unsigned"
-        return RuleHit(-5.0, f"sender matches trusted reporter {entry} (From header, {how})")
+        return RuleHit(-5.0, f"sender matches trusted reporter {entry} (From header, DMARC pass, {how})")
 
 
 class PgpSignature:
