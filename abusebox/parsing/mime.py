@@ -206,12 +206,52 @@ def parse_message(raw: bytes, limits: LimitSettings | None = None) -> ParsedMess
     return _build(msg, raw, _Budget(limits), depth=0)
 
 
-def _build(msg: Message, raw: bytes, budget: _Budget, depth: int) -> ParsedMessage:
-    headers = [(str(k), decode_header_value(v)) for k, v in msg.items()]
-    from_values = [v for k, v in headers if k.lower() == "from"]
-    # The address comes from the raw header (RFC 5322): an encoded word is only ever a
-    # display name, so `=?utf-8?q?security=40jpcert=2Eor=2Ejp?= <evil@attacker.example>`
-    # is evil@attacker.example, and an encoded CRLF cannot add an address.
+@dataclass(frozen=True)
+class HeaderFacts:
+    """What the desk lists about a message, read from its header block alone."""
+
+    message_id: str | None
+    from_addr: str | None
+    subject: str
+    date: datetime | None
+
+
+def header_facts(raw: bytes, limits: LimitSettings | None = None) -> HeaderFacts:
+    """From, Subject, Message-ID and Date of raw bytes that may not parse as a whole.
+
+    For a message quarantined at any stage: only the header block is read (at most
+    ``max_header_bytes``), with the same address and decoding rules as a full parse;
+    never raises.
+    """
+    cap = (limits or LimitSettings()).max_header_bytes
+    head = raw[:cap]
+    for end in (b"\r\n\r\n", b"\n\n"):
+        at = head.find(end)
+        if at >= 0:
+            head = head[: at + len(end)]
+            break
+    try:
+        msg = BytesParser(policy=compat32).parsebytes(head, headersonly=True)
+        from_values = [decode_header_value(v) for k, v in msg.items() if str(k).lower() == "from"]
+        from_addr, _count = _sender(msg, from_values)
+        message_id = msg.get("Message-ID")
+        return HeaderFacts(
+            message_id=str(message_id).strip()[:998] if message_id else None,
+            from_addr=from_addr,
+            subject=decode_header_value(msg.get("Subject"))[:2000],
+            date=parse_date(msg.get("Date")),
+        )
+    except Exception:  # the boundary for bytes nothing else could read: no facts, no crash
+        return HeaderFacts(None, None, "", None)
+
+
+def _sender(msg: Message, from_values: list[str]) -> tuple[str | None, int]:
+    """The From address and how many addresses From holds.
+
+    The address comes from the raw header (RFC 5322): an encoded word is only ever a
+    display name, so `=?utf-8?q?security=40jpcert=2Eor=2Ejp?= <evil@attacker.example>`
+    is evil@attacker.example, and an encoded CRLF cannot add an address.
+    """
     raw_from = [_unfold(v) for k, v in msg.items() if str(k).lower() == "from"]
     from_addr, count = _first_address(raw_from[0]) if raw_from else (None, 0)
     if from_addr is not None and ("@" not in from_addr or "=?" in from_addr):
@@ -223,6 +263,13 @@ def _build(msg: Message, raw: bytes, budget: _Budget, depth: int) -> ParsedMessa
         decoded_addr, decoded_count = _first_address(from_values[0])
         if decoded_count == 1:
             from_addr, count = decoded_addr, 1
+    return from_addr, count
+
+
+def _build(msg: Message, raw: bytes, budget: _Budget, depth: int) -> ParsedMessage:
+    headers = [(str(k), decode_header_value(v)) for k, v in msg.items()]
+    from_values = [v for k, v in headers if k.lower() == "from"]
+    from_addr, count = _sender(msg, from_values)
     message_id = msg.get("Message-ID")
     parsed = ParsedMessage(
         raw=raw,

@@ -27,6 +27,7 @@ from abusebox.core.errors import TransientError
 from abusebox.core.models import Analysis
 from abusebox.incidents.grouping import Grouper
 from abusebox.outbox import correspondence, hook
+from abusebox.parsing.mime import header_facts as raw_header_facts
 from abusebox.pipeline.counts import IngestResult
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome
 from abusebox.store import messages as message_store
@@ -136,9 +137,31 @@ def quarantine(session: Session, pk: int, failure: AnalysisFailure) -> None:
     # line per item); a second, logged line on the console would only repeat it.
     log.info("message %s quarantined at %s: %s", pk, failure.stage, failure.reason)
     message_store.mark(
-        session, pk, "quarantined", reason=failure.reason, stage=failure.stage, traceback=failure.traceback
+        session,
+        pk,
+        "quarantined",
+        reason=failure.reason,
+        stage=failure.stage,
+        traceback=failure.traceback,
+        headers=_raw_header_facts(session, pk),
     )
     message_store.add_event(session, pk, "pipeline", "quarantined", {"stage": failure.stage})
+
+
+def _raw_header_facts(session: Session, pk: int) -> dict[str, object] | None:
+    """From, Subject, Message-ID and Date read from the raw header block, so the desk sees
+    who sent a message whatever stage failed (None when the bytes are no longer held)."""
+    try:
+        raw = message_store.get_raw(session, pk)
+    except KeyError:
+        return None
+    facts = raw_header_facts(raw)
+    return {
+        "message_id_header": facts.message_id,
+        "from_addr": facts.from_addr,
+        "subject": facts.subject,
+        "date": facts.date,
+    }
 
 
 def _bulk(session: Session, grouper: Grouper, batch: Batch, desk: DeskVerdict | None) -> list[IngestResult]:
