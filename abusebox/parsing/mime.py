@@ -83,13 +83,13 @@ def decode_header_value(value: str | None) -> str:
     if not text.strip():
         text = value  # an encoded word that decodes to nothing: keep what was sent
     # folded headers keep CRLF + whitespace: unfold. A header value is one line: a CR, LF
-    # or other control decoded from an encoded word (`=0D=0ABcc:`) becomes a space, so it
+    # or other line break decoded from an encoded word (`=0D=0ABcc:`) becomes a space, so it
     # never starts a line in evidence, header text or a draft.
     text = _UNFOLD.sub(" ", text)
     return _HEADER_CONTROLS.sub(" ", text).strip()
 
 
-_HEADER_CONTROLS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_HEADER_CONTROLS = re.compile(r"[\r\n\x0b\x0c\x85\u2028\u2029]+")
 
 
 _BAD_YEAR = re.compile(r"(?<![\d:+-])(?:0000|\d{5,})(?![\d:])")
