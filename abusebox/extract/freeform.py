@@ -228,6 +228,7 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     }  # fmt: skip
     if service is None and len(target_ports) == 1:
         service = target_ports.pop()
+    paragraph_ports: dict[int, int | None] = {}
     for index, line, hits, roles in guesses:
         when, original, own = times.for_line(index, line)
         category = categories.of(line.text) or ctx.category
@@ -236,7 +237,12 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         if port is None:
             port = _service_port(line.text, hits, roles)
         if port is None:  # prose: "... から\n弊社サーバに対してSSHの総当たり攻撃" spans lines
-            port = _service_port(paragraphs.get(line.paragraph, ""), [], [], bare=False)
+            # Once per paragraph, not once per line of it: a paragraph of n lines would
+            # otherwise be scanned n times (quadratic in a long paragraph).
+            if line.paragraph not in paragraph_ports:
+                text = paragraphs.get(line.paragraph, "")
+                paragraph_ports[line.paragraph] = _service_port(text, [], [], bare=False)
+            port = paragraph_ports[line.paragraph]
         if port is None:
             port = service
         evidence = line.text.strip()[:MAX_EVIDENCE]
