@@ -53,7 +53,8 @@ class TrustedReporter:
         if not dmarc_pass(ctx):
             return RuleHit(
                 0.0,
-                f"From matches trusted reporter {entry}, not authenticated (no DMARC pass, no signature)",
+                f"From matches trusted reporter {entry}, not authenticated "
+                "(no DMARC pass, no verified signature)",
             )
         if pgp.signer_matches_from is False:
             how = "signed by another key"
