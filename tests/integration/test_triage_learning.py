@@ -205,10 +205,20 @@ def test_known_sender_is_remembered(db: Database, settings: Settings, pipeline: 
     with db.session() as session:
         learned = load_learned(session, settings)
     assert learned.senders == {"student@example.edu": {"report": 1}}
-    again = analyze(raw.replace(b"q-881", b"q-882"), settings, learned)
+    # The memory keys on From, which anyone can forge: it counts only when our own MTA
+    # saw DMARC pass for the address (or a verified signature binds it).
+    ours = replace(settings, triage=replace(settings.triage, authserv_id="mx.example.net"))
+    unauthenticated = analyze(raw.replace(b"q-881", b"q-882"), ours, learned)
+    assert any("From not authenticated: no bonus" in r.text for r in unauthenticated.triage.reasons)
+    authenticated = (
+        b"Authentication-Results: mx.example.net; dmarc=pass header.from=example.edu\r\n"
+        + raw.replace(b"q-881", b"q-883")
+    )
+    again = analyze(authenticated, ours, learned)
     assert again.verdict == "report", again.triage.reasons
     assert any(
         "desk classified 1 of 1 earlier messages from student@example.edu as report" in r.text
+        and "no bonus" not in r.text
         for r in again.triage.reasons
     )
 
