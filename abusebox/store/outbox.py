@@ -406,14 +406,7 @@ def digest_candidates(
         .order_by(IncidentRow.id, ObservationRow.time, ObservationRow.id)
         .limit(limit)
     )
-    if categories:
-        query = query.where(IncidentRow.category.in_(categories))
-    if countries:
-        query = query.where(func.upper(IncidentRow.country).in_([c.upper() for c in countries]))
-    if ours == "ours":
-        query = query.where(IncidentRow.ours.is_(True))
-    elif ours == "external":
-        query = query.where(IncidentRow.ours.is_(False))
+    query = _routed(query, categories, countries, ours)
     return [
         DigestObservation(
             o.id,
@@ -431,6 +424,19 @@ def digest_candidates(
         )
         for o, i in session.execute(query)
     ]
+
+
+def _routed(query: Any, categories: list[str], countries: list[str], ours: str) -> Any:
+    """``query`` narrowed to the incidents a routing rule (forward or digest) covers."""
+    if categories:
+        query = query.where(IncidentRow.category.in_(categories))
+    if countries:
+        query = query.where(func.upper(IncidentRow.country).in_([c.upper() for c in countries]))
+    if ours == "ours":
+        query = query.where(IncidentRow.ours.is_(True))
+    elif ours == "external":
+        query = query.where(IncidentRow.ours.is_(False))
+    return query
 
 
 def forward_candidates(
@@ -457,12 +463,5 @@ def forward_candidates(
     )
     if states:
         query = query.where(IncidentRow.state.in_(states))
-    if categories:
-        query = query.where(IncidentRow.category.in_(categories))
-    if countries:
-        query = query.where(func.upper(IncidentRow.country).in_([c.upper() for c in countries]))
-    if ours == "ours":
-        query = query.where(IncidentRow.ours.is_(True))
-    elif ours == "external":
-        query = query.where(IncidentRow.ours.is_(False))
+    query = _routed(query, categories, countries, ours)
     return list(session.scalars(query))
