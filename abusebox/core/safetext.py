@@ -15,6 +15,8 @@ import unicodedata
 from typing import Any
 
 _KEEP_MULTILINE = "\n\t"
+# OWASP's list, plus the full-width forms a Japanese spreadsheet also reads as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # Characters a JSON text must not carry raw: C0 (json escapes these already), DEL, C1,
 # format characters (bidi controls, zero-width), line/paragraph separators.
 _JSON_UNSAFE = re.compile(
@@ -51,3 +53,15 @@ def json_text(data: Any, **kwargs: Any) -> str:
     """
     text = json.dumps(data, ensure_ascii=False, **kwargs)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection), made inert.
+
+    Used by every CSV abusebox writes (``abusebox export``, the digests' attachments).
+    """
+    text = "" if value is None else str(value)
+    # Leading spaces do not stop every spreadsheet from evaluating what follows.
+    formula = text.lstrip(" ").startswith(FORMULA_START)
+    text = clean(text, multiline=True)  # no escape sequence or control character reaches a viewer
+    return "'" + text if formula else text

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from abusebox.core.config import Settings
 from abusebox.core.errors import AbuseboxError
-from abusebox.core.safetext import clean
+from abusebox.core.safetext import safe_cell
 from abusebox.desk.incidents import detail_json
 from abusebox.extract.categories import taxonomy
 from abusebox.store import evidence as evidence_store
@@ -32,8 +32,6 @@ from abusebox.store.incidents import get_incident
 from abusebox.store.raw import archive_path
 
 CSV_FIELDS = ("id", "time", "ip", "port", "category", "taxonomy", "message_id", "evidence")
-# OWASP's list, plus the full-width forms a Japanese spreadsheet also reads as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 
 class ExportError(AbuseboxError):
@@ -45,15 +43,6 @@ class ExportResult:
     path: Path
     messages: int = 0
     missing: list[str] = field(default_factory=list)  # sha256 of pruned raw messages
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    # Leading spaces do not stop every spreadsheet from evaluating what follows.
-    formula = text.lstrip(" ").startswith(FORMULA_START)
-    text = clean(text, multiline=True)  # no escape sequence or control character reaches a viewer
-    return "'" + text if formula else text
 
 
 def observations_csv(observations: list[dict[str, object]]) -> bytes:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from abusebox.core.config import DigestRecipient, Settings
 from abusebox.core.models import format_utc
+from abusebox.core.safetext import safe_cell
 from abusebox.extract.categories import taxonomy
 from abusebox.outbox.compose import Attachment, Outgoing, new_message_id
 from abusebox.outbox.drafts import CATEGORY_JA, local, zone
@@ -28,7 +29,6 @@ from abusebox.outbox.tickets import ticket_number
 from abusebox.store import outbox as outbox_store
 
 ACTOR = "digest"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_FIELDS = (
     "ticket",
     "incident",
@@ -43,12 +43,6 @@ CSV_FIELDS = (
     "evidence",
 )
 MAX_EVIDENCE_CHARS = 500
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.lstrip(" ").startswith(FORMULA_START) else text
 
 
 @dataclass(frozen=True)
