@@ -263,6 +263,7 @@ class MailSettings:
     security: Literal["tls", "starttls", "plain"] = "plain"
     user: str | None = None
     password_env: str | None = None
+    ca_file: str | None = None  # PEM CA bundle that signs the MTA's certificate (else the system's)
     from_address: str = "abuse@example.org"
     team_name: str = "Example CSIRT"
     language: str = "ja"
@@ -291,6 +292,8 @@ class MailSettings:
     def validate(self) -> tuple[str, str] | None:
         if self.ticket_tag.count("{ticket}") != 1:
             return "ticket_tag", "must contain {ticket} exactly once"
+        if self.user and self.security == "plain" and not _is_loopback(self.smtp_host):
+            return "security", "plain would send the SMTP password in clear text: use starttls or tls"
         for key in ("ack_per_sender", "ack_per_hour", "max_attempts", "alert_per_hour"):
             if getattr(self, key) < 0:
                 return key, "must not be negative"

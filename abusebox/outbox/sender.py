@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ ACTOR = "sender"
 class Delivery:
     outcome: str  # sent | deferred | failed
     detail: str | None = None
+    setup: bool = False  # our side is wrong (TLS trust, password): stop the pass, retry later
 
 
 @dataclass
@@ -48,27 +49,63 @@ def _reply(code: int, message: bytes | str) -> str:
     return f"{code} {' '.join(text.split())}"[:1000]
 
 
+def tls_context(settings: MailSettings) -> ssl.SSLContext:
+    """A verifying client context: the system's CAs, or only ``ca_file`` when it is set."""
+    return ssl.create_default_context(cafile=settings.ca_file or None)
+
+
 def _connect(settings: MailSettings) -> smtplib.SMTP:
     if settings.security == "tls":
         return smtplib.SMTP_SSL(
             settings.smtp_host,
             settings.smtp_port,
             timeout=settings.timeout_seconds,
-            context=ssl.create_default_context(),
+            context=tls_context(settings),
         )
     client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds)
     if settings.security == "starttls":
-        client.starttls(context=ssl.create_default_context())
+        try:
+            client.ehlo()
+            if not client.has_extn("starttls"):
+                raise _NoStartTls(f"{settings.smtp_host}:{settings.smtp_port} does not offer STARTTLS")
+            client.starttls(context=tls_context(settings))
+        except BaseException:
+            client.close()
+            raise
     return client
 
 
+class _NoStartTls(smtplib.SMTPException):
+    """security = "starttls" and the server does not offer it: nothing is sent in clear text."""
+
+
+def _tls_failure(settings: MailSettings, exc: ssl.SSLError) -> str:
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        hint = f"ca_file {settings.ca_file}" if settings.ca_file else "the system's CAs (set [mail] ca_file)"
+        return f"TLS: the certificate of {where} is not trusted by {hint}: {exc.verify_message}"[:1000]
+    return f"TLS with {where} failed: {exc}"[:1000]
+
+
 def deliver(settings: MailSettings, envelope_from: str, recipients: list[str], raw: bytes) -> Delivery:
-    """One SMTP transaction; never raises for what the server or the network does."""
+    """One SMTP transaction; never raises for what the server, the network or the password does."""
+    try:
+        password = secret(settings.password_env, "mail.password_env") if settings.user else None
+    except ConfigError as exc:
+        return Delivery("deferred", str(exc), setup=True)
     try:
         with _connect(settings) as client:
             if settings.user:
-                password = secret(settings.password_env, "mail.password_env") or ""
-                client.login(settings.user, password)
+                try:
+                    client.login(settings.user, password or "")
+                except smtplib.SMTPAuthenticationError as exc:
+                    # The password is the desk's to fix, not the mail's fault: retried later.
+                    text = f"SMTP AUTH as {settings.user!r} refused: {_reply(exc.smtp_code, exc.smtp_error)}"
+                    return Delivery("deferred", text, setup=True)
+                except smtplib.SMTPNotSupportedError:
+                    where = f"{settings.smtp_host}:{settings.smtp_port}"
+                    text = f"{where} offers no SMTP AUTH (over this connection) for user {settings.user!r}"
+                    return Delivery("deferred", text, setup=True)
             refused = client.sendmail(envelope_from, recipients, raw)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _m in exc.recipients.values()]
@@ -78,6 +115,10 @@ def deliver(settings: MailSettings, envelope_from: str, recipients: list[str], r
         return Delivery(
             "failed" if exc.smtp_code >= 500 else "deferred", _reply(exc.smtp_code, exc.smtp_error)
         )
+    except _NoStartTls as exc:
+        return Delivery("deferred", f"{exc}: not sent in clear text", setup=True)
+    except ssl.SSLError as exc:  # before anything was sent: an untrusted or broken TLS peer
+        return Delivery("deferred", _tls_failure(settings, exc), setup=True)
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         return Delivery("deferred", f"{type(exc).__name__}: {exc}"[:1000])
     if refused:
@@ -96,6 +137,8 @@ def send_pass(settings: Settings, db: Database, *, now: datetime | None = None) 
     mail = settings.mail
     if not mail.enabled:
         raise ConfigError("[mail] enabled is false: nothing is sent (set it to true to send)")
+    if mail.ca_file:
+        mail = replace(mail, ca_file=str(settings.resolve_path(mail.ca_file)))
     counts = SendCounts()
     lease = timedelta(seconds=mail.send_lease_seconds)
     start = now or datetime.now(UTC)
@@ -134,6 +177,11 @@ def send_pass(settings: Settings, db: Database, *, now: datetime | None = None) 
                 _event(session, claimed.incidents, "outbox_failed", pk, claimed.kind, result.detail)
                 counts.failed += 1
         log.info("outbox %d: %s%s", pk, result.outcome, f" ({result.detail})" if result.detail else "")
+        if result.setup:
+            # The next row would meet the same TLS or password problem (and repeated bad
+            # logins can lock the account): the rest wait for the next pass.
+            log.warning("outbox: delivery pass stopped: %s", result.detail)
+            break
     return counts
 
 
