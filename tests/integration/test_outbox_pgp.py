@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email
 import re
 from dataclasses import replace
+from email.policy import default
 from pathlib import Path
 
 from outbox_helpers import item, mail_settings, queue_one
@@ -42,3 +44,65 @@ def test_outgoing_mail_is_signed_and_verifies(
     assert msg["Message-ID"] == item(db, pk).message_id
     status = verify_first_part(receiver, got.data)
     assert f"VALIDSIG {w.fpr['ours']}" in status and "GOODSIG" in status
+
+
+ALICE_ADDRESS = "alice@reporter.example"
+BODY = "本文です。\nbody\n"
+
+
+def lf(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
+def decrypt_received(home: Path, raw: bytes) -> tuple[bytes, str]:
+    """What Alice's client does with RFC 3156 multipart/encrypted: (the decrypted entity, status)."""
+    msg = email.message_from_bytes(raw, policy=default)
+    assert msg.get_content_type() == "multipart/encrypted"
+    assert msg.get_param("protocol") == "application/pgp-encrypted"
+    control, body = msg.get_payload()
+    assert control.get_content_type() == "application/pgp-encrypted"
+    assert control.get_payload(decode=True).strip() == b"Version: 1"
+    assert body.get_content_type() == "application/octet-stream"
+    armored = body.get_payload(decode=True)
+    assert armored.startswith(b"-----BEGIN PGP MESSAGE-----")
+    proc = gpg(home, "--status-fd", "2", "--decrypt", data=armored)
+    return proc.stdout, proc.stderr.decode()
+
+
+def test_mail_to_a_configured_key_is_encrypted_and_decrypts(
+    db: Database, settings: Settings, smtp: SmtpServer, w: World, receiver: Path
+) -> None:
+    pgp = w.settings(encrypt_to=[ALICE_ADDRESS])
+    settings = replace(mail_settings(settings, smtp), pgp=pgp)
+    pk = queue_one(db, settings, to=ALICE_ADDRESS)
+    clear = queue_one(db, settings, to="bob@elsewhere.example")  # no key configured: in the clear
+    assert send_pass(settings, db).summary() == "sent 2, failed 0, deferred 0"
+    by_id = {r.message()["Message-ID"]: r for r in smtp.wait_for(2)}
+    got = by_id[item(db, pk).message_id]
+    assert BODY.encode() not in got.data and "本文".encode() not in got.data
+    entity, status = decrypt_received(receiver, got.data)
+    assert "DECRYPTION_OKAY" in status and w.fpr["alice"][-16:] in status.replace(" ", "")
+    inner = email.message_from_bytes(entity, policy=default)
+    assert inner.get_content_type() == "text/plain"
+    assert lf(inner.get_content()) == BODY
+    assert got.message()["Subject"] == "Test 受付"  # headers stay in the clear (RFC 3156)
+    assert by_id[item(db, clear).message_id].message().get_content_type() == "text/plain"
+
+
+def test_signed_and_encrypted_mail_decrypts_to_a_valid_signature(
+    db: Database, settings: Settings, smtp: SmtpServer, w: World, receiver: Path
+) -> None:
+    pgp = w.settings(sign_outgoing=True, encrypt_to=[ALICE_ADDRESS])
+    settings = replace(mail_settings(settings, smtp), pgp=pgp)
+    queue_one(db, settings, to=ALICE_ADDRESS)
+    assert send_pass(settings, db).summary() == "sent 1, failed 0, deferred 0"
+    [got] = smtp.wait_for(1)
+    entity, _status = decrypt_received(receiver, got.data)
+    inner = email.message_from_bytes(entity, policy=default)
+    assert inner.get_content_type() == "multipart/signed"
+    assert inner.get_param("protocol") == "application/pgp-signature"
+    status = verify_first_part(receiver, entity)
+    assert f"VALIDSIG {w.fpr['ours']}" in status and "GOODSIG" in status
+    signed = inner.get_payload()[0]
+    # The line break before a boundary belongs to the boundary (RFC 2046): one is signed away.
+    assert lf(signed.get_content()) == BODY.rstrip("\n")
