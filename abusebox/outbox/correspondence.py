@@ -5,7 +5,9 @@ A message is correspondence when its subject carries one of our ticket tags, or 
 Message-ID of our outbox, or its own Message-ID is one of ours (a copy of what we sent).
 It is written to the incident's timeline and stored as `non_incident` (never grouped,
 never acknowledged: no loop). Automated mail (a bounce of our acknowledgement) keeps its
-verdict and is logged as well; spam and a handler's own verdict are left alone.
+verdict and is logged as well; a delivery status notification (RFC 3464) about our mail
+is also marked on its outbox row (bounces.py). Spam and a handler's own verdict are left
+alone. Every event is written once per message: a replay logs nothing twice.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from sqlalchemy.orm import Session
 from abusebox.core.config import Settings
 from abusebox.core.models import Analysis, ParsedMessage
 from abusebox.core.reasons import Reason
+from abusebox.outbox.bounces import Dsn, parse_dsn
 from abusebox.outbox.compose import one_line, safe_msgid
 from abusebox.outbox.tickets import tickets_in
 from abusebox.store import incidents as incident_store
 from abusebox.store import messages as message_store
 from abusebox.store import outbox as outbox_store
+from abusebox.store.outbox import message_logged
+from abusebox.store.raw import RawUnavailable, read_raw
 
 ACTOR = "outbox"
 STAGE = "outbox"
@@ -70,9 +75,32 @@ def detect(
     return None
 
 
+def _dsns(session: Session, settings: Settings, items: list[tuple[int, Analysis]]) -> dict[int, Dsn]:
+    """The delivery status notifications among ``items``, read from their stored bytes.
+
+    The analysis that reaches the writer carries no MIME tree (it crossed a process
+    boundary), and DSNs are few: their raw bytes are read again here.
+    """
+    out: dict[int, Dsn] = {}
+    for pk, analysis in items:
+        if analysis.parsed.content_type != "multipart/report" or analysis.triage.desk is not None:
+            continue
+        try:
+            dsn = parse_dsn(read_raw(settings, session, pk))
+        except (KeyError, RawUnavailable, RecursionError, ValueError, LookupError):
+            continue  # pruned, or bytes the stdlib cannot take apart: no link, never a crash
+        if dsn is not None and dsn.original_message_id:
+            out[pk] = dsn
+    return out
+
+
 def apply(session: Session, settings: Settings, items: list[tuple[int, Analysis]]) -> list[Analysis]:
-    """The analyses with correspondence taken out of the report queue, logged on the timelines."""
-    named: list[str] = []
+    """The analyses with correspondence taken out of the report queue, logged on the timelines.
+
+    Idempotent: a replayed message adds no second timeline event and no second mark.
+    """
+    dsns = _dsns(session, settings, items)
+    named: list[str] = [d.original_message_id for d in dsns.values() if d.original_message_id]
     for _pk, analysis in items:
         answers, own = _ids(analysis.parsed)
         named += answers + own
@@ -82,22 +110,21 @@ def apply(session: Session, settings: Settings, items: list[tuple[int, Analysis]
         if analysis.triage.desk is not None or analysis.verdict == "spam":
             out.append(analysis)
             continue
-        found = detect(session, settings, analysis, ours)
+        dsn = dsns.get(pk)
+        found: Correspondence | None
+        if dsn is not None and dsn.original_message_id in ours:
+            found = _bounce(session, pk, dsn)
+        else:
+            found = detect(session, settings, analysis, ours)
+            if found is not None:
+                _log(session, pk, analysis, found)
         if found is None:
             out.append(analysis)
             continue
-        detail = {
-            "message": pk,
-            "from": one_line(analysis.parsed.from_addr or "", 320),
-            "subject": one_line(analysis.parsed.subject or "", 200),
-            "why": found.why,
-            "verdict": analysis.verdict,
-        }
-        for incident_pk in found.incidents:
-            incident_store.add_event(session, incident_pk, ACTOR, "correspondence", detail)
-        message_store.add_event(
-            session, pk, ACTOR, "correspondence", {"incidents": list(found.incidents), "why": found.why}
-        )
+        if not message_logged(session, "correspondence", pk):
+            message_store.add_event(
+                session, pk, ACTOR, "correspondence", {"incidents": list(found.incidents), "why": found.why}
+            )
         if analysis.verdict == "automated":
             out.append(analysis)
             continue
@@ -107,3 +134,49 @@ def apply(session: Session, settings: Settings, items: list[tuple[int, Analysis]
         triage = replace(analysis.triage, verdict="non_incident", reasons=[reason, *analysis.triage.reasons])
         out.append(replace(analysis, triage=triage))
     return out
+
+
+def _log(session: Session, pk: int, analysis: Analysis, found: Correspondence) -> None:
+    """One ``correspondence`` event per incident and message, however often it is replayed."""
+    detail = {
+        "message": pk,
+        "from": one_line(analysis.parsed.from_addr or "", 320),
+        "subject": one_line(analysis.parsed.subject or "", 200),
+        "why": found.why,
+        "verdict": analysis.verdict,
+    }
+    done = outbox_store.logged_for_message(session, "correspondence", pk, list(found.incidents))
+    for incident_pk in found.incidents:
+        if incident_pk not in done:
+            incident_store.add_event(session, incident_pk, ACTOR, "correspondence", detail)
+
+
+def _bounce(session: Session, pk: int, dsn: Dsn) -> Correspondence | None:
+    """A DSN about one of our mails: marked on its row and on its incidents' timelines.
+
+    A permanent failure (``Action: failed``, ``Status: 5.x.x``) of every recipient makes the
+    row ``failed`` (the desk must find another way to reach them); a delay, or a failure of
+    only some recipients, keeps it ``sent`` with the DSN's words in ``last_error``.
+    """
+    row = outbox_store.by_message_id(session, dsn.original_message_id or "")
+    if row is None:
+        return None
+    recipients = {a.strip().lower() for a in row.to}
+    failed = {r.address for r in dsn.failed}
+    permanent = bool(failed) and (recipients <= failed or len(recipients) == 1)
+    if permanent:
+        error = f"bounced (DSN message {pk}): {dsn.describe()}"
+    elif failed:
+        error = f"bounced for some recipients (DSN message {pk}): {dsn.describe()}"
+    else:
+        error = f"delivery status (DSN message {pk}): {dsn.describe()}"
+    if failed or any(r.action == "delayed" for r in dsn.recipients):
+        outbox_store.record_bounce(session, row.id, error[:1000], failed=permanent)
+    why = f"a delivery status notification about our mail (outbox #{row.id})"
+    found = Correspondence(tuple(row.incidents), why)
+    extra = {"outbox": row.id, "kind": row.kind, "permanent": permanent, "dsn": dsn.describe()}
+    done = outbox_store.logged_for_message(session, "outbox_bounced", pk, row.incidents)
+    for incident_pk in row.incidents:
+        if incident_pk not in done:
+            incident_store.add_event(session, incident_pk, ACTOR, "outbox_bounced", {"message": pk, **extra})
+    return found

@@ -53,8 +53,16 @@ class AnalysisOutcome(Generic[K]):
 
 
 def slim(analysis: Analysis) -> Analysis:
-    """Drop the MIME tree and texts before sending a result between processes."""
-    parsed = replace(analysis.parsed, raw=b"", email=Message(), text_parts=[], attachments=[], nested=[])
+    """Drop the MIME tree and texts before sending a result between processes.
+
+    Nested messages keep their headers (not their texts): their Message-IDs link a copy
+    of our own mail that comes back inside another to its outbox row (outbox/correspondence.py).
+    """
+    nested = [
+        replace(n, raw=b"", email=Message(), text_parts=[], attachments=[], nested=[])
+        for n in analysis.parsed.nested[:10]
+    ]
+    parsed = replace(analysis.parsed, raw=b"", email=Message(), text_parts=[], attachments=[], nested=nested)
     return replace(analysis, parsed=parsed)
 
 

@@ -15,7 +15,15 @@ from typing import Any
 from sqlalchemy import String, case, cast, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from abusebox.store.schema import DigestMarkRow, IncidentRow, ObservationRow, OutboxRow, ReportRow
+from abusebox.store.schema import (
+    DigestMarkRow,
+    IncidentEventRow,
+    IncidentRow,
+    MessageEventRow,
+    ObservationRow,
+    OutboxRow,
+    ReportRow,
+)
 
 KINDS = ("ack", "notify", "forward", "digest", "alert")
 STATUSES = ("draft", "approved", "sent", "failed", "discarded")
@@ -285,6 +293,51 @@ def by_message_ids(session: Session, message_ids: list[str]) -> dict[str, list[i
         for message_id, incidents in rows:
             out[message_id] = [int(i) for i in incidents]
     return out
+
+
+def by_message_id(session: Session, message_id: str) -> OutboxItem | None:
+    row = session.scalars(select(OutboxRow).where(OutboxRow.message_id == message_id)).first()
+    return _item(row) if row is not None else None
+
+
+def record_bounce(session: Session, pk: int, error: str, *, failed: bool) -> bool:
+    """A DSN about a sent row: ``last_error`` says what it reported; ``failed`` when permanent.
+
+    Only rows already sent (or failed) change: a DSN cannot touch a draft or a queued mail.
+    """
+    values: dict[str, Any] = {"last_error": error}
+    if failed:
+        values["status"] = "failed"
+    result = session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == pk, OutboxRow.status.in_(("sent", "failed")))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def logged_for_message(session: Session, action: str, message_pk: int, incidents: list[int]) -> set[int]:
+    """Of ``incidents``, those whose timeline already has ``action`` about message ``message_pk``.
+
+    What makes correspondence and bounces idempotent: a replayed message logs nothing twice.
+    """
+    if not incidents:
+        return set()
+    rows = session.execute(
+        select(IncidentEventRow.incident_pk, IncidentEventRow.detail).where(
+            IncidentEventRow.action == action, IncidentEventRow.incident_pk.in_(incidents)
+        )
+    )
+    return {pk for pk, detail in rows if isinstance(detail, dict) and detail.get("message") == message_pk}
+
+
+def message_logged(session: Session, action: str, message_pk: int) -> bool:
+    """Does message ``message_pk``'s own ledger already have an ``action`` event?"""
+    query = select(MessageEventRow.id).where(
+        MessageEventRow.message_pk == message_pk, MessageEventRow.action == action
+    )
+    return session.scalars(query.limit(1)).first() is not None
 
 
 def marked(session: Session, recipient: str, observation_pks: list[int]) -> set[int]:
