@@ -5,6 +5,10 @@ header values; on top of that, text that came from a reporter (a subject) is fla
 one line of printable characters first, so an encoded ``=0D=0A`` that decoded to CR/LF
 cannot add a header or a recipient. Message-IDs from reporters are only copied into
 ``In-Reply-To``/``References`` when they have the strict ``<local@domain>`` shape.
+
+For an ISO-2022-JP mail the Subject and the From display name are ISO-2022-JP encoded
+words (``=?iso-2022-jp?b?...?=``, RFC 1468/2047), what Japanese mail clients expect;
+``email.policy`` alone would always encode header text as UTF-8.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP, default
+from email.policy import SMTP, Policy, default
 from email.utils import format_datetime, make_msgid
 
 from abusebox.core.config import MailSettings
@@ -86,11 +91,65 @@ class Outgoing:
     attachments: list[Attachment] = field(default_factory=list)
 
 
+class EncodedHeader(str):
+    """A header value that reads as its text (``str``) and is written as prepared encoded words.
+
+    ``email.policy`` stores an object with a ``name`` as the header itself and writes it
+    with its ``fold``; the words are plain ASCII (base64), so no line break can get in.
+    """
+
+    name: str
+    encoded: str
+
+    def __new__(cls, name: str, text: str, encoded: str) -> EncodedHeader:
+        self = super().__new__(cls, text)
+        self.name, self.encoded = name, encoded
+        return self
+
+    def __reduce__(self) -> tuple[type[EncodedHeader], tuple[str, str, str]]:  # copy, pickle
+        return (EncodedHeader, (self.name, str.__str__(self), self.encoded))
+
+    def fold(self, *, policy: Policy) -> str:
+        lines = [line for line in self.encoded.splitlines() if line.strip()]
+        return f"{self.name}: " + policy.linesep.join(lines) + policy.linesep
+
+
+def _jis(text: str) -> bool:
+    """Worth ISO-2022-JP encoded words: not plain ASCII, and ISO-2022-JP can hold it."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("iso-2022-jp")
+    except UnicodeEncodeError:
+        return False  # ①, emoji: the header goes out as UTF-8 rather than with "?"
+    return True
+
+
+def _jis_header(name: str, text: str, *ascii_tail: str) -> EncodedHeader:
+    header = Header(text, "iso-2022-jp", header_name=name)
+    for tail in ascii_tail:
+        header.append(tail, "us-ascii")
+    shown = " ".join([text, *ascii_tail])
+    return EncodedHeader(name, shown, header.encode(linesep="\n", maxlinelen=76))
+
+
+def _from(settings: MailSettings, charset: Charset) -> Address | EncodedHeader:
+    address = Address(display_name=one_line(settings.team_name, 100), addr_spec=settings.from_address)
+    if charset == "iso-2022-jp" and _jis(address.display_name):
+        return _jis_header("From", address.display_name, f"<{address.addr_spec}>")
+    return address
+
+
+def _subject(subject: str, charset: Charset) -> str:
+    text = one_line(subject, 400)
+    return _jis_header("Subject", text) if charset == "iso-2022-jp" and _jis(text) else text
+
+
 def build(out: Outgoing, settings: MailSettings) -> EmailMessage:
     msg = EmailMessage(policy=default)
-    msg["From"] = Address(display_name=one_line(settings.team_name, 100), addr_spec=settings.from_address)
+    msg["From"] = _from(settings, out.charset)
     msg["To"] = ", ".join(out.to)
-    msg["Subject"] = one_line(out.subject, 400)
+    msg["Subject"] = _subject(out.subject, out.charset)
     msg["Message-ID"] = out.message_id
     msg["Date"] = _now_header()
     reply = safe_msgid(out.in_reply_to)

@@ -94,6 +94,9 @@ def test_japanese_report_is_acknowledged_in_japanese_in_the_recipients_charset(
     if charset == "iso-2022-jp":
         assert msg["Content-Transfer-Encoding"] == "7bit"
         assert got.data.isascii()  # 7-bit clean on the wire: ESC sequences, no 8-bit bytes
+        head = got.data.split(b"\r\n\r\n", 1)[0]
+        assert b"Subject: =?iso-2022-jp?b?" in head and b"=?utf-8?" not in head.lower()
+    assert str(msg["Subject"]) == row.subject
     body = msg.get_content()
     assert "受付番号" in body and "203.0.113.77" in body
     assert "【不正アクセス】" in msg["Subject"] or msg["Subject"].strip().startswith("Re: ")

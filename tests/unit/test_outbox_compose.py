@@ -31,6 +31,34 @@ def test_any_subject_yields_the_same_headers_and_one_line(subject: str) -> None:
     assert "\n" not in str(msg["Subject"]) and "\r" not in str(msg["Subject"])
 
 
+# Japanese text, line breaks of every kind, controls, encoded-word look-alikes and what
+# ISO-2022-JP cannot hold (①, emoji): the same headers, one line, the same text back.
+JIS_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("受付報告不正アクセスのご〜ー・「」（）ｱｲｳ①🙂 =?:<>@\r\n\x1b\u2028\x85\t")),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=200,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JIS_TEXT, JIS_TEXT)
+def test_any_subject_and_team_name_in_iso_2022_jp_stay_one_header_each(subject: str, team: str) -> None:
+    mail = MailSettings(from_address="abuse@example.jp", team_name=team)
+    out = Outgoing(to=["r@example.jp"], subject=subject, body="本文\n", message_id=new_message_id(mail),
+                   charset="iso-2022-jp")  # fmt: skip
+    data = to_bytes(build(out, mail))
+    msg = parse(data)
+    assert {k.lower() for k in msg} == HEADERS
+    assert [a.addr_spec for a in msg["To"].addresses] == ["r@example.jp"]
+    assert [a.addr_spec for a in msg["From"].addresses] == ["abuse@example.jp"]
+    assert "\n" not in str(msg["Subject"]) and "\r" not in str(msg["Subject"])
+    assert str(msg["Subject"]) == one_line(subject, 400)
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 78 for line in head.split(b"\r\n"))
+
+
 def test_crlf_and_bcc_in_a_subject_are_flattened() -> None:
     assert one_line("report\r\nBcc: x@evil.example\u2028To: y") == "report Bcc: x@evil.example To: y"
     assert one_line("a\x00b\x1bc") == "a b c"
@@ -56,6 +84,24 @@ def test_iso_2022_jp_round_trip_is_7bit() -> None:
     assert msg.get_content_charset() == "iso-2022-jp" and msg["Content-Transfer-Encoding"] == "7bit"
     assert msg.get_content().replace("\r\n", "\n") == text.replace("①は入りません\n", "")
     assert str(msg["Subject"]) == "受付"
+    assert b"Subject: =?iso-2022-jp?b?" in data and b"utf-8" not in data.lower()
+
+
+def test_iso_2022_jp_subject_and_display_name_are_iso_2022_jp_words() -> None:
+    mail = MailSettings(from_address="abuse@example.jp", team_name="サンプル大学CSIRT")
+    subject = "Re: SSHへの不正アクセスのご報告（2026年11月19日）長い件名が続きます [abusebox #2026-000123]"
+    out = Outgoing(to=["r@example.jp"], subject=subject, body="本文\n", message_id=new_message_id(mail),
+                   charset="iso-2022-jp")  # fmt: skip
+    data = to_bytes(build(out, mail))
+    head = data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert "From: =?iso-2022-jp?b?" in head and "Subject: =?iso-2022-jp?b?" in head
+    assert head.count("=?iso-2022-jp?b?") >= 3 and "=?utf-8?" not in head
+    msg = parse(data)
+    assert str(msg["Subject"]) == subject
+    assert msg["From"].addresses[0].display_name == "サンプル大学CSIRT"
+    # ①/emoji: that header goes out as UTF-8 words rather than with "?"
+    out.subject = "丸数字①の件"
+    assert str(parse(to_bytes(build(out, mail)))["Subject"]) == "丸数字①の件"
 
 
 def test_text_iso_2022_jp_cannot_hold_goes_out_as_utf8() -> None:
