@@ -218,5 +218,7 @@ def run_digest(
         session, settings, out, kind="digest", status="approved", actor=ACTOR, language=recipient.language,
         rule=recipient.name, cap_key=f"digest:{recipient.name}", incidents=tuple(digest.incidents), now=at,
     )  # fmt: skip
-    outbox_store.mark(session, recipient.name, digest.observations, pk)
+    made = outbox_store.get(session, pk)
+    if made is not None and made.status != "failed":  # not signed/encrypted: the next run has them
+        outbox_store.mark(session, recipient.name, digest.observations, pk)
     return digest, pk

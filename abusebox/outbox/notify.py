@@ -7,6 +7,7 @@ per-category and per-owner policy (``notify_auto_approve_*``) may create it appr
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -16,10 +17,13 @@ from abusebox.outbox.compose import Outgoing, charset_for, new_message_id
 from abusebox.outbox.drafts import render_notification
 from abusebox.outbox.queue import compose, enqueue
 from abusebox.outbox.tickets import tag_for, ticket_number
+from abusebox.pgp.sign import OutgoingPgpError
 from abusebox.store import incidents as incident_store
 from abusebox.store import outbox as outbox_store
 
 ACTOR = "outbox"
+
+log = logging.getLogger(__name__)
 
 
 def cap_key(incident_pk: int) -> str:
@@ -62,7 +66,11 @@ def notify(session: Session, settings: Settings, incident_pks: list[int], now: d
             item = outbox_store.get(session, pk)
             if item is not None:
                 out.message_id = item.message_id
-                subject, raw = compose(settings, out)
+                try:
+                    subject, raw = compose(settings, out)
+                except OutgoingPgpError as exc:  # keep the draft as it was; the desk sees why
+                    log.warning("notification %d not refreshed: %s", pk, exc)
+                    continue
                 outbox_store.replace_content(session, pk, draft.to, subject, draft.body, raw)
             continue
         approved = auto_approved(settings, row.category, row.owner)

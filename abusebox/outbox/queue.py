@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from abusebox.core.config import Settings
-from abusebox.outbox.compose import Outgoing, build, to_bytes
-from abusebox.pgp.sign import protect_outgoing
+from abusebox.outbox.compose import Outgoing, build, one_line, to_bytes
+from abusebox.pgp.sign import OutgoingPgpError, protect_outgoing
 from abusebox.store import incidents as incident_store
 from abusebox.store import outbox as outbox_store
 
@@ -41,9 +41,19 @@ def enqueue(
 ) -> int:
     """Store ``out`` as an outbox row (signed/encrypted as ``[pgp]`` says) and log it on its incidents.
 
+    When ``[pgp]`` cannot sign or encrypt it (no usable key for a recipient in
+    ``encrypt_to``), the row is ``failed`` with the reason and holds nothing to send.
+
     ``envelope_from`` defaults to ``[mail] from_address``; "" is the null sender (RFC 3834).
     """
-    subject, raw = compose(settings, out)
+    error: str | None = None
+    try:
+        subject, raw = compose(settings, out)
+    except OutgoingPgpError as exc:
+        # Never the mail unsigned or in the clear instead: a `failed` row with nothing to
+        # send tells the desk (the decision that made it still commits).
+        subject, raw, status = one_line(out.subject, 400), b"", "failed"
+        error = f"not sent: {exc} (fix [pgp] or the keyring, then make the mail again)"[:1000]
     at = now or datetime.now(UTC)
     pk = outbox_store.add(
         session,
@@ -63,6 +73,7 @@ def enqueue(
             answers_message_pk=answers_message_pk,
             incidents=incidents,
             reports=reports,
+            error=error,
         ),
         at,
     )
@@ -70,4 +81,7 @@ def enqueue(
         incident_store.add_event(
             session, incident_pk, actor, "outbox_created", {"outbox": pk, "kind": kind, "status": status}
         )
+        if error:
+            detail = {"outbox": pk, "kind": kind, "detail": error}
+            incident_store.add_event(session, incident_pk, actor, "outbox_failed", detail)
     return pk

@@ -156,7 +156,10 @@ def send_pass(settings: Settings, db: Database, *, now: datetime | None = None) 
                 continue
         if claimed is None:
             continue
-        result = deliver(mail, claimed.envelope_from, claimed.recipients, claimed.raw)
+        if not claimed.raw:  # a mail that could not be signed or encrypted: approved again
+            result = Delivery("failed", "nothing to send: it could not be signed or encrypted; make it again")
+        else:
+            result = deliver(mail, claimed.envelope_from, claimed.recipients, claimed.raw)
         done = now or datetime.now(UTC)
         with db.session() as session:
             if result.outcome == "sent":

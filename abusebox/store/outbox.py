@@ -48,11 +48,14 @@ class NewMail:
     answers_message_pk: int | None = None
     incidents: tuple[int, ...] = ()
     reports: tuple[int, ...] = ()
+    error: str | None = None  # why a mail that could not be made is `failed` (no bytes to send)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown outbox kind {self.kind!r}")
-        if self.status not in ("draft", "approved"):
+        if self.status == "failed" and (self.raw or not self.error):
+            raise ValueError("a new failed mail has an error and nothing to send")
+        if self.status not in ("draft", "approved", "failed"):
             raise ValueError(f"a new mail is draft or approved, not {self.status!r}")
 
 
@@ -112,6 +115,7 @@ def add(session: Session, mail: NewMail, now: datetime) -> int:
         approved_at=now if mail.status == "approved" else None,
         created_at=now,
         next_attempt_at=now,
+        last_error=mail.error,
     )
     session.add(row)
     session.flush()

@@ -13,13 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from incident_helpers import add_report
-from outbox_helpers import mail_settings
+from outbox_helpers import item, mail_settings
+from pgp_support import World
 from smtp_server import SmtpServer
 
 from abusebox.cli import main
 from abusebox.core.config import DigestRecipient, Settings
 from abusebox.core.models import Observation
 from abusebox.incidents.grouping import Grouper
+from abusebox.outbox.digest import run_digest
 from abusebox.runtime.jobs import register_outbox
 from abusebox.runtime.service import Worker
 from abusebox.store.db import Database
@@ -148,3 +150,21 @@ def test_each_digest_recipient_is_a_cron_job_in_its_zone(
         assert quiet._periodic == {}
     finally:
         quiet.close()
+
+
+def test_a_digest_that_cannot_be_encrypted_leaves_its_observations_for_the_next_run(
+    db: Database, settings: Settings, smtp: SmtpServer, w: World
+) -> None:
+    seed(db, settings)
+    recipient = DigestRecipient(name="cert", to=["info@jpcert.example"])
+    settings = mail_settings(settings, smtp)
+    locked = replace(settings, pgp=w.settings(encrypt_to=["info@jpcert.example"]))  # no key held
+    with db.session() as session:
+        digest, pk = run_digest(session, locked, recipient)
+    assert digest is not None and len(digest.observations) == 6 and pk is not None
+    failed = item(db, pk)
+    assert failed.status == "failed" and "cannot encrypt to info@jpcert.example" in (failed.last_error or "")
+    with db.session() as session:
+        again, second = run_digest(session, settings, recipient)
+    assert again is not None and sorted(again.observations) == sorted(digest.observations)
+    assert second is not None and item(db, second).status == "approved"

@@ -5,15 +5,28 @@ from __future__ import annotations
 import email
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from email.policy import default
 from pathlib import Path
 
-from outbox_helpers import item, mail_settings, queue_one
+from outbox_helpers import (
+    EN_REPORT,
+    ack_settings,
+    acks,
+    authenticated,
+    example,
+    ingest,
+    item,
+    mail_settings,
+    queue_one,
+)
 from pgp_support import World, gpg
 from smtp_server import SmtpServer
 
 from abusebox.core.config import Settings
 from abusebox.outbox.sender import send_pass
+from abusebox.store import incidents as incident_store
+from abusebox.store import outbox as outbox_store
 from abusebox.store.db import Database
 
 
@@ -106,3 +119,28 @@ def test_signed_and_encrypted_mail_decrypts_to_a_valid_signature(
     signed = inner.get_payload()[0]
     # The line break before a boundary belongs to the boundary (RFC 2046): one is signed away.
     assert lf(signed.get_content()) == BODY.rstrip("\n")
+
+
+def test_no_usable_key_for_an_encrypt_to_recipient_fails_the_row_and_sends_nothing(
+    db: Database, settings: Settings, smtp: SmtpServer, w: World
+) -> None:
+    """Never unencrypted instead: the row is `failed` with the reason, and the report is processed."""
+    settings = ack_settings(settings, smtp)
+    reporter = "security@reporter.example.net"  # the example report's sender; we hold no key of theirs
+    settings = replace(settings, pgp=w.settings(encrypt_to=[reporter]))
+    [result] = ingest(settings, db, authenticated(example(EN_REPORT)))
+    assert result.outcome == "processed" and result.verdict == "report" and result.incidents
+    [ack] = acks(db)
+    assert ack.status == "failed"
+    assert f"cannot encrypt to {reporter}" in (ack.last_error or "")
+    with db.session() as session:
+        assert outbox_store.raw_of(session, ack.id) == b""
+        detail = incident_store.get_incident(session, result.incidents[0])
+    assert detail is not None and "outbox_failed" in [e.action for e in detail.events]
+    assert send_pass(settings, db).summary() == "sent 0, failed 0, deferred 0"
+    # A handler approves it again anyway: still nothing goes out.
+    with db.session() as session:
+        assert outbox_store.set_status(session, ack.id, ("failed",), "approved", "desk", datetime.now(UTC))
+    assert send_pass(settings, db).summary() == "sent 0, failed 1, deferred 0"
+    assert "nothing to send" in (item(db, ack.id).last_error or "")
+    assert smtp.messages == []
