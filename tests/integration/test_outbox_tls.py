@@ -95,6 +95,19 @@ def test_untrusted_certificate_sends_nothing(
     assert server.messages == []
 
 
+def test_a_certificate_for_another_host_name_is_refused(
+    db: Database, settings: Settings, serve: Callable[..., SmtpServer], certs: dict[str, Path]
+) -> None:
+    """The certificate names IP 127.0.0.1; reached as "localhost" it does not match."""
+    server = serve("starttls")
+    settings = _settings(settings, server, "starttls", ca_file=str(certs["cert"]), smtp_host="localhost")
+    pk = queue_one(db, settings)
+    assert send_pass(settings, db).summary() == "sent 0, failed 0, deferred 1"
+    assert "not trusted" in (item(db, pk).last_error or "")
+    assert "mismatch" in (item(db, pk).last_error or "").lower()
+    assert server.messages == []
+
+
 def test_system_cas_do_not_trust_a_private_certificate(
     db: Database, settings: Settings, serve: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
