@@ -25,6 +25,7 @@ from abusebox.store.schema import (
     IncidentEventRow,
     IncidentRow,
     MessageRow,
+    OutboxRow,
     ReportRow,
     table_of,
 )
@@ -170,6 +171,69 @@ def oldest_unhandled(session: Session) -> Oldest | None:
 
 def ping(session: Session) -> None:
     session.execute(select(1))
+
+
+# --- delays from stored timestamps (the worker may run in another process) -----------------
+
+DELAY_KINDS = ("acknowledge", "notify", "analysis", "commit")
+_MOST_ROWS = 200_000
+
+
+def delays(session: Session, kind: str, since: datetime) -> list[float]:
+    """Seconds, one per item finished since ``since``:
+
+    - ``acknowledge``: a report received -> its acknowledgement sent (outbox kind ack);
+    - ``notify``: an incident opened -> its first owner notification sent (kind notify);
+    - ``analysis``: a message stored -> its report written (received_at -> reports.created_at);
+    - ``commit``: its report written -> the message marked processed, in that commit.
+    """
+    pairs: list[tuple[datetime | None, datetime | None]]
+    if kind == "acknowledge":
+        pairs = [
+            (a, b)
+            for a, b in session.execute(
+                select(OutboxRow.sent_at, MessageRow.received_at)
+                .join(MessageRow, MessageRow.id == OutboxRow.answers_message_pk)
+                .where(OutboxRow.kind == "ack", OutboxRow.status == "sent", OutboxRow.sent_at >= since)
+                .limit(_MOST_ROWS)
+            )
+        ]
+    elif kind == "notify":
+        first: dict[int, datetime] = {}
+        for sent_at, incidents in session.execute(
+            select(OutboxRow.sent_at, OutboxRow.incidents)
+            .where(OutboxRow.kind == "notify", OutboxRow.status == "sent", OutboxRow.sent_at.is_not(None))
+            .limit(_MOST_ROWS)
+        ):
+            for pk in incidents or []:
+                if isinstance(pk, int) and (pk not in first or sent_at < first[pk]):
+                    first[pk] = sent_at
+        wanted = [pk for pk, at in first.items() if at >= since]
+        pairs = []
+        for start in range(0, len(wanted), 5000):
+            part = wanted[start : start + 5000]
+            for pk, created in session.execute(
+                select(IncidentRow.id, IncidentRow.created_at).where(IncidentRow.id.in_(part))
+            ):
+                pairs.append((first[pk], created))
+    elif kind in ("analysis", "commit"):
+        later, earlier = (
+            (ReportRow.created_at, MessageRow.received_at)
+            if kind == "analysis"
+            else (MessageRow.processed_at, ReportRow.created_at)
+        )
+        pairs = [
+            (a, b)
+            for a, b in session.execute(
+                select(later, earlier)
+                .join(ReportRow, ReportRow.message_pk == MessageRow.id)
+                .where(MessageRow.status == "processed", MessageRow.processed_at >= since)
+                .limit(_MOST_ROWS)
+            )
+        ]
+    else:
+        raise ValueError(f"unknown delay {kind!r}")
+    return [max(0.0, (a - b).total_seconds()) for a, b in pairs if a is not None and b is not None]
 
 
 # --- the same counts from the rows (what the kept counts must equal) ------------------------
