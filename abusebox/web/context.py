@@ -20,7 +20,7 @@ def duration(seconds: float | None) -> str:
     """``95`` -> ``1m 35s``, ``7384`` -> ``2h 03m``, ``None`` -> ``-``."""
     if seconds is None:
         return "-"
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s}s"
     if s < 3600:

@@ -120,7 +120,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "median": ("median", "中央値"),
     "p90": ("90th percentile", "90パーセンタイル"),
     "count": ("count", "件数"),
-    "reporters": ("Reporters", "報告者"),
     "reporter": ("Reporter", "報告者"),
     "reports_count": ("Reports", "報告数"),
     "first_report": ("First report (UTC)", "最初の報告 (UTC)"),

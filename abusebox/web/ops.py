@@ -23,7 +23,6 @@ from abusebox.store.db import Database
 from abusebox.store.mailbox import source_states
 from abusebox.web.auth import ctx
 
-
 # Histogram buckets (seconds): people's delays (ack, notify) and the machine's (analysis, commit).
 _HUMAN = (60.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 12 * 3600.0, 86400.0, 3 * 86400.0, 7 * 86400.0)
 _MACHINE = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 3600.0)

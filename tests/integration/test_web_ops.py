@@ -69,12 +69,14 @@ def test_delays_on_the_dashboard_and_in_metrics(settings: Settings, db: Database
     page = c.get("/")
     assert page.status_code == 200
     assert re.search(
-        r'id="time_to_acknowledge">.*?<td class="num">10m 00s</td><td class="num">50m 00s</td><td class="num">2</td>',
+        r'id="time_to_acknowledge">.*?<td class="num">10m 00s</td><td class="num">50m 00s</td>'
+        r'<td class="num">2</td>',
         page.text,
         re.S,
     )
     assert re.search(
-        r'id="time_to_notify">.*?<td class="num">2h 00m</td><td class="num">2h 00m</td><td class="num">1</td>',
+        r'id="time_to_notify">.*?<td class="num">2h 00m</td><td class="num">2h 00m</td>'
+        r'<td class="num">1</td>',
         page.text,
         re.S,
     )
