@@ -79,7 +79,7 @@ def create_app(settings: Settings, db: Database) -> Starlette:
         settings,
         db,
         template_env(),
-        LoginThrottle(settings.web.login_attempts, settings.web.login_window_seconds),
+        LoginThrottle(db, settings.web.login_attempts, settings.web.login_window_seconds),
     )
     app.state.registry = ops.registry_for(db)
     return app
