@@ -32,4 +32,5 @@ def forget(session: Session, key: str) -> None:
 
 def prune(session: Session, before: datetime) -> int:
     """Drop failures older than the window: they no longer count."""
-    return session.execute(delete(_TABLE).where(_TABLE.c.at <= before)).rowcount or 0
+    result = session.execute(delete(_TABLE).where(_TABLE.c.at <= before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
