@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from abusebox.store.incidents import IncidentSummary, _summary_fields
 from abusebox.store.messages import MessageSummary, get_message
-from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, ReportRow
+from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, OutboxRow, ReportRow
 
 SORTS = {
     "last_seen": (IncidentRow.last_seen.desc(), IncidentRow.id.desc()),
@@ -48,6 +48,40 @@ def _inside(ip: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> 
         return False
 
 
+def _forwards(session: Session) -> list[tuple[str | None, list[str], list[int]]]:
+    """(rule, recipients, incidents) of every forward sent."""
+    rows = session.execute(
+        select(OutboxRow.rule, OutboxRow.recipients, OutboxRow.incidents).where(
+            OutboxRow.kind == "forward", OutboxRow.status == "sent"
+        )
+    )
+    return [
+        (rule, [str(r) for r in recipients or []], [pk for pk in incidents or [] if isinstance(pk, int)])
+        for rule, recipients, incidents in rows
+    ]
+
+
+def forwarded_incidents(session: Session, target: str) -> set[int]:
+    """Incidents forwarded (a forward sent) by the [[forward]] rule named ``target`` or to
+    the recipient address ``target`` (case-blind)."""
+    wanted = target.strip().casefold()
+    out: set[int] = set()
+    for rule, recipients, incidents in _forwards(session):
+        if (rule or "").casefold() == wanted or wanted in (r.casefold() for r in recipients):
+            out.update(incidents)
+    return out
+
+
+def forward_targets(session: Session) -> list[str]:
+    """The rule names and recipient addresses forwards were sent to (for the queue's filter)."""
+    names: set[str] = set()
+    for rule, recipients, _ in _forwards(session):
+        if rule:
+            names.add(rule)
+        names.update(recipients)
+    return sorted(names, key=str.casefold)
+
+
 def query_incidents(
     session: Session,
     *,
@@ -57,6 +91,7 @@ def query_incidents(
     ip: str | None = None,
     cidr: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None,
     ids: list[int] | None = None,
+    forwarded_to: str | None = None,
     sort: str = "last_seen",
     limit: int = 50,
     offset: int = 0,
@@ -84,6 +119,8 @@ def query_incidents(
         )
     if ids is not None:
         where.append(IncidentRow.id.in_(ids))
+    if forwarded_to:
+        where.append(IncidentRow.id.in_(sorted(forwarded_incidents(session, forwarded_to))))
     total = session.scalar(select(func.count()).select_from(IncidentRow).where(*where)) or 0
     rows = session.scalars(
         select(IncidentRow)
