@@ -24,6 +24,9 @@ SORTS = {
 }
 
 
+_MOST_IDS = 20_000  # beyond this many incidents a CIDR filter stays a subquery
+
+
 @dataclass(frozen=True)
 class QueuePage:
     incidents: list[IncidentSummary]
@@ -114,9 +117,11 @@ def query_incidents(
     if ip:
         where.append(IncidentRow.id.in_(select(ObservationRow.incident_pk).where(ObservationRow.ip == ip)))
     if cidr is not None:
-        where.append(
-            IncidentRow.id.in_(select(ObservationRow.incident_pk).where(_cidr_filter(session, cidr)))
-        )
+        matching = select(ObservationRow.incident_pk).where(_cidr_filter(session, cidr)).distinct()
+        # The incidents first (a range scan of the inet btree), then the page by their ids:
+        # the planner, guessing how many match, would walk the queue's order probing each.
+        pks = [pk for pk in session.scalars(matching.limit(_MOST_IDS + 1)) if pk is not None]
+        where.append(IncidentRow.id.in_(pks if len(pks) <= _MOST_IDS else matching))
     if ids is not None:
         where.append(IncidentRow.id.in_(ids))
     if forwarded_to:
