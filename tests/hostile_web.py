@@ -61,7 +61,7 @@ Content-Type: text/html; charset=utf-8
 </head>
 <body onload="alert(6)">
 <p style="background-image: url({beacon}/inline.png)">{HTML_MARK}:</p>
-<table><tr><td>2026-11-19 01:20:30 UTC sshd: Failed password for root from 198.51.100.78 port 52113</td></tr></table>
+<table><tr><td>2026-11-19 01:20:30 UTC sshd: Failed password for root from 198.51.100.78</td></tr></table>
 <img src="{beacon}/img.png" onerror="alert(7)">
 <iframe src="{beacon}/frame"></iframe>
 <a href="javascript:alert(8)">details</a> <a href="{beacon}/link">more</a>
