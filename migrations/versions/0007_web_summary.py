@@ -190,7 +190,9 @@ _LITE_TRIGGER_NAMES = [
     "desk_tally_incidents_upd_new",
     "desk_tally_incidents_del",
 ]
-_PG_FUNCTION_NAMES = [f"desk_tally_{t}_{k}" for t in ("reports", "messages", "incidents") for k in ("ins", "row")]
+_PG_FUNCTION_NAMES = [
+    f"desk_tally_{t}_{k}" for t in ("reports", "messages", "incidents") for k in ("ins", "row")
+]
 
 
 def _backfill(day: str, month: str) -> list[str]:
@@ -241,12 +243,14 @@ def upgrade() -> None:
     op.create_index("ix_incidents_state_first_seen", "incidents", ["state", "first_seen"])
     op.create_index("ix_outbox_kind_sent_at", "outbox", ["kind", "sent_at"])
     if pg:
-        op.execute(_PG_FUNCTIONS.format(
-            day=_PG_DAY.format(col="m.received_at"),
-            imonth=_PG_MONTH.format(col="created_at"),
-            omonth=_PG_MONTH.format(col="OLD.created_at"),
-            nmonth=_PG_MONTH.format(col="NEW.created_at"),
-        ))
+        op.execute(
+            _PG_FUNCTIONS.format(
+                day=_PG_DAY.format(col="m.received_at"),
+                imonth=_PG_MONTH.format(col="created_at"),
+                omonth=_PG_MONTH.format(col="OLD.created_at"),
+                nmonth=_PG_MONTH.format(col="NEW.created_at"),
+            )
+        )
         op.execute(_PG_TRIGGERS)
         for statement in _backfill(_PG_DAY, _PG_MONTH):
             op.execute(statement)
