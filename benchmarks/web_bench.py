@@ -113,6 +113,7 @@ def main() -> None:
     if "--reuse" not in sys.argv:
         fill(url)
     db = Database(url)
+    db.upgrade()  # a reused schema gets the newer migrations (0007: kept counts, inet btree)
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM users"))
     add_user(db, "bench", "viewer")

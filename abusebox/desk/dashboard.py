@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,31 @@ from abusebox.store import reporting
 
 
 @dataclass(frozen=True)
+class Delay:
+    """How long something took, over the items of a window: how many, median, 90th percentile."""
+
+    count: int
+    median: float | None
+    p90: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"count": self.count, "median_seconds": self.median, "p90_seconds": self.p90}
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The nearest-rank percentile ``q`` (0..1) of ``values``; None for none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q * len(ordered)))
+    return round(ordered[rank - 1], 3)
+
+
+def delay(values: list[float]) -> Delay:
+    return Delay(len(values), percentile(values, 0.5), percentile(values, 0.9))
+
+
+@dataclass(frozen=True)
 class Dashboard:
     states: dict[str, int]
     verdicts: dict[str, int]
@@ -24,6 +50,8 @@ class Dashboard:
     oldest: reporting.Oldest | None
     outbox_waiting: int | None = None  # outbox rows waiting for approval (status draft)
     categories: list[str] = field(default_factory=list)
+    time_to_acknowledge: Delay = Delay(0, None, None)  # report received -> ack sent, 30 days
+    time_to_notify: Delay = Delay(0, None, None)  # incident opened -> owner notified, 30 days
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -35,6 +63,8 @@ class Dashboard:
             "oldest_unhandled": None
             if self.oldest is None
             else {"id": self.oldest.pk, "first_seen": format_utc(self.oldest.first_seen)},
+            "time_to_acknowledge": self.time_to_acknowledge.as_json(),
+            "time_to_notify": self.time_to_notify.as_json(),
         }
 
 
@@ -55,4 +85,6 @@ def dashboard(session: Session, *, now: datetime | None = None, days: int = 30) 
         oldest=reporting.oldest_unhandled(session),
         outbox_waiting=outbox_store.count_status(session, "draft"),
         categories=sorted(per_day),
+        time_to_acknowledge=delay(reporting.delays(session, "acknowledge", now - timedelta(days=days))),
+        time_to_notify=delay(reporting.delays(session, "notify", now - timedelta(days=days))),
     )

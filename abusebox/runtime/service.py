@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import imaplib
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.runtime.imap_poll import ImapPoller
 from abusebox.sources.imap import ImapSession, server_text
 from abusebox.sources.local import iter_maildir, iter_path
+from abusebox.store import heartbeat
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
@@ -288,8 +291,18 @@ class Worker:
                     self._step_down()
             elif self.leader.try_acquire():
                 self._become_leader()
+            if self.is_leader:
+                self._beat()
         except OperationalError as exc:
             log.warning("cannot check the scheduler lock: %s", exc.orig)
+
+    def _beat(self) -> None:
+        """Tell other processes (/healthz) that this one leads: a row, not the lock itself."""
+        try:
+            with self.db.session() as session:
+                heartbeat.beat(session, f"{socket.gethostname()}:{os.getpid()}")
+        except OperationalError as exc:
+            log.warning("cannot write the leader heartbeat: %s", exc.orig)
 
     # -- life cycle ------------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
@@ -305,6 +318,7 @@ class Worker:
         try:
             if self.leader.try_acquire():
                 self._become_leader()
+                self._beat()
             else:
                 log.warning(
                     "not polling: another abusebox worker is the scheduler leader (%s); "

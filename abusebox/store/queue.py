@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from abusebox.store.incidents import IncidentSummary, _summary_fields
 from abusebox.store.messages import MessageSummary, get_message
-from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, ReportRow
+from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, OutboxRow, ReportRow
 
 SORTS = {
     "last_seen": (IncidentRow.last_seen.desc(), IncidentRow.id.desc()),
@@ -22,6 +22,9 @@ SORTS = {
     "priority": (IncidentRow.priority.desc(), IncidentRow.last_seen.desc(), IncidentRow.id.desc()),
     "reports": (IncidentRow.report_count.desc(), IncidentRow.id.desc()),
 }
+
+
+_MOST_IDS = 20_000  # beyond this many incidents a CIDR filter stays a subquery
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,40 @@ def _inside(ip: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> 
         return False
 
 
+def _forwards(session: Session) -> list[tuple[str | None, list[str], list[int]]]:
+    """(rule, recipients, incidents) of every forward sent."""
+    rows = session.execute(
+        select(OutboxRow.rule, OutboxRow.recipients, OutboxRow.incidents).where(
+            OutboxRow.kind == "forward", OutboxRow.status == "sent"
+        )
+    )
+    return [
+        (rule, [str(r) for r in recipients or []], [pk for pk in incidents or [] if isinstance(pk, int)])
+        for rule, recipients, incidents in rows
+    ]
+
+
+def forwarded_incidents(session: Session, target: str) -> set[int]:
+    """Incidents forwarded (a forward sent) by the [[forward]] rule named ``target`` or to
+    the recipient address ``target`` (case-blind)."""
+    wanted = target.strip().casefold()
+    out: set[int] = set()
+    for rule, recipients, incidents in _forwards(session):
+        if (rule or "").casefold() == wanted or wanted in (r.casefold() for r in recipients):
+            out.update(incidents)
+    return out
+
+
+def forward_targets(session: Session) -> list[str]:
+    """The rule names and recipient addresses forwards were sent to (for the queue's filter)."""
+    names: set[str] = set()
+    for rule, recipients, _ in _forwards(session):
+        if rule:
+            names.add(rule)
+        names.update(recipients)
+    return sorted(names, key=str.casefold)
+
+
 def query_incidents(
     session: Session,
     *,
@@ -57,6 +94,7 @@ def query_incidents(
     ip: str | None = None,
     cidr: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None,
     ids: list[int] | None = None,
+    forwarded_to: str | None = None,
     sort: str = "last_seen",
     limit: int = 50,
     offset: int = 0,
@@ -79,11 +117,15 @@ def query_incidents(
     if ip:
         where.append(IncidentRow.id.in_(select(ObservationRow.incident_pk).where(ObservationRow.ip == ip)))
     if cidr is not None:
-        where.append(
-            IncidentRow.id.in_(select(ObservationRow.incident_pk).where(_cidr_filter(session, cidr)))
-        )
+        matching = select(ObservationRow.incident_pk).where(_cidr_filter(session, cidr)).distinct()
+        # The incidents first (a range scan of the inet btree), then the page by their ids:
+        # the planner, guessing how many match, would walk the queue's order probing each.
+        pks = [pk for pk in session.scalars(matching.limit(_MOST_IDS + 1)) if pk is not None]
+        where.append(IncidentRow.id.in_(pks if len(pks) <= _MOST_IDS else matching))
     if ids is not None:
         where.append(IncidentRow.id.in_(ids))
+    if forwarded_to:
+        where.append(IncidentRow.id.in_(sorted(forwarded_incidents(session, forwarded_to))))
     total = session.scalar(select(func.count()).select_from(IncidentRow).where(*where)) or 0
     rows = session.scalars(
         select(IncidentRow)

@@ -398,3 +398,50 @@ class AuditRow(Base):
     target: Mapped[str | None] = mapped_column(String(300))
     address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DeskTallyRow(Base):
+    """Folded counts for the dashboard and statistics (kind, bucket, a, b) -> n (migration 0007)."""
+
+    __tablename__ = "desk_tally"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    bucket: Mapped[str] = mapped_column(String(10))
+    a: Mapped[str] = mapped_column(String(30))
+    b: Mapped[str] = mapped_column(String(30))
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeskTallyDeltaRow(Base):
+    """+1/-1 rows written by the database's triggers, folded into desk_tally when read."""
+
+    __tablename__ = "desk_tally_delta"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    bucket: Mapped[str] = mapped_column(String(10))
+    a: Mapped[str] = mapped_column(String(30))
+    b: Mapped[str] = mapped_column(String(30))
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class LoginFailureRow(Base):
+    """One failed sign-in, counted under ``user:NAME`` and ``addr:ADDRESS`` (web throttling)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LeaderHeartbeatRow(Base):
+    """Who holds scheduler leadership, as last said by the leader itself (for /healthz)."""
+
+    __tablename__ = "leader_heartbeat"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(300))
+    since: Mapped[datetime] = mapped_column(UtcDateTime)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

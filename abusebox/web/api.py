@@ -48,6 +48,7 @@ def incidents(request: Request) -> Response:
             owner=q.owner,
             ip=q.ip,
             cidr=q.cidr,
+            forwarded_to=q.forwarded_to,
             sort=q.sort,
             limit=limit,
             offset=(q.page - 1) * limit,

@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from abusebox.core.config import ConfigError, Settings
 from abusebox.store.db import Database
-from abusebox.web import api, incidents, login, mail, ops, outbox, overview
+from abusebox.web import api, incidents, login, mail, ops, outbox, overview, reporters
 from abusebox.web.auth import Denied, NeedLogin, Unauthorized
 from abusebox.web.context import STATIC_DIR, WebContext, template_env
 from abusebox.web.render import page
@@ -58,6 +58,7 @@ def create_app(settings: Settings, db: Database) -> Starlette:
         *incidents.routes,
         *mail.routes,
         *outbox.routes,
+        *reporters.routes,
         *user_routes,
         *api.routes,
         *ops.routes,
@@ -79,7 +80,7 @@ def create_app(settings: Settings, db: Database) -> Starlette:
         settings,
         db,
         template_env(),
-        LoginThrottle(settings.web.login_attempts, settings.web.login_window_seconds),
+        LoginThrottle(db, settings.web.login_attempts, settings.web.login_window_seconds),
     )
     app.state.registry = ops.registry_for(db)
     return app

@@ -21,6 +21,7 @@ class QueueQuery:
     cidr: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
     sort: str = "last_seen"
     page: int = 1
+    forwarded_to: str | None = None  # a [[forward]] rule name or a recipient address
     errors: tuple[str, ...] = ()
 
     def params(self, **override: object) -> dict[str, str]:
@@ -33,6 +34,7 @@ class QueueQuery:
             "cidr": str(self.cidr) if self.cidr else None,
             "sort": self.sort if self.sort != "last_seen" else None,
             "page": self.page if self.page != 1 else None,
+            "forwarded_to": self.forwarded_to,
         }
         values.update(override)
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
@@ -71,4 +73,7 @@ def parse_queue(query: QueryParams) -> QueueQuery:
     except ValueError:
         page = 1
     owner = (query.get("owner") or "").strip()[:200] or None
-    return QueueQuery(state, category, owner, ip, cidr, sort, page, tuple(errors))
+    forwarded_to = (query.get("forwarded_to") or "").strip()[:320] or None
+    return QueueQuery(
+        state, category, owner, ip, cidr, sort, page, errors=tuple(errors), forwarded_to=forwarded_to
+    )

@@ -114,6 +114,27 @@ TEXT: dict[str, tuple[str, str]] = {
     "statuses": ("Message status", "メッセージの状態"),
     "total": ("Total", "合計"),
     "signed_in_as": ("Signed in as", "ログイン中:"),
+    "response_times": ("Response times, last 30 days", "過去30日間の対応時間"),
+    "time_to_acknowledge": ("Report received to acknowledgement sent", "報告受信から受領通知送信まで"),
+    "time_to_notify": ("Incident opened to owner notified", "インシデント作成から管理者通知まで"),
+    "median": ("median", "中央値"),
+    "p90": ("90th percentile", "90パーセンタイル"),
+    "count": ("count", "件数"),
+    "reporter": ("Reporter", "報告者"),
+    "reports_count": ("Reports", "報告数"),
+    "first_report": ("First report (UTC)", "最初の報告 (UTC)"),
+    "last_report": ("Last report (UTC)", "最後の報告 (UTC)"),
+    "keys": ("Keys", "鍵"),
+    "trust": ("Trust", "信頼"),
+    "trusted": ("trusted", "信頼済み"),
+    "acks": ("Acknowledgements", "受領通知"),
+    "signed_reports": ("Signed reports", "署名付き報告"),
+    "forwarded_to": ("Forwarded to", "転送先"),
+    "extracted_text": ("Extracted text", "抽出したテキスト"),
+    "html_view": (
+        "HTML (sanitised, no scripts, no remote content)",
+        "HTML(無害化済み、スクリプト・外部読込なし)",
+    ),
 }
 
 

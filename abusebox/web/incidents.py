@@ -37,10 +37,12 @@ def queue_page(request: Request) -> Response:
             owner=q.owner,
             ip=q.ip,
             cidr=q.cidr,
+            forwarded_to=q.forwarded_to,
             sort=q.sort,
             limit=size,
             offset=(q.page - 1) * size,
         )
+        targets = queue.forward_targets(session)
     pages = max(1, (result.total + size - 1) // size)
     return page(
         request,
@@ -52,6 +54,7 @@ def queue_page(request: Request) -> Response:
         states=lifecycle.STATES,
         categories=CATEGORIES,
         sorts=list(queue.SORTS),
+        forward_targets=targets,
         reject_reasons=lifecycle.REJECT_REASONS,
         notice=request.query_params.get("notice"),
     )

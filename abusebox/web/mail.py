@@ -7,10 +7,11 @@ from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from abusebox.core.models import VERDICTS, MessageStatus
+from abusebox.desk.body import message_body
 from abusebox.desk.messages import message_view
 from abusebox.desk.reclassify import DESK_VERDICTS, reclassify
 from abusebox.pipeline.ingest import Pipeline
@@ -19,6 +20,7 @@ from abusebox.store import messages as message_store
 from abusebox.store.raw import RawUnavailable, read_raw
 from abusebox.web.auth import checked_form, ctx, require
 from abusebox.web.render import page
+from abusebox.web.security import REPORT_HTML_CSP
 
 STATUSES: tuple[str, ...] = get_args(MessageStatus)
 
@@ -60,15 +62,34 @@ def message_page(request: Request) -> Response:
     pk = request.path_params["id"]
     with ctx(request).db.session() as session:
         view = message_view(session, pk)
+        body = message_body(ctx(request).settings, session, pk) if view is not None else None
     if view is None:
         return page(request, "error.html", status_code=404, message="not_found")
+    request.state.frame_self = body is not None and body.html is not None
     return page(
         request,
         "message.html",
         view=view,
+        body=body,
         data=view.as_json(),
         desk_verdicts=DESK_VERDICTS,
         notice=request.query_params.get("notice"),
+    )
+
+
+def report_html(request: Request) -> Response:
+    """The cleaned HTML of an HTML-only message, for the sandboxed frame on its page."""
+    require(request, "viewer", "report_html")
+    pk = request.path_params["id"]
+    with ctx(request).db.session() as session:
+        body = message_body(ctx(request).settings, session, pk)
+    if body is None or body.html is None:
+        return Response("not found\n", status_code=404, media_type="text/plain")
+    document = f'<!doctype html><html><head><meta charset="utf-8"></head><body>{body.html}</body></html>'
+    return HTMLResponse(
+        document,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": REPORT_HTML_CSP, "X-Frame-Options": "SAMEORIGIN"},
     )
 
 
@@ -141,6 +162,7 @@ routes = [
     Route("/messages", messages_page, methods=["GET"]),
     Route("/messages/{id:int}", message_page, methods=["GET"]),
     Route("/messages/{id:int}/raw", raw_download, methods=["GET"]),
+    Route("/messages/{id:int}/html", report_html, methods=["GET"]),
     Route("/messages/{id:int}/reclassify", reclassify_post, methods=["POST"]),
     Route("/messages/{id:int}/replay", replay_post, methods=["POST"]),
 ]

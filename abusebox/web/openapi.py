@@ -63,7 +63,7 @@ OUTBOX_ITEM: dict[str, Any] = {
 }
 _QUEUE_PARAMS = [
     {"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
-    for n in ("state", "category", "owner", "ip", "cidr", "sort", "page", "limit")
+    for n in ("state", "category", "owner", "ip", "cidr", "forwarded_to", "sort", "page", "limit")
 ]
 _ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 _ERR = {"description": "error", "content": {"application/json": {"schema": {"type": "object"}}}}

@@ -1,22 +1,61 @@
-"""GET /healthz (database reachable, last poll age) and GET /metrics (Prometheus, names abusebox_*)."""
+"""GET /healthz (database reachable, leader known, last poll age) and GET /metrics (Prometheus).
+
+The worker may run in another process than the server, so everything is read from the
+database at each request: counts, the leader's heartbeat row, and delays derived from
+stored timestamps (received, report written, processed, sent).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeHistogramMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from abusebox.store import reporting
+from abusebox.store import heartbeat, reporting
 from abusebox.store.db import Database
 from abusebox.store.mailbox import source_states
 from abusebox.web.auth import ctx
+
+# Histogram buckets (seconds): people's delays (ack, notify) and the machine's (analysis, commit).
+_HUMAN = (60.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 12 * 3600.0, 86400.0, 3 * 86400.0, 7 * 86400.0)
+_MACHINE = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 3600.0)
+DELAY_WINDOW = timedelta(hours=24)
+HISTOGRAMS = {
+    "acknowledge": (
+        "abusebox_time_to_acknowledge_seconds",
+        "Report received to its acknowledgement sent",
+        _HUMAN,
+    ),
+    "notify": ("abusebox_time_to_notify_seconds", "Incident opened to its owner notification sent", _HUMAN),
+    "analysis": (
+        "abusebox_analysis_seconds",
+        "Message stored to its report written (queue and analysis)",
+        _MACHINE,
+    ),
+    "commit": (
+        "abusebox_commit_seconds",
+        "Report written to its message marked processed (one commit)",
+        _MACHINE,
+    ),
+}
+
+
+def delay_histogram(
+    name: str, doc: str, bounds: tuple[float, ...], values: list[float]
+) -> GaugeHistogramMetricFamily:
+    """The items finished in the last DELAY_WINDOW as a gauge histogram (it can go down)."""
+    buckets = [(repr(b), sum(1 for v in values if v <= b)) for b in bounds]
+    buckets.append(("+Inf", len(values)))
+    return GaugeHistogramMetricFamily(
+        name, f"{doc}; items finished in the last 24 h", buckets=buckets, gsum_value=sum(values)
+    )
 
 
 class DeskCollector(Collector):
@@ -25,12 +64,16 @@ class DeskCollector(Collector):
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | GaugeHistogramMetricFamily]:
         with self.db.session() as session:
             verdicts = reporting.verdict_counts(session)
             statuses = reporting.message_status_counts(session)
             states = reporting.state_counts(session)
             sources = source_states(session)
+            since = datetime.now(UTC) - DELAY_WINDOW
+            delays = {kind: reporting.delays(session, kind, since) for kind in HISTOGRAMS}
+        for kind, (name, doc, bounds) in HISTOGRAMS.items():
+            yield delay_histogram(name, doc, bounds, delays[kind])
         g = GaugeMetricFamily(
             "abusebox_messages_by_verdict", "Analysed messages by verdict", labels=["verdict"]
         )
@@ -76,6 +119,7 @@ def healthz(request: Request) -> Response:
         with ctx(request).db.session() as session:
             reporting.ping(session)
             sources = source_states(session)
+            beat = heartbeat.last_beat(session)
     except SQLAlchemyError as exc:
         return JSONResponse({"status": "fail", "database": "unreachable", "detail": type(exc).__name__}, 503)
     now = datetime.now(UTC)
@@ -83,7 +127,24 @@ def healthz(request: Request) -> Response:
         s.source: None if s.last_success_at is None else round((now - s.last_success_at).total_seconds())
         for s in sources
     }
-    return JSONResponse({"status": "ok", "database": "ok", "last_poll_age_seconds": polls})
+    age = None if beat is None else max(0.0, (now - beat.at).total_seconds())
+    known = age is not None and age <= heartbeat.STALE_AFTER_SECONDS
+    leader = {
+        "known": known,
+        "holder": beat.holder if beat is not None else None,
+        "since": beat.since.strftime("%Y-%m-%dT%H:%M:%SZ") if beat is not None else None,
+        "heartbeat_age_seconds": None if age is None else round(age),
+    }
+    # The server answers (200) without a leader: it may run alone (`abusebox serve`); the
+    # status says that nothing polls, for a monitor to alert on.
+    return JSONResponse(
+        {
+            "status": "ok" if known else "degraded",
+            "database": "ok",
+            "leader": leader,
+            "last_poll_age_seconds": polls,
+        }
+    )
 
 
 def metrics(request: Request) -> Response:

@@ -1,44 +1,50 @@
-"""Failed logins counted per user name and per client address in a sliding window."""
+"""Failed logins counted per user name and per client address in a sliding window.
+
+Kept in the database (store/logins.py), so every server process and a restarted one
+see the same failures: a guesser gains nothing by hitting another worker or waiting
+for a restart.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
+import random
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from abusebox.store import logins
+from abusebox.store.db import Database
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class LoginThrottle:
-    def __init__(self, attempts: int, window_seconds: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, db: Database, attempts: int, window_seconds: float, clock: Callable[[], datetime] = _now
+    ):
+        self.db = db
         self.attempts = attempts
-        self.window = window_seconds
+        self.window = timedelta(seconds=window_seconds)
         self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
+    @staticmethod
+    def _keys(name: str, address: str) -> list[str]:
+        return [f"user:{name.casefold()[:300]}", f"addr:{address[:300]}"]
 
     def blocked(self, name: str, address: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            return any(
-                len(self._recent(key, now)) >= self.attempts
-                for key in (f"user:{name.casefold()}", f"addr:{address}")
-            )
+        since = self.clock() - self.window
+        with self.db.session() as session:
+            counts = logins.failures_since(session, self._keys(name, address), since)
+        return any(n >= self.attempts for n in counts.values())
 
     def failed(self, name: str, address: str) -> None:
         now = self.clock()
-        with self._lock:
-            for key in (f"user:{name.casefold()}", f"addr:{address}"):
-                self._recent(key, now).append(now)
-            if len(self._failures) > 100_000:  # a flood of names: forget the idle ones
-                for key in [k for k, q in self._failures.items() if not q or q[-1] <= now - self.window]:
-                    del self._failures[key]
+        with self.db.session() as session:
+            logins.record_failure(session, self._keys(name, address), now)
+            if random.random() < 0.05:  # now and then, forget what no longer counts
+                logins.prune(session, now - self.window)
 
     def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{name.casefold()}", None)
+        with self.db.session() as session:
+            logins.forget(session, self._keys(name, "")[0])
