@@ -230,7 +230,8 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         service = target_ports.pop()
     paragraph_ports: dict[int, int | None] = {}
     for index, line, hits, roles in guesses:
-        when, original, own = times.for_line(index, line)
+        at = times.for_line(index, line)
+        when, original, own = at.time, at.original, at.own
         category = categories.of(line.text) or ctx.category
         header = headers.get(index)
         port = header.port(line.text) if header is not None else None
@@ -267,6 +268,7 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
                 time_original=original if guess.role == "source" else None,
                 confidence=confidence,
                 reason=guess.reason,
+                time_end=at.end if guess.role == "source" else None,
             )
             if replace is None:
                 extraction.observations.append(observation)
