@@ -166,7 +166,9 @@ class LineTimes:
             value = self._combine(parts, date)
             if value is None:
                 return None
-            return LineTime(value, None, parts.original if date is None else f"{date.original} {parts.original}", True)
+            return LineTime(
+                value, None, parts.original if date is None else f"{date.original} {parts.original}", True
+            )
         value, end = self._combine_range(parts, found[end_k], date)
         if value is None:
             return None

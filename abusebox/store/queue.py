@@ -21,7 +21,11 @@ from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, Repor
 SORTS = {
     "last_seen": (IncidentRow.last_seen.desc().nulls_last(), IncidentRow.id.desc()),
     "first_seen": (IncidentRow.first_seen.asc().nulls_last(), IncidentRow.id.asc()),
-    "priority": (IncidentRow.priority.desc(), IncidentRow.last_seen.desc().nulls_last(), IncidentRow.id.desc()),
+    "priority": (
+        IncidentRow.priority.desc(),
+        IncidentRow.last_seen.desc().nulls_last(),
+        IncidentRow.id.desc(),
+    ),
     "reports": (IncidentRow.report_count.desc(), IncidentRow.id.desc()),
 }
 
