@@ -103,12 +103,12 @@ _SERVER_CATEGORIES = frozenset({"malware", "vulnerable", "phishing"})
 def _record_port(line: str, hits: list[IpHit], roles: list[RoleGuess]) -> int | None:
     """The port of a source written as a record's field value, ``label: A:port``."""
     sources = [h for h, r in zip(hits, roles, strict=True) if r.role == "source"]
-    if len(hits) != 1 or len(sources) != 1 or sources[0].port is None:
+    if len(hits) != 1 or len(sources) != 1:
         return None
-    hit = sources[0]
-    if line[hit.end :].strip(" \t])") or not _FIELD_LABEL.match(line[: hit.start]):
+    hit, port = sources[0], sources[0].port
+    if port is None or line[hit.end :].strip(" \t])") or not _FIELD_LABEL.match(line[: hit.start]):
         return None
-    return hit.port if 0 < hit.port <= 65535 else None
+    return port if 0 < port <= 65535 else None
 
 
 # Login services without a port word of their own: a report naming one of them next to

@@ -162,10 +162,12 @@ def quiet_incidents(session: Session, states: list[str], cutoff: datetime) -> li
 
 def recount(session: Session, incident_pk: int) -> None:
     """Recompute counts, first/last seen (observed times only: null when no observation
-    has a time) and the grouping window (arrivals for time-less ones) from the observations
-    (after replay/split/merge)."""
+    has a time) and the grouping window (the report's reference time for time-less ones)
+    from the observations (after replay/split/merge)."""
     session.flush()
-    arrived = MessageRow.received_at
+    # The reference of a time-less observation, as the writer gave it: the report's Date,
+    # else its arrival (pipeline/commit.py). It windows, never counts as seen.
+    arrived = func.coalesce(MessageRow.date, MessageRow.received_at)
     obs_count, report_count, first, last, start, end = session.execute(
         select(
             func.count(ObservationRow.id),

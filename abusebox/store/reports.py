@@ -33,15 +33,15 @@ _INSERTS = {
 class StoredObservation:
     """A stored observation and the time grouping windows it by.
 
-    ``seen_at`` is the observation's time, else the report's arrival (``fallback``): a
-    reference for the grouping window only. What the incident records as seen comes
-    from the observation's own times (``observed``), never from the arrival.
+    ``seen_at`` is the observation's time, else the report's reference time (``fallback``:
+    its Date, else its arrival): a reference for the grouping window only. What the
+    incident records as seen comes from the observation's own times (``observed``) alone.
     """
 
     pk: int
     report_pk: int
     observation: Observation
-    seen_at: datetime  # window reference: the observation's time, else when the report arrived
+    seen_at: datetime  # window reference: the observation's time, else the report's
 
     @property
     def seen_until(self) -> datetime:
@@ -162,8 +162,8 @@ def insert_observations(
 ) -> list[list[StoredObservation]]:
     """Insert the observations of (report pk, observations, fallback time) triples at once.
 
-    The fallback (when the report arrived) is the grouping window's reference for
-    time-less observations; it is not stored as their time.
+    The fallback (the report's Date, else its arrival) is the grouping window's reference
+    for time-less observations; it is not stored as their time, nor as seen.
     """
     rows = [_observation_values(report_pk, o) for report_pk, obs, _at in reports for o in obs]
     pks = iter(_insert_returning_pks(session, _OBSERVATIONS, rows) if rows else [])
