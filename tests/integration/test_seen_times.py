@@ -6,11 +6,15 @@ yet grouping still windows it by that arrival. Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from incident_helpers import add_report
 from sqlalchemy import select
 
+from abusebox.cli import main
 from abusebox.core.config import Settings
 from abusebox.core.models import Observation
 from abusebox.desk.incidents import detail_json
@@ -149,3 +153,26 @@ def test_migration_0007_keeps_the_old_span_as_window_and_recomputes_seen(db: Dat
     assert (timed.first_seen, timed.last_seen) == (SEEN, SEEN)
     for row in (timeless, timed):
         assert (row.window_start, row.window_end) == (SEEN - timedelta(days=1), ARRIVED)
+
+
+def test_cli_shows_a_range_and_an_undated_incident(
+    db: Database, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    end = SEEN + timedelta(minutes=25)
+    _group(db, [Observation(ip="192.0.2.30", time=SEEN, category="scan", time_end=end)], ARRIVED)
+    _group(db, [_timeless("192.0.2.31")], ARRIVED)
+    cfg = tmp_path / "abusebox.toml"
+    cfg.write_text(f'[database]\nurl = "{db_url}"\n\n[enrichment]\noffline = true\n')
+    assert main(["incidents", "list", "--config", str(cfg), "--json"]) == 0
+    listed = {i["key"]: i for i in json.loads(capsys.readouterr().out)}
+    assert (listed["192.0.2.30"]["first_seen"], listed["192.0.2.30"]["last_seen"]) == (
+        "2026-11-19T01:20:30Z",
+        "2026-11-19T01:45:30Z",
+    )
+    assert (listed["192.0.2.31"]["first_seen"], listed["192.0.2.31"]["last_seen"]) == (None, None)
+    ranged = str(listed["192.0.2.30"]["id"])
+    assert main(["incidents", "show", "--config", str(cfg), ranged, "--json"]) == 0
+    (observation,) = json.loads(capsys.readouterr().out)["observations"]
+    assert (observation["time"], observation["time_end"]) == ("2026-11-19T01:20:30Z", "2026-11-19T01:45:30Z")
+    assert main(["incidents", "show", "--config", str(cfg), ranged]) == 0
+    assert "2026-11-19 01:20:30 to 2026-11-19 01:45:30" in capsys.readouterr().out

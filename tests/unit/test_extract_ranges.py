@@ -7,6 +7,7 @@ not a range); the property test renders generated ranges and reads them back.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -159,3 +160,14 @@ def test_a_generated_range_round_trips_both_ends_in_utc(
     date = (end + timedelta(hours=3)).strftime("%a, %d %b %Y %H:%M:%S ") + _offset(minutes)
     expected = (_z(start.astimezone(UTC)), _z(end.astimezone(UTC)))
     assert _times(line, date) == [expected], line
+
+
+def test_parse_prints_both_ends(capsys: pytest.CaptureFixture[str]) -> None:
+    from abusebox.cli import main
+
+    assert main(["parse", str(RANGES / "ja_kara_made.eml")]) == 0
+    assert "2026-11-18T14:50:00Z to 2026-11-18T15:20:00Z" in capsys.readouterr().out
+    assert main(["parse", "--json", str(RANGES / "en_report_period_dates.eml")]) == 0
+    (observation,) = json.loads(capsys.readouterr().out)["observations"]
+    assert list(observation) == ["ip", "time", "time_end", "category", "port", "evidence"]
+    assert observation["time_end"] is None
