@@ -58,10 +58,17 @@ def _single(pools: dict[int, set[_Entry]]) -> dict[int, _Entry]:
     """Per paragraph (or part): the one time (or range) it states, or the start of its short window."""
     chosen: dict[int, _Entry] = {}
     for key, pool in pools.items():
-        values = {value for value, _e, _o in pool}
+        spans = [(value, end) for value, end, _o in pool if end is not None]
+        # A time inside a stated range (a log line of "検知期間: 03:10 - 03:25") is one of
+        # that range's events, not another time of the window.
+        values = {
+            value
+            for value, end, _o in pool
+            if end is not None or not any(start <= value <= stop for start, stop in spans)
+        }
         if len(values) <= MAX_WINDOW_TIMES and max(values) - min(values) <= MAX_WINDOW:
-            first = min(pool, key=lambda entry: (entry[0], entry[2], entry[1] is None, entry[1]))
-            # The window's start; a range's end only when the pool is that one range.
+            first = min(pool, key=lambda entry: (entry[0], entry[1] is None, entry[2], entry[1] or entry[0]))
+            # The window's start; a range's end only when that one range is all it states.
             chosen[key] = first if len(values) == 1 else (first[0], None, first[2])
     return chosen
 

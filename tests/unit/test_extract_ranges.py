@@ -171,3 +171,18 @@ def test_parse_prints_both_ends(capsys: pytest.CaptureFixture[str]) -> None:
     (observation,) = json.loads(capsys.readouterr().out)["observations"]
     assert list(observation) == ["ip", "time", "time_end", "category", "port", "evidence"]
     assert observation["time_end"] is None
+
+
+def test_log_lines_inside_a_stated_range_leave_the_range_to_an_undated_address() -> None:
+    body = (
+        "Host 192.0.2.9 scanned us.\n\n"
+        "Detected: 2026/11/19 03:10 - 03:25 UTC\n\n"
+        "2026/11/19 03:10:01 DROP SRC=192.0.2.9 DST=198.51.100.30 DPT=23\n"
+        "2026/11/19 03:10:02 DROP SRC=192.0.2.9 DST=198.51.100.31 DPT=23\n"
+        "2026/11/19 03:10:04 DROP SRC=192.0.2.9 DST=198.51.100.32 DPT=23\n"
+        "2026/11/19 03:11:09 DROP SRC=192.0.2.9 DST=198.51.100.33 DPT=23\n"
+    )
+    assert _times(body)[0] == ("2026-11-19T03:10:00Z", "2026-11-19T03:25:00Z")
+    # a time outside the range is another time of the window: the range's end is not the window's
+    outside = body.replace("03:11:09", "04:40:00")
+    assert _times(outside)[0] == ("2026-11-19T03:10:00Z", None)
