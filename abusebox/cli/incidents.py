@@ -221,7 +221,8 @@ def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
             [
                 (
                     o["id"],
-                    _utc(o["time"]).removesuffix(" UTC"),
+                    _utc(o["time"]).removesuffix(" UTC")
+                    + (" to " + _utc(o["time_end"]).removesuffix(" UTC") if o.get("time_end") else ""),
                     o["ip"],
                     o["port"] or "",
                     o["message_id"],

@@ -70,6 +70,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
         print(f"  - {clean(str(reason))}")
     for obs in result.reported_sources():
         shown = format_utc(obs.time) or "-"
+        if obs.time_end is not None:
+            shown += f" to {format_utc(obs.time_end)}"
         print(f"  {obs.ip:<40} {shown:<21} {obs.category or '-':<18} {obs.port or ''}")
     targets = result.extraction.targets
     if targets:

@@ -154,15 +154,26 @@ class Observation:
     time_original: str | None = None
     confidence: float = 1.0
     reason: str | None = None
+    # The end of a stated range ("21:50〜22:15 JST"); None for a single time or none.
+    time_end: datetime | None = None
 
     def __post_init__(self) -> None:
         canon = canonical_ip(self.ip)
         if canon != self.ip:
             raise ValueError(f"non-canonical IP {self.ip!r} (canonical: {canon!r})")
-        if self.time is not None and utc_second(self.time) != self.time:
-            raise ValueError(f"time {self.time!r} must be UTC at second precision")
-        if self.time is not None and self.time.tzinfo is not UTC:
-            object.__setattr__(self, "time", utc_second(self.time))
+        for name in ("time", "time_end"):
+            value = getattr(self, name)
+            if value is not None and utc_second(value) != value:
+                raise ValueError(f"{name} {value!r} must be UTC at second precision")
+            if value is not None and value.tzinfo is not UTC:
+                object.__setattr__(self, name, utc_second(value))
+        if self.time_end is not None and (self.time is None or self.time_end < self.time):
+            raise ValueError(f"time_end {self.time_end!r} needs a time at or before it")
+
+    @property
+    def last_time(self) -> datetime | None:
+        """The latest instant it was observed: a range's end, else its time (None: no time)."""
+        return self.time_end or self.time
         if self.category is not None and self.category not in CATEGORIES:
             raise ValueError(f"unknown category {self.category!r}")
         if self.port is not None and not 0 <= self.port <= 65535:
@@ -337,6 +348,7 @@ class Analysis:
                 {
                     "ip": o.ip,
                     "time": format_utc(o.time),
+                    "time_end": format_utc(o.time_end),
                     "category": o.category,
                     "port": o.port,
                     "evidence": o.evidence,

@@ -36,6 +36,7 @@ def observation_json(o: IncidentObservation) -> dict[str, Any]:
         "id": o.pk,
         "ip": o.ip,
         "time": format_utc(o.time),
+        "time_end": format_utc(o.time_end),
         "category": o.category,
         "port": o.port,
         "evidence": o.evidence,

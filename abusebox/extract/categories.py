@@ -248,10 +248,14 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
     # Weaker: a "compromised host" in a botnet is an infected system (malware) first.
     (_rx(r"compromised"), "intrusion", 1.5),
     (
-        _rx(r"不正アクセス|侵入(?!試行|の試み)|改ざん|改竄|乗っ取|踏み台化|ウェブシェル|バックドア"),
+        _rx(r"侵入(?!試行|の試み)|改ざん|改竄|乗っ取|踏み台化|ウェブシェル|バックドア"),
         "intrusion",
         2.5,
     ),
+    # 不正アクセス is how Japanese reports name any unwanted access (a scan, password
+    # guessing, a break-in): an umbrella word, so a technique the report names (ポート
+    # スキャン, 総当たり) outweighs it even from the subject; alone it still says intrusion.
+    (_rx(r"不正アクセス"), "intrusion", 1.0),
     (
         _rx(
             r"exploit\w*|intrusion attempts?|attack(?:s|ed|ing)?\b"

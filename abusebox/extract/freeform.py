@@ -49,6 +49,12 @@ _SERVICE_WORDS = (
     (re.compile(r"\btelnet\b", re.I | re.ASCII), 23),
     (re.compile(r"\bRDP\b|\bremote desktop\b|リモートデスクトップ", re.I | re.ASCII), 3389),
 )
+# A record's own field ("Port:  443" on a line of its own, as C2 trackers and exposure
+# monitors write their key: value blocks): the port of the service the record describes.
+_PORT_FIELD = re.compile(r"^[ \t]*(?:port|ポート(?:番号)?)[ \t]*[:：=][ \t]*(\d{1,5})[ \t]*$", re.I | re.M)
+# "ioc: 203.0.113.95:8443", "C2 server: 192.0.2.4:443": a field whose value is the address
+# with its port, and nothing else: the record's service (a log's "from A:54321" is not one).
+_FIELD_LABEL = re.compile(r"^[ \t]*(?:[^\s:：=][^:：=]{0,40}[:：=])?[ \t]*[\[(]?$")
 _PORT_HINT = re.compile(r"port|pt=|/tcp|/udp|tcp/|udp/|ポート", re.IGNORECASE)
 _DPT = re.compile(r"\bDPT=\d")
 
@@ -79,6 +85,30 @@ def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare:
         if pattern.search(line):
             return port
     return None
+
+
+def _port_field(text: str) -> int | None:
+    """The one ``Port: N`` field of a paragraph of key: value lines; None for none or several."""
+    ports = {int(m.group(1)) for m in _PORT_FIELD.finditer(fold_width(text))}
+    port = ports.pop() if len(ports) == 1 else None
+    return port if port is not None and 0 < port <= 65535 else None
+
+
+# Reports in which the source runs the service they are about (a C2 server, an exposed
+# database, a phishing site): its own port is that service's. Elsewhere (an attack) it
+# is the attacker's ephemeral port and says nothing.
+_SERVER_CATEGORIES = frozenset({"malware", "vulnerable", "phishing"})
+
+
+def _record_port(line: str, hits: list[IpHit], roles: list[RoleGuess]) -> int | None:
+    """The port of a source written as a record's field value, ``label: A:port``."""
+    sources = [h for h, r in zip(hits, roles, strict=True) if r.role == "source"]
+    if len(hits) != 1 or len(sources) != 1:
+        return None
+    hit, port = sources[0], sources[0].port
+    if port is None or line[hit.end :].strip(" \t])") or not _FIELD_LABEL.match(line[: hit.start]):
+        return None
+    return port if 0 < port <= 65535 else None
 
 
 # Login services without a port word of their own: a report naming one of them next to
@@ -207,6 +237,7 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         for i, line, hits in with_hits
     ]
     guesses = settle_roles(guesses, _subject_source_ips(parsed.subject))
+    history = _quoted_history(guesses)
     targets = {
         h.ip
         for _i, _l, hits, roles in guesses
@@ -230,23 +261,28 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         service = target_ports.pop()
     paragraph_ports: dict[int, int | None] = {}
     for index, line, hits, roles in guesses:
-        when, original, own = times.for_line(index, line)
+        at = times.for_line(index, line)
+        when, original, own = at.time, at.original, at.own
         category = categories.of(line.text) or ctx.category
         header = headers.get(index)
         port = header.port(line.text) if header is not None else None
         if port is None:
             port = _service_port(line.text, hits, roles)
+        if port is None and category in _SERVER_CATEGORIES:
+            port = _record_port(line.text, hits, roles)
         if port is None:  # prose: "... から\n弊社サーバに対してSSHの総当たり攻撃" spans lines
             # Once per paragraph, not once per line of it: a paragraph of n lines would
             # otherwise be scanned n times (quadratic in a long paragraph).
             if line.paragraph not in paragraph_ports:
                 text = paragraphs.get(line.paragraph, "")
-                paragraph_ports[line.paragraph] = _service_port(text, [], [], bare=False)
+                paragraph_ports[line.paragraph] = _service_port(text, [], [], bare=False) or _port_field(text)
             port = paragraph_ports[line.paragraph]
         if port is None:
             port = service
         evidence = line.text.strip()[:MAX_EVIDENCE]
         for hit, guess in zip(hits, roles, strict=True):
+            if hit.ip in history:
+                continue
             if not guess.cued and hit.ip in targets:
                 guess = RoleGuess("target", 0.8, "named as a target elsewhere in the report")
             key = (hit.ip, when if guess.role == "source" else None, guess.role)
@@ -267,6 +303,7 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
                 time_original=original if guess.role == "source" else None,
                 confidence=confidence,
                 reason=guess.reason,
+                time_end=at.end if guess.role == "source" else None,
             )
             if replace is None:
                 extraction.observations.append(observation)
@@ -275,6 +312,27 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
             if guess.role == "target" and hit.ip not in extraction.targets:
                 extraction.targets.append(hit.ip)
     return _subject_sources(parsed, ctx, extraction)
+
+
+def _quoted_history(guesses: list[tuple[int, EvidenceLine, list[IpHit], list[RoleGuess]]]) -> set[str]:
+    """Addresses of the older thread a reply quotes: neither sources nor targets of this report.
+
+    When the new (unquoted) text names a source with a cue of its own ("from A", a source
+    column), an address that it never names so, but the quoted text (``> ...``) does, is
+    the earlier report being replied to ("you fixed B (see below)"), not a new source. A
+    forward with no text of its own, or a reply that names the quoted source anew, keeps it.
+    """
+    fresh: set[str] = set()
+    quoted: set[str] = set()
+    for _i, line, hits, roles in guesses:
+        for hit, role in zip(hits, roles, strict=True):
+            if line.quoted:
+                quoted.add(hit.ip)
+            elif role.role == "source" and role.cued:
+                fresh.add(hit.ip)
+    if not fresh:
+        return set()
+    return quoted - fresh
 
 
 def _subject_sources(parsed: ParsedMessage, ctx: _Context, extraction: Extraction) -> Extraction:

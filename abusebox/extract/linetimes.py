@@ -3,7 +3,8 @@
 A time on the line wins; else a time of day on the line with the last date stated
 before it in the same part (or with the day the message was written, when the line
 says 本日/today or 昨日/yesterday); else the one time, or the start of the short window,
-stated in the same paragraph; else in the part.
+stated in the same paragraph; else in the part. A range ("21:50〜22:15 JST", "from 04:00
+to 04:20 UTC") keeps both ends: its start is the time, its end ``time_end``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from abusebox.extract.lines import EvidenceLine
-from abusebox.extract.times import TimeParts, combine
+from abusebox.extract.times import TimeParts, combine, combine_range, range_ends
 
 # A paragraph or part that states a few times close together ("First seen ... Last
 # seen ...", "Listed since ... Last detection ...") describes one incident window: its
@@ -33,19 +34,42 @@ _WRAP_TAIL = re.compile(r"\s{0,3}(?:at|um|à|,)?\s{0,3}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class LineTime:
+    """The time found for one line: ``end`` is a range's end; ``own``: the line states it."""
+
+    time: datetime | None
+    end: datetime | None
+    original: str | None
+    own: bool
+
+
+_NONE = LineTime(None, None, None, False)
+_Entry = tuple[datetime, datetime | None, str]  # (time, range end, text)
+
+
+@dataclass(frozen=True)
 class TimeContext:
     reference: datetime | None  # the Date header
     zone: tzinfo | None  # the zone the report states
     day_first: bool | None
 
 
-def _single(pools: dict[int, set[tuple[datetime, str]]]) -> dict[int, tuple[datetime, str]]:
-    """Per paragraph (or part): the one time it states, or the start of its short window."""
-    chosen: dict[int, tuple[datetime, str]] = {}
+def _single(pools: dict[int, set[_Entry]]) -> dict[int, _Entry]:
+    """Per paragraph (or part): the one time (or range) it states, or the start of its short window."""
+    chosen: dict[int, _Entry] = {}
     for key, pool in pools.items():
-        values = {value for value, _o in pool}
+        spans = [(value, end) for value, end, _o in pool if end is not None]
+        # A time inside a stated range (a log line of "検知期間: 03:10 - 03:25") is one of
+        # that range's events, not another time of the window.
+        values = {
+            value
+            for value, end, _o in pool
+            if end is not None or not any(start <= value <= stop for start, stop in spans)
+        }
         if len(values) <= MAX_WINDOW_TIMES and max(values) - min(values) <= MAX_WINDOW:
-            chosen[key] = min(pool)
+            first = min(pool, key=lambda entry: (entry[0], entry[1] is None, entry[2], entry[1] or entry[0]))
+            # The window's start; a range's end only when that one range is all it states.
+            chosen[key] = first if len(values) == 1 else (first[0], None, first[2])
     return chosen
 
 
@@ -71,8 +95,9 @@ class LineTimes:
         self.ctx = ctx
         self.parts = parts
         self.dates: list[TimeParts | None] = []
-        by_paragraph: dict[int, set[tuple[datetime, str]]] = {}
-        by_part: dict[int, set[tuple[datetime, str]]] = {}
+        self.ranges = [range_ends(line.text, found) for line, found in zip(lines, parts, strict=True)]
+        by_paragraph: dict[int, set[_Entry]] = {}
+        by_part: dict[int, set[_Entry]] = {}
         last: TimeParts | None = None
         last_part = -1
         tail: tuple[int, TimeParts] | None = None  # (paragraph, date) ending the previous line
@@ -98,16 +123,25 @@ class LineTimes:
             ):
                 tail = (line.paragraph, ends)
             self.dates.append(own_date or relative or last)
-            for hit in found:
+            ranges = self.ranges[len(self.dates) - 1]
+            range_end = set(ranges.values())
+            for k, hit in enumerate(found):
                 if hit.has_date:
                     last, last_part = hit, line.part
+                if k in range_end:
+                    continue  # the end of a range: stated with its start
                 date = None if hit.has_date else (own_date or relative)
                 if hit.has_time and (hit.has_date or date is not None):
-                    value = self._combine(hit, date)
+                    if k in ranges:
+                        value, end = self._combine_range(hit, found[ranges[k]], date)
+                    else:
+                        value, end = self._combine(hit, date), None
                     if value is not None:
                         text = hit.original if date is None else f"{date.original} {hit.original}"
-                        by_paragraph.setdefault(line.paragraph, set()).add((value, text))
-                        by_part.setdefault(line.part, set()).add((value, text))
+                        if end is not None:
+                            text = self._range_text(line.text, hit, found[ranges[k]], date)
+                        by_paragraph.setdefault(line.paragraph, set()).add((value, end, text))
+                        by_part.setdefault(line.part, set()).add((value, end, text))
         self.paragraph_time = _single(by_paragraph)
         self.part_time = _single(by_part)
 
@@ -117,22 +151,57 @@ class LineTimes:
             parts, date=date, default_tz=ctx.zone, reference=ctx.reference, day_first=ctx.day_first
         )
 
-    def for_line(self, index: int, line: EvidenceLine) -> tuple[datetime | None, str | None, bool]:
-        """(time, its text, whether the line itself states it) for one line."""
+    def _combine_range(
+        self, start: TimeParts, end: TimeParts, date: TimeParts | None = None
+    ) -> tuple[datetime | None, datetime | None]:
+        ctx = self.ctx
+        return combine_range(
+            start, end, date=date, default_tz=ctx.zone, reference=ctx.reference, day_first=ctx.day_first
+        )
+
+    @staticmethod
+    def _range_text(text: str, start: TimeParts, end: TimeParts, date: TimeParts | None) -> str:
+        """The range as written ("21:50〜22:15 JST"), after the date it takes, if any."""
+        written = text[start.start : end.end]
+        return written if date is None else f"{date.original} {written}"
+
+    def _at(self, index: int, line: EvidenceLine, k: int, date: TimeParts | None) -> LineTime | None:
         found = self.parts[index]
-        for parts in found:
-            if parts.has_date and parts.has_time:
-                value = self._combine(parts)
-                if value is not None:
-                    return value, parts.original, True
+        parts = found[k]
+        end_k = self.ranges[index].get(k)
+        if end_k is None:
+            value = self._combine(parts, date)
+            if value is None:
+                return None
+            return LineTime(
+                value, None, parts.original if date is None else f"{date.original} {parts.original}", True
+            )
+        value, end = self._combine_range(parts, found[end_k], date)
+        if value is None:
+            return None
+        if end is None:
+            text = parts.original if date is None else f"{date.original} {parts.original}"
+        else:
+            text = self._range_text(line.text, parts, found[end_k], date)
+        return LineTime(value, end, text, True)
+
+    def for_line(self, index: int, line: EvidenceLine) -> LineTime:
+        """The time of one line: its own, else its paragraph's or part's."""
+        found = self.parts[index]
+        ends = set(self.ranges[index].values())
+        for k, parts in enumerate(found):
+            if parts.has_date and parts.has_time and k not in ends:
+                hit = self._at(index, line, k, None)
+                if hit is not None:
+                    return hit
         date = self.dates[index]
         if date is not None:
-            for parts in found:
-                if parts.has_time and not parts.has_date:
-                    value = self._combine(parts, date)
-                    if value is not None:
-                        return value, f"{date.original} {parts.original}", True
+            for k, parts in enumerate(found):
+                if parts.has_time and not parts.has_date and k not in ends:
+                    hit = self._at(index, line, k, date)
+                    if hit is not None:
+                        return hit
         for single in (self.paragraph_time.get(line.paragraph), self.part_time.get(line.part)):
             if single is not None:
-                return single[0], single[1], False
-        return None, None, False
+                return LineTime(single[0], single[1], single[2], False)
+        return _NONE

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from abusebox.extract.zones import ABBREVIATION_PATTERN, ZONE_PATTERN, parse_zone, stated_zone
@@ -22,11 +22,13 @@ __all__ = [
     "TimeHit",
     "TimeParts",
     "combine",
+    "combine_range",
     "day_first_from",
     "detect_day_first",
     "find_time_parts",
     "find_times",
     "parse_time",
+    "range_ends",
     "stated_zone",
 ]
 
@@ -120,6 +122,13 @@ _PREFILTERS: tuple[Callable[[str, bool], bool], ...] = (
     lambda t, m: ":" in t or "時" in t or "时" in t or "시" in t,
 )
 _HAS_DIGIT = re.compile(r"[0-9]")
+# "21:50-22:15": a hyphen between two times of day without seconds (or two with seconds)
+# joins a range; it is not the first time's UTC offset (-22:15 is none anyway, and an ISO
+# offset follows seconds). Read as "~" (one character for one: spans stay valid).
+_HYPHEN_RANGE = re.compile(
+    r"(?<![0-9:T])([0-9]{1,2}:[0-9]{2})-(?=[0-9]{1,2}:[0-9]{2}(?![0-9:]))"
+    r"|([0-9]:[0-9]{2}:[0-9]{2})-(?=[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?![0-9]))"
+)
 _MONTH_HINT = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.IGNORECASE)
 _EPOCH = re.compile(r"([0-9]{10})(?:\.[0-9]{1,9})?|([0-9]{13})")
 _ERA_BASE = {"令和": 2018, "平成": 1988}
@@ -232,6 +241,8 @@ def find_time_parts(text: str, *, times_of_day: bool = True) -> list[TimeParts]:
     norm = fold_width(text)
     if not _HAS_DIGIT.search(norm):
         return []
+    if "-" in norm:
+        norm = _HYPHEN_RANGE.sub(lambda m: (m.group(1) or m.group(2)) + "~", norm)
     has_month = _MONTH_HINT.search(norm) is not None
     found: list[TimeParts] = []
     count = len(_PATTERNS) if times_of_day else len(_PATTERNS) - 1  # the last one: times of day
@@ -338,6 +349,74 @@ def combine(
     if value < EARLIEST or value > limit:
         return None
     return value
+
+
+# What joins the two ends of a range: "21:50〜22:15", "04:00 to 04:20", "21時50分から22時15分
+# (まで)", "10:00 - 10:20", "between 04:00 and 04:20". Only spaces and tabs around it: the
+# ends are on one line.
+_RANGE_JOIN = re.compile(
+    r"[ \t]{0,3}(?:[〜~～\-–—－]|から|to|until|till|through|thru|bis)[ \t]{0,3}", re.IGNORECASE
+)
+_BETWEEN = re.compile(r"\bbetween[ \t]{1,3}$", re.IGNORECASE)
+_AND = re.compile(r"[ \t]{1,3}and[ \t]{1,3}", re.IGNORECASE)
+# A longer span is a reporting period, not the time something was observed.
+MAX_RANGE = timedelta(days=31)
+
+
+def range_ends(text: str, found: list[TimeParts]) -> dict[int, int]:
+    """Index of a range's start in ``found`` -> index of its end (parts of one line).
+
+    Both ends need a time of day (a range of dates, "2026-11-01 to 2026-11-30", is a
+    reporting period, not a time); an end with a date needs a start with one.
+    """
+    ends: dict[int, int] = {}
+    norm = fold_width(text)
+    for i in range(len(found) - 1):
+        start, end = found[i], found[i + 1]
+        if i in ends.values() or not (start.has_time and end.has_time):
+            continue
+        if end.has_date and not start.has_date:
+            continue
+        between = norm[start.end : end.start]
+        if _RANGE_JOIN.fullmatch(between) or (
+            _AND.fullmatch(between) and _BETWEEN.search(norm[max(0, start.start - 12) : start.start])
+        ):
+            ends[i] = i + 1
+    return ends
+
+
+def combine_range(
+    start: TimeParts,
+    end: TimeParts,
+    *,
+    date: TimeParts | None = None,
+    default_tz: tzinfo | None = None,
+    reference: datetime | None = None,
+    day_first: bool | None = None,
+) -> tuple[datetime | None, datetime | None]:
+    """The UTC instants of both ends of a range; the end is None when it is not sane.
+
+    A zone written on one end holds for both ("21:50〜22:15 JST"); an end without a date
+    takes the start's (or ``date``), and one earlier than the start is on the next day
+    ("23:50〜00:20").
+    """
+    if start.zone is None and end.zone is not None:
+        start = replace(start, zone=end.zone)
+    elif end.zone is None and start.zone is not None:
+        end = replace(end, zone=start.zone)
+
+    def at(parts: TimeParts, on: TimeParts | None) -> datetime | None:
+        return combine(parts, date=on, default_tz=default_tz, reference=reference, day_first=day_first)
+
+    first = at(start, None if start.has_date else date)
+    if first is None:
+        return None, None
+    last = at(end, None if end.has_date else (start if start.has_date else date))
+    if last is not None and last < first and not end.has_date:
+        last += timedelta(days=1)
+    if last is None or last < first or last - first > MAX_RANGE:
+        return first, None
+    return first, last
 
 
 def find_times(

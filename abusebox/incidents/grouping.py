@@ -122,7 +122,7 @@ class Grouper:
         if not runs:
             return [[] for _ in reports]
         earliest = min(r[3][0].seen_at for r in runs) - self.window
-        latest = max(r[3][-1].seen_at for r in runs) + self.window
+        latest = max(m.seen_until for r in runs for m in r[3]) + self.window
         events: list[tuple[IncidentRow, str, dict[str, Any]]] = []
         touched: list[list[IncidentRow]] = []
         assignments: list[tuple[int, IncidentRow, str]] = []
@@ -219,18 +219,20 @@ class Grouper:
         candidates: dict[tuple[str, str | None], list[tuple[IncidentRow, IncidentRow]]],
     ) -> tuple[IncidentRow, bool]:
         """Choose (or create, unflushed) the incident of a run and update its counters."""
-        first, last = run[0].seen_at, run[-1].seen_at
+        # The window compares reference times (a time-less observation: its report's
+        # arrival); only observed times become the incident's first/last seen.
+        first, last = run[0].seen_at, max(m.seen_until for m in run)
         fitting = [
             (row, target)
             for row, target in candidates[(key, category)]
-            if row.last_seen is not None
-            and row.first_seen is not None
-            and row.last_seen > first - self.window
-            and row.first_seen < last + self.window
+            if row.window_end is not None
+            and row.window_start is not None
+            and row.window_end > first - self.window
+            and row.window_start < last + self.window
         ]
         created = not fitting
         if fitting:
-            incident = max(fitting, key=lambda pair: pair[0].last_seen)[1]  # type: ignore[arg-type, return-value]
+            incident = max(fitting, key=lambda pair: pair[0].window_end)[1]  # type: ignore[arg-type, return-value]
         else:
             owner = owners.get(run[0].observation.ip)
             incident = store.new_incident(
@@ -238,13 +240,13 @@ class Grouper:
                 group_key=key,
                 key_kind=kind,
                 category=category,
-                seen_at=first,
+                window=(first, last),
                 ours=owner is not None,
                 owner=owner.owner if owner else None,
                 priority=priority.initial(category, self.settings.lifecycle),
             )
             candidates[(key, category)].append((incident, incident))
-        store.widen(incident, [first, last])
+        store.widen(incident, [t for m in run for t in m.observed], [first, last])
         incident.observation_count += len(run)
         # A report counts once per incident; its runs are a window apart, so two runs of
         # one report meet the same incident only when a late report bridged them.

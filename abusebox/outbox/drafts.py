@@ -86,7 +86,8 @@ def context(detail: IncidentDetail, settings: Settings, zone_name: str | None) -
     where = zone(zone_name)
     timed = [o for o in detail.observations if o.time is not None]
     times = [o.time for o in timed if o.time is not None]
-    first, last = (min(times), max(times)) if times else (None, None)
+    ends = [o.time_end or o.time for o in timed if o.time is not None]  # a range's end counts
+    first, last = (min(times), max(ends)) if times else (None, None)
     observations = [
         {
             "ip": o.ip,

@@ -59,6 +59,8 @@ def copy_incident(session: Session, original: IncidentRow, **changes: Any) -> In
         observation_count=0,
         first_seen=original.first_seen,
         last_seen=original.last_seen,
+        window_start=original.window_start,
+        window_end=original.window_end,
     )
     for key, value in changes.items():
         setattr(row, key, value)

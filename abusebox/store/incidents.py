@@ -59,8 +59,8 @@ def groupable_candidates(
             select(IncidentRow).where(
                 IncidentRow.group_key.in_(part),
                 category_filter,
-                IncidentRow.last_seen > earliest,
-                IncidentRow.first_seen < latest,
+                IncidentRow.window_end > earliest,
+                IncidentRow.window_start < latest,
             )
         )
     ]
@@ -85,11 +85,12 @@ def new_incident(
     group_key: str,
     key_kind: str,
     category: str | None,
-    seen_at: datetime,
+    window: tuple[datetime, datetime],
     ours: bool = False,
     owner: str | None = None,
     priority: str = "normal",
 ) -> IncidentRow:
+    """A new incident over ``window`` (grouping's span); first/last seen are set by ``widen``."""
     row = IncidentRow(
         group_key=group_key,
         key_kind=key_kind,
@@ -98,8 +99,10 @@ def new_incident(
         priority=priority,
         ours=ours,
         owner=owner,
-        first_seen=seen_at,
-        last_seen=seen_at,
+        first_seen=None,
+        last_seen=None,
+        window_start=window[0],
+        window_end=window[1],
         last_activity_at=utcnow(),
         report_count=0,
         observation_count=0,
@@ -109,14 +112,22 @@ def new_incident(
     return row
 
 
-def widen(incident: IncidentRow, seen: list[datetime]) -> None:
-    """Extend first/last seen to cover ``seen``."""
+def widen(incident: IncidentRow, seen: list[datetime], window: list[datetime] | None = None) -> None:
+    """Extend first/last seen to cover ``seen`` (observed times only) and the grouping
+    window to cover ``window`` (observed times and, for time-less observations, arrivals)."""
     if seen:
         first, last = min(seen), max(seen)
         if incident.first_seen is None or first < incident.first_seen:
             incident.first_seen = first
         if incident.last_seen is None or last > incident.last_seen:
             incident.last_seen = last
+    span = (window or []) + seen
+    if span:
+        first, last = min(span), max(span)
+        if incident.window_start is None or first < incident.window_start:
+            incident.window_start = first
+        if incident.window_end is None or last > incident.window_end:
+            incident.window_end = last
     incident.last_activity_at = utcnow()
 
 
@@ -140,7 +151,8 @@ def quiet_incidents(session: Session, states: list[str], cutoff: datetime) -> li
             .where(
                 IncidentRow.state.in_(states),
                 IncidentRow.merged_into_pk.is_(None),
-                IncidentRow.last_seen < cutoff,
+                # a time-less incident: quiet since its last report arrived
+                func.coalesce(IncidentRow.last_seen, IncidentRow.window_end) < cutoff,
                 IncidentRow.last_activity_at < cutoff,
             )
             .order_by(IncidentRow.id)
@@ -149,20 +161,30 @@ def quiet_incidents(session: Session, states: list[str], cutoff: datetime) -> li
 
 
 def recount(session: Session, incident_pk: int) -> None:
-    """Recompute counts and first/last seen from the observations (after replay/split/merge)."""
+    """Recompute counts, first/last seen (observed times only: null when no observation
+    has a time) and the grouping window (the report's reference time for time-less ones)
+    from the observations (after replay/split/merge)."""
     session.flush()
-    obs_count, report_count, first, last = session.execute(
+    # The reference of a time-less observation, as the writer gave it: the report's Date,
+    # else its arrival (pipeline/commit.py). It windows, never counts as seen.
+    arrived = func.coalesce(MessageRow.date, MessageRow.received_at)
+    obs_count, report_count, first, last, start, end = session.execute(
         select(
             func.count(ObservationRow.id),
             func.count(func.distinct(ObservationRow.report_pk)),
             func.min(ObservationRow.time),
-            func.max(ObservationRow.time),
-        ).where(ObservationRow.incident_pk == incident_pk)
+            func.max(func.coalesce(ObservationRow.time_end, ObservationRow.time)),
+            func.min(func.coalesce(ObservationRow.time, arrived)),
+            func.max(func.coalesce(ObservationRow.time_end, ObservationRow.time, arrived)),
+        )
+        .select_from(ObservationRow)
+        .join(ReportRow, ReportRow.id == ObservationRow.report_pk)
+        .join(MessageRow, MessageRow.id == ReportRow.message_pk)
+        .where(ObservationRow.incident_pk == incident_pk)
     ).one()
     values: dict[str, Any] = {"observation_count": obs_count, "report_count": report_count}
-    if first is not None:
-        values["first_seen"] = first
-        values["last_seen"] = last
+    if obs_count:
+        values.update(first_seen=first, last_seen=last, window_start=start, window_end=end)
     session.execute(update(IncidentRow).where(IncidentRow.id == incident_pk).values(**values))
 
 
@@ -211,6 +233,7 @@ class IncidentObservation:
     port: int | None
     evidence: str
     message_pk: int
+    time_end: datetime | None = None  # a stated range's end
 
 
 @dataclass
@@ -264,7 +287,7 @@ def list_incidents(
     query = (
         select(IncidentRow)
         .where(IncidentRow.merged_into_pk.is_(None))
-        .order_by(IncidentRow.last_seen.desc(), IncidentRow.id.desc())
+        .order_by(IncidentRow.last_seen.desc().nulls_last(), IncidentRow.id.desc())
         .limit(limit)
     )
     if state:
@@ -311,7 +334,8 @@ def get_incident(session: Session, pk: int) -> IncidentDetail | None:
         targets=targets,
         reporters=sorted({f for _o, f, _m in obs if f}),
         observations=[
-            IncidentObservation(o.id, o.ip, o.time, o.category, o.port, o.evidence, mid) for o, _f, mid in obs
+            IncidentObservation(o.id, o.ip, o.time, o.category, o.port, o.evidence, mid, o.time_end)
+            for o, _f, mid in obs
         ],
         events=[Event.of(e) for e in row.events],
         key_kind=row.key_kind,

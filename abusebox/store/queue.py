@@ -16,10 +16,16 @@ from abusebox.store.incidents import IncidentSummary, _summary_fields
 from abusebox.store.messages import MessageSummary, get_message
 from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, OutboxRow, ReportRow
 
+# An incident none of whose observations has a time has no first/last seen: it sorts
+# after the dated ones, on SQLite and PostgreSQL alike (their NULL orders differ).
 SORTS = {
-    "last_seen": (IncidentRow.last_seen.desc(), IncidentRow.id.desc()),
-    "first_seen": (IncidentRow.first_seen.asc(), IncidentRow.id.asc()),
-    "priority": (IncidentRow.priority.desc(), IncidentRow.last_seen.desc(), IncidentRow.id.desc()),
+    "last_seen": (IncidentRow.last_seen.desc().nulls_last(), IncidentRow.id.desc()),
+    "first_seen": (IncidentRow.first_seen.asc().nulls_last(), IncidentRow.id.asc()),
+    "priority": (
+        IncidentRow.priority.desc(),
+        IncidentRow.last_seen.desc().nulls_last(),
+        IncidentRow.id.desc(),
+    ),
     "reports": (IncidentRow.report_count.desc(), IncidentRow.id.desc()),
 }
 

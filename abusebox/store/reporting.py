@@ -163,7 +163,7 @@ def oldest_unhandled(session: Session) -> Oldest | None:
     row = session.execute(
         select(IncidentRow.id, IncidentRow.first_seen, IncidentRow.category)
         .where(IncidentRow.state == "new", IncidentRow.merged_into_pk.is_(None))
-        .order_by(IncidentRow.first_seen.asc(), IncidentRow.id.asc())
+        .order_by(IncidentRow.first_seen.asc().nulls_last(), IncidentRow.id.asc())
         .limit(1)
     ).first()
     return None if row is None else Oldest(row[0], row[1], row[2])

@@ -31,10 +31,28 @@ _INSERTS = {
 
 @dataclass(frozen=True)
 class StoredObservation:
+    """A stored observation and the time grouping windows it by.
+
+    ``seen_at`` is the observation's time, else the report's reference time (``fallback``:
+    its Date, else its arrival): a reference for the grouping window only. What the
+    incident records as seen comes from the observation's own times (``observed``) alone.
+    """
+
     pk: int
     report_pk: int
     observation: Observation
-    seen_at: datetime  # the observation's time, else when the report arrived
+    seen_at: datetime  # window reference: the observation's time, else the report's
+
+    @property
+    def seen_until(self) -> datetime:
+        """The window reference's end: a range's end, else ``seen_at``."""
+        return self.observation.time_end or self.seen_at
+
+    @property
+    def observed(self) -> list[datetime]:
+        """The times the report states for it (start and a range's end); empty if none."""
+        o = self.observation
+        return [t for t in (o.time, o.time_end) if t is not None]
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,7 @@ def _observation_values(report_pk: int, o: Observation) -> dict[str, Any]:
         "role": o.role,
         "ip": o.ip,
         "time": o.time,
+        "time_end": o.time_end,
         "time_original": o.time_original,
         "category": o.category,
         "port": o.port,
@@ -141,7 +160,11 @@ def insert_reports(session: Session, reports: list[tuple[int, Analysis]]) -> lis
 def insert_observations(
     session: Session, reports: list[tuple[int, list[Observation], datetime]]
 ) -> list[list[StoredObservation]]:
-    """Insert the observations of (report pk, observations, fallback time) triples at once."""
+    """Insert the observations of (report pk, observations, fallback time) triples at once.
+
+    The fallback (the report's Date, else its arrival) is the grouping window's reference
+    for time-less observations; it is not stored as their time, nor as seen.
+    """
     rows = [_observation_values(report_pk, o) for report_pk, obs, _at in reports for o in obs]
     pks = iter(_insert_returning_pks(session, _OBSERVATIONS, rows) if rows else [])
     return [

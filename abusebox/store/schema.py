@@ -192,6 +192,7 @@ class ObservationRow(Base):
     ip: Mapped[str] = mapped_column(String(64))
     group_key: Mapped[str | None] = mapped_column(String(100))
     time: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    time_end: Mapped[datetime | None] = mapped_column(UtcDateTime)  # a stated range's end
     time_original: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(String(30))
     port: Mapped[int | None] = mapped_column(Integer)
@@ -208,6 +209,7 @@ class IncidentRow(Base):
     __table_args__ = (
         Index("ix_incidents_open_key", "group_key", "category", "state"),
         Index("ix_incidents_key_seen", "group_key", "category", "last_seen"),
+        Index("ix_incidents_key_window", "group_key", "category", "window_end"),
         Index("ix_incidents_state_last_seen", "state", "last_seen"),
         Index("ix_incidents_report_count", "report_count"),
     )
@@ -221,8 +223,13 @@ class IncidentRow(Base):
     assignee: Mapped[str | None] = mapped_column(String(200))
     owner: Mapped[str | None] = mapped_column(String(200), index=True)  # constituency owner
     ours: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Observed times only (a time, a range's end); null while no observation has a time.
     first_seen: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_seen: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # The span grouping compares new observations against: observed times, and for
+    # time-less observations their report's arrival. Never shown as a time seen.
+    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     report_count: Mapped[int] = mapped_column(Integer, default=0)
     observation_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -63,7 +63,7 @@ def test_parse_json_contract_from_file_and_stdin(tmp_path: Path) -> None:
     assert data["verdict"] == "report"
     assert any(o["ip"] == "203.0.113.45" for o in data["observations"])
     for obs in data["observations"]:
-        assert set(obs) == {"ip", "time", "category", "port", "evidence"}
+        assert set(obs) == {"ip", "time", "time_end", "category", "port", "evidence"}
     piped = abusebox("parse", "--json", "-", cwd=tmp_path, stdin=sample.read_bytes())
     assert json.loads(piped.stdout) == data
 
@@ -169,6 +169,7 @@ def test_ingest_summary_lists_and_idempotence(tmp_path: Path, db_url: str) -> No
         "id",
         "ip",
         "time",
+        "time_end",
         "category",
         "port",
         "evidence",

@@ -15,7 +15,7 @@ REFERENCE = datetime(2026, 11, 19, 13, 0, tzinfo=JST)
 def _times(texts: list[str], paragraphs: list[int], zone=None) -> list[datetime | None]:
     lines = [EvidenceLine(t, 0, p, False) for t, p in zip(texts, paragraphs, strict=True)]
     times = LineTimes(lines, [find_time_parts(t) for t in texts], TimeContext(REFERENCE, zone, None))
-    return [times.for_line(i, line)[0] for i, line in enumerate(lines)]
+    return [times.for_line(i, line).time for i, line in enumerate(lines)]
 
 
 def test_today_and_yesterday_date_a_bare_time_of_day():
