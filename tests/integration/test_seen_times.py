@@ -137,8 +137,8 @@ def test_auto_resolve_takes_a_quiet_timeless_incident(db: Database) -> None:
     assert auto_resolve(Settings(), db, now=datetime.now(UTC) + timedelta(days=400)) == [row.id]
 
 
-def test_migration_0007_keeps_the_old_span_as_window_and_recomputes_seen(db: Database) -> None:
-    """Incidents stored before 0007 had a time-less report's arrival as first/last seen."""
+def test_migration_0008_keeps_the_old_span_as_window_and_recomputes_seen(db: Database) -> None:
+    """Incidents stored before 0008 had a time-less report's arrival as first/last seen."""
     _group(db, [_timeless("192.0.2.20")], ARRIVED)
     _group(db, [Observation(ip="192.0.2.21", time=SEEN, category="scan")], ARRIVED)
     with db.session() as session:  # what the old code wrote: arrivals as seen, no window
@@ -146,7 +146,7 @@ def test_migration_0007_keeps_the_old_span_as_window_and_recomputes_seen(db: Dat
             row.first_seen = SEEN - timedelta(days=1)
             row.last_seen = ARRIVED
             row.window_start = row.window_end = None
-    db.downgrade("0006")
+    db.downgrade("0007")
     db.upgrade()
     timeless, timed = _incidents(db)
     assert (timeless.first_seen, timeless.last_seen) == (None, None)

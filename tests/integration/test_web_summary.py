@@ -76,3 +76,15 @@ def test_kept_counts_follow_every_change(settings: Settings, db: Database) -> No
         # day outside the window is not in the last 30 days.
         recent = reporting.reports_per_day(session, datetime.now(UTC) + timedelta(days=1))
         assert recent == []
+
+
+def test_kept_counts_survive_a_downgrade_of_later_migrations(settings: Settings, db: Database) -> None:
+    """A later migration's downgrade must not rebuild a counted table: on SQLite a table copy
+    drops its triggers, and the kept counts would silently stop following the rows."""
+    db.downgrade("0007")
+    db.upgrade()
+    with AnalyzerPool(settings) as pool:
+        list(Pipeline(settings, db, pool).ingest(iter_path(EXAMPLES, "examples")))
+    with db.session() as session:
+        assert sum(reporting.state_counts(session).values()) > 0
+    _same(db)

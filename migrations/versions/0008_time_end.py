@@ -8,8 +8,8 @@ observations against, which for time-less ones is their report's arrival, in
 seen, and first/last seen are recomputed from their observations' own times (null when
 none has one).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -49,8 +49,10 @@ def downgrade() -> None:
         "UPDATE incidents SET first_seen = window_start, last_seen = window_end"
         " WHERE window_start IS NOT NULL"
     )
-    with op.batch_alter_table("incidents") as batch_op:
+    # recreate="never": SQLite drops the columns in place (ALTER TABLE ... DROP COLUMN), so the
+    # desk tally triggers of migration 0007 on incidents survive a downgrade.
+    with op.batch_alter_table("incidents", recreate="never") as batch_op:
         batch_op.drop_column("window_end")
         batch_op.drop_column("window_start")
-    with op.batch_alter_table("observations") as batch_op:
+    with op.batch_alter_table("observations", recreate="never") as batch_op:
         batch_op.drop_column("time_end")
