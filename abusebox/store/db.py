@@ -53,9 +53,26 @@ def _storable_params(
     "insertmanyvalues" an executemany may still carry one mapping: check the shape.
     """
     many = executemany and isinstance(parameters, (list, tuple)) and bool(parameters)
-    if many and isinstance(parameters[0], (Mapping, list, tuple)):
+    rows = parameters if many and isinstance(parameters[0], (Mapping, list, tuple)) else [parameters]
+    if not _any_unstorable(rows):  # the usual case, checked in one pass over the text
+        return statement, parameters
+    if rows is parameters:
         return statement, [_storable_row(row) for row in parameters]
     return statement, _storable_row(parameters)
+
+
+def _any_unstorable(rows: Sequence[Any]) -> bool:
+    """Does any text parameter of ``rows`` hold what no text column can? One regex search
+    over their concatenation (a bulk INSERT of a large feed binds a million values)."""
+    texts: list[str] = []
+    for row in rows:
+        if isinstance(row, Mapping):
+            texts.extend([v for v in row.values() if isinstance(v, str)])
+        elif isinstance(row, (list, tuple)):
+            texts.extend([v for v in row if isinstance(v, str)])
+        elif isinstance(row, str):
+            texts.append(row)
+    return _UNSTORABLE.search("".join(texts)) is not None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from abusebox.core.models import Analysis, Observation
@@ -21,12 +21,10 @@ from abusebox.store.schema import ObservationRow, ReportRow, table_of
 
 _REPORTS = table_of(ReportRow)
 _OBSERVATIONS = table_of(ObservationRow)
-# Built once: SQLAlchemy then reuses their compiled form for every batch.
-_INSERTS = {
-    (table.name, ordered): insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
-    for table in (_REPORTS, _OBSERVATIONS)
-    for ordered in (True, False)
-}
+# Built once per table: SQLAlchemy then reuses their compiled form for every batch.
+_INSERTS: dict[tuple[str, bool], Any] = {}
+_PLAIN_INSERTS: dict[str, Any] = {}
+SEQUENCE_ROWS = 200  # PostgreSQL: from this many rows on, ids come from the sequence first
 
 
 @dataclass(frozen=True)
@@ -135,7 +133,7 @@ def insert_reports(session: Session, reports: list[tuple[int, Analysis]]) -> lis
     if not reports:
         return []
     rows = [_report_values(message_pk, analysis) for message_pk, analysis in reports]
-    return _insert_returning_pks(session, _REPORTS, rows)
+    return insert_returning_pks(session, _REPORTS, rows)
 
 
 def insert_observations(
@@ -143,26 +141,53 @@ def insert_observations(
 ) -> list[list[StoredObservation]]:
     """Insert the observations of (report pk, observations, fallback time) triples at once."""
     rows = [_observation_values(report_pk, o) for report_pk, obs, _at in reports for o in obs]
-    pks = iter(_insert_returning_pks(session, _OBSERVATIONS, rows) if rows else [])
+    pks = iter(insert_returning_pks(session, _OBSERVATIONS, rows) if rows else [])
     return [
         [StoredObservation(next(pks), report_pk, o, o.time or fallback) for o in obs]
         for report_pk, obs, fallback in reports
     ]
 
 
-def _insert_returning_pks(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+def insert_returning_pks(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` with as few statements as the dialect allows; their pks, in order.
 
     PostgreSQL: SQLAlchemy keeps the order itself. SQLite does not promise an order for
     RETURNING, so SQLAlchemy would fall back to one INSERT per row; but a new rowid is
     one above the largest (or above the largest ever used), and this transaction holds
     the write lock (BEGIN IMMEDIATE), so the new pks, sorted, are in the rows' order.
+
+    Many rows on PostgreSQL: their ids are drawn from the table's sequence first (one
+    query) and the rows inserted by one executemany of one short statement. A multi-row
+    INSERT ... RETURNING is re-parsed by psycopg for every page (a statement that long
+    is not cached), which cost more than the database's work on a large feed.
     """
-    ordered = session.get_bind().dialect.name != "sqlite"
-    pks = list(session.connection().execute(_INSERTS[(table.name, ordered)], rows).scalars())
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and len(rows) >= SEQUENCE_ROWS:
+        return _insert_with_sequence(session, table, rows)
+    ordered = dialect != "sqlite"
+    statement = _INSERTS.get((table.name, ordered))
+    if statement is None:
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
+        _INSERTS[(table.name, ordered)] = statement
+    pks = list(session.connection().execute(statement, rows).scalars())
     if len(pks) != len(rows):
         raise RuntimeError(f"inserted {len(rows)} rows into {table.name} but got {len(pks)} pks back")
     return pks if ordered else sorted(pks)
+
+
+def _insert_with_sequence(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    pks = [
+        int(pk)
+        for pk in session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": len(rows)},
+        ).scalars()
+    ]
+    statement = _PLAIN_INSERTS.get(table.name)
+    if statement is None:
+        statement = _PLAIN_INSERTS[table.name] = insert(table)
+    session.connection().execute(statement, [{**row, "id": pk} for row, pk in zip(rows, pks, strict=True)])
+    return pks
 
 
 def add_observations(
