@@ -107,12 +107,32 @@ class Grouper:
     ) -> list[list[int]]:
         """Group several reports, in order, as ``group_report`` would one after the other.
 
-        Returns the incident pks each report touched. A handful of statements per call,
-        whatever the number of reports and observations: one query for the candidate
-        incidents per chunk of keys (their union over the batch, so an incident a report
-        opens is seen by the next), one bulk insert of the new incidents (plain values,
-        their counts final, ids returned), one of events, one executemany for the
-        observations, one enqueue.
+        Returns the incident pks each report touched; see ``place_batch``, and then the
+        observations are pointed at their incidents (one executemany).
+        """
+        touched, assignments = self.place_batch(session, reports, now=now)
+        store.assign_observations(session, assignments)
+        return touched
+
+    def place_batch(
+        self,
+        session: Session,
+        reports: list[tuple[list[StoredObservation], str | None]],
+        *,
+        now: datetime | None = None,
+    ) -> tuple[list[list[int]], list[tuple[int, int, str]]]:
+        """``group_batch`` but for the observations' own rows, which it leaves alone.
+
+        Returns (the incident pks each report touched, (observation pk, incident pk,
+        group key) for every source observation), so that a caller whose observations
+        are not inserted yet (the bulk commit, pks reserved) inserts them already
+        pointing at their incidents instead of updating every row afterwards.
+
+        A handful of statements per call, whatever the number of reports and
+        observations: one query for the candidate incidents per chunk of keys (their
+        union over the batch, so an incident a report opens is seen by the next), the
+        flush of the existing incidents' changes, one bulk insert of the new incidents
+        (plain values, their counts final, ids reserved), one of events, one enqueue.
         """
         now = now or utcnow()
         owners: dict[str, Owner | None] = {}
@@ -123,7 +143,7 @@ class Grouper:
         ]
         runs = [run for per_report in report_runs for run in per_report]
         if not runs:
-            return [[] for _ in reports]
+            return [[] for _ in reports], []
         earliest = min(r[3][0].seen_at for r in runs) - self.window
         latest = max(r[3][-1].seen_at for r in runs) + self.window
         events: list[tuple[Placed, str, dict[str, Any]]] = []
@@ -175,9 +195,10 @@ class Grouper:
         session.flush()  # the existing incidents' changes and reopen events, before ours
         store.insert_new_incidents(session, opened)  # their ids are needed below
         store.add_events(session, [(inc.id, ACTOR, action, detail) for inc, action, detail in events])
-        store.assign_observations(session, [(pk, inc.id, key) for pk, inc, key in assignments])
         enrichment_store.enqueue(session, sorted(to_enrich), now)
-        return [[inc.id for inc in mine] for mine in touched]
+        return [[inc.id for inc in mine] for mine in touched], [
+            (pk, inc.id, key) for pk, inc, key in assignments
+        ]
 
     def _report_runs(
         self,

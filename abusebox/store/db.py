@@ -29,6 +29,11 @@ MAX_PARAMETERS = 10_000
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def storable(value: Any) -> Any:
+    """``value`` with what no text column can hold replaced (non-text values as they are)."""
+    return _storable(value)
+
+
 def _storable(value: Any) -> Any:
     if isinstance(value, str) and _UNSTORABLE.search(value):
         return _UNSTORABLE.sub("\ufffd", value)

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from abusebox.store import bulk
 from abusebox.store.db import chunks
 from abusebox.store.events import Event
-from abusebox.store.reports import insert_returning_pks
 from abusebox.store.schema import (
     IncidentEventRow,
     IncidentRow,
@@ -31,7 +31,7 @@ _ASSIGN = (
     .where(_OBSERVATIONS.c.id == bindparam("b_pk"))
     .values(incident_pk=bindparam("b_incident"), group_key=bindparam("b_key"))
 )
-_INSERT_EVENTS = insert(table_of(IncidentEventRow))
+_EVENTS = table_of(IncidentEventRow)
 _INCIDENTS = table_of(IncidentRow)
 
 
@@ -138,28 +138,34 @@ def insert_new_incidents(session: Session, incidents: list[NewIncident]) -> None
     if not incidents:
         return
     now = utcnow()
-    rows: list[dict[str, Any]] = [
-        {
-            "group_key": i.group_key,
-            "key_kind": i.key_kind,
-            "category": i.category,
-            "state": i.state,
-            "priority": i.priority,
-            "ours": i.ours,
-            "owner": i.owner,
-            "first_seen": i.first_seen,
-            "last_seen": i.last_seen,
-            "last_activity_at": i.last_activity_at,
-            "report_count": i.report_count,
-            "observation_count": i.observation_count,
-            "abuse_contacts": [],
-            "created_at": now,
-            "updated_at": now,
-        }
-        for i in incidents
-    ]
-    for incident, pk in zip(incidents, insert_returning_pks(session, _INCIDENTS, rows), strict=True):
+    pks = bulk.reserve_pks(session, _INCIDENTS, len(incidents))
+    for incident, pk in zip(incidents, pks, strict=True):
         incident.id = pk
+    bulk.insert_rows(
+        session,
+        _INCIDENTS,
+        [
+            {
+                "id": i.id,
+                "group_key": i.group_key,
+                "key_kind": i.key_kind,
+                "category": i.category,
+                "state": i.state,
+                "priority": i.priority,
+                "ours": i.ours,
+                "owner": i.owner,
+                "first_seen": i.first_seen,
+                "last_seen": i.last_seen,
+                "last_activity_at": i.last_activity_at,
+                "report_count": i.report_count,
+                "observation_count": i.observation_count,
+                "abuse_contacts": [],
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in incidents
+        ],
+    )
 
 
 def widen(incident: IncidentRow | NewIncident, seen: list[datetime]) -> None:
@@ -226,15 +232,16 @@ def add_event(
 
 
 def add_events(session: Session, events: list[tuple[int, str, str, dict[str, Any]]]) -> None:
-    """Write (incident pk, actor, action, detail) events, in this order: one executemany."""
-    if events:
-        session.connection().execute(
-            _INSERT_EVENTS,
-            [
-                {"incident_pk": pk, "actor": actor, "action": action, "detail": d}
-                for pk, actor, action, d in events
-            ],
-        )
+    """Write (incident pk, actor, action, detail) events, in this order: one bulk insert."""
+    now = utcnow()
+    bulk.insert_rows(
+        session,
+        _EVENTS,
+        [
+            {"incident_pk": pk, "at": now, "actor": actor, "action": action, "detail": d}
+            for pk, actor, action, d in events
+        ],
+    )
 
 
 @dataclass
