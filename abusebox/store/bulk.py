@@ -28,7 +28,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON
 
-from abusebox.store.db import storable
+from abusebox.store.db import STORABLE_CHECKED, storable_all
 
 ROWS_PER_STATEMENT = 20_000  # PostgreSQL: rows per unnest statement (its parameters: one per column)
 
@@ -57,22 +57,60 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     if dialect.name == "postgresql":
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             part = rows[start : start + ROWS_PER_STATEMENT]
-            arrays = _arrays(table, columns, part, dialect)
-            connection.exec_driver_sql(_unnest_sql(table, columns, dialect), arrays)
+            arrays = {
+                name: _pg_values(table.c[name].type, [r[name] for r in part], dialect) for name in columns
+            }
+            connection.exec_driver_sql(
+                _unnest_sql(table, columns, dialect), arrays, execution_options=CHECKED
+            )
         return
     compiled = insert(table).compile(dialect=dialect, column_keys=columns)
     order = list(compiled.positiontup or ()) if compiled.positional else columns
     if sorted(order) != sorted(columns):  # a column with a Python-side default left out
         raise RuntimeError(f"bulk insert into {table.name}: parameters {order} for columns {columns}")
-    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in order]
-    converted = [
-        tuple(row[c] if p is None else p(row[c]) for c, p in zip(order, processors, strict=True))
-        for row in rows
+    by_column = [
+        _converted(table.c[name].type.dialect_impl(dialect).bind_processor(dialect), [r[name] for r in rows])
+        for name in order
     ]
-    values: list[Any] = (
-        converted if compiled.positional else [dict(zip(order, v, strict=True)) for v in converted]
-    )
-    connection.exec_driver_sql(str(compiled), values)
+    values: list[Any] = list(zip(*by_column, strict=True))
+    if not compiled.positional:
+        values = [dict(zip(order, v, strict=True)) for v in values]
+    connection.exec_driver_sql(str(compiled), values, execution_options=CHECKED)
+
+
+# Told to the engine's parameter hook (store/db.py): these values were made storable here.
+CHECKED = {STORABLE_CHECKED: True}
+
+
+def _converted(processor: Any, values: list[Any]) -> list[Any]:
+    """A column's values as the driver takes them, each distinct value converted once
+    (a batch repeats its times: the moment it was written, a feed's seconds)."""
+    if processor is not None:
+        cache: dict[Any, Any] = {}
+        out = []
+        for v in values:
+            try:
+                hit = cache.get(v, _MISSING)
+            except TypeError:  # unhashable (a JSON list or dict)
+                out.append(processor(v))
+                continue
+            if hit is _MISSING:
+                hit = cache[v] = processor(v)
+            out.append(hit)
+        values = out
+    return storable_all(values)
+
+
+_MISSING = object()
+
+
+def _pg_values(column_type: Any, values: list[Any], dialect: Any) -> list[Any]:
+    if isinstance(column_type, JSON):
+        return storable_all([None if v is None else json.dumps(v) for v in values])
+    processor = getattr(column_type, "process_bind_param", None)  # a TypeDecorator's own step
+    if processor is not None:
+        values = [processor(v, dialect) for v in values]
+    return storable_all(values)
 
 
 def _unnest_sql(table: Table, columns: list[str], dialect: Any) -> str:
@@ -91,22 +129,3 @@ def _unnest_sql(table: Table, columns: list[str], dialect: Any) -> str:
         f"INSERT INTO {table.name} ({names}) SELECT {', '.join(outputs)} "
         f"FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS t({names}, _n) ORDER BY t._n"
     )
-
-
-def _arrays(
-    table: Table, columns: list[str], rows: list[dict[str, Any]], dialect: Any
-) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
-    for name in columns:
-        column_type = table.c[name].type
-        values = [row[name] for row in rows]
-        if isinstance(column_type, JSON):
-            values = [None if v is None else storable(json.dumps(v)) for v in values]
-        elif isinstance(values[0], str) or any(isinstance(v, str) for v in values):
-            values = [storable(v) for v in values]
-        else:
-            processor = getattr(column_type, "process_bind_param", None)
-            if processor is not None:
-                values = [processor(v, dialect) for v in values]
-        out[name] = values
-    return out

@@ -29,9 +29,18 @@ MAX_PARAMETERS = 10_000
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def storable(value: Any) -> Any:
-    """``value`` with what no text column can hold replaced (non-text values as they are)."""
-    return _storable(value)
+# An execution option: the statement's text parameters were made storable by the caller
+# (store/bulk.py does it column by column), so the hook below need not look again.
+STORABLE_CHECKED = "abusebox_storable_checked"
+
+
+def storable_all(values: list[Any]) -> list[Any]:
+    """``values`` with what no text column can hold replaced in the text ones: one regex
+    search over all of their text, and a second pass only when it finds something."""
+    texts = [v for v in values if isinstance(v, str)]
+    if texts and _UNSTORABLE.search("".join(texts)):
+        return [_storable(v) for v in values]
+    return values
 
 
 def _storable(value: Any) -> Any:
@@ -57,6 +66,8 @@ def _storable_params(
     fail to store; doing it here covers every text column in one place. With
     "insertmanyvalues" an executemany may still carry one mapping: check the shape.
     """
+    if _context is not None and _context.execution_options.get(STORABLE_CHECKED):
+        return statement, parameters
     many = executemany and isinstance(parameters, (list, tuple)) and bool(parameters)
     rows = parameters if many and isinstance(parameters[0], (Mapping, list, tuple)) else [parameters]
     if not _any_unstorable(rows):  # the usual case, checked in one pass over the text
