@@ -81,36 +81,6 @@ def groupable_candidates(
     return out
 
 
-def new_incident(
-    session: Session,
-    *,
-    group_key: str,
-    key_kind: str,
-    category: str | None,
-    seen_at: datetime,
-    ours: bool = False,
-    owner: str | None = None,
-    priority: str = "normal",
-) -> IncidentRow:
-    row = IncidentRow(
-        group_key=group_key,
-        key_kind=key_kind,
-        category=category,
-        state="new",
-        priority=priority,
-        ours=ours,
-        owner=owner,
-        first_seen=seen_at,
-        last_seen=seen_at,
-        last_activity_at=utcnow(),
-        report_count=0,
-        observation_count=0,
-        abuse_contacts=[],
-    )
-    session.add(row)  # flushed by the caller, together with the others of the report
-    return row
-
-
 @dataclass(eq=False)
 class NewIncident:
     """An incident a commit batch opens: plain values, not an ORM object, so that a feed

@@ -133,7 +133,7 @@ def insert_reports(session: Session, reports: list[tuple[int, Analysis]]) -> lis
     if not reports:
         return []
     rows = [_report_values(message_pk, analysis) for message_pk, analysis in reports]
-    return insert_returning_pks(session, _REPORTS, rows)
+    return _insert_returning_pks(session, _REPORTS, rows)
 
 
 def insert_observations(
@@ -141,7 +141,7 @@ def insert_observations(
 ) -> list[list[StoredObservation]]:
     """Insert the observations of (report pk, observations, fallback time) triples at once."""
     rows = [_observation_values(report_pk, o) for report_pk, obs, _at in reports for o in obs]
-    pks = iter(insert_returning_pks(session, _OBSERVATIONS, rows) if rows else [])
+    pks = iter(_insert_returning_pks(session, _OBSERVATIONS, rows) if rows else [])
     return [
         [StoredObservation(next(pks), report_pk, o, o.time or fallback) for o in obs]
         for report_pk, obs, fallback in reports
@@ -178,7 +178,7 @@ def insert_reserved(
     bulk.insert_rows(session, _OBSERVATIONS, rows)
 
 
-def insert_returning_pks(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+def _insert_returning_pks(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` with as few statements as the dialect allows; their pks, in order.
 
     PostgreSQL: SQLAlchemy keeps the order itself. SQLite does not promise an order for
