@@ -15,8 +15,8 @@ multi-row VALUES page cost more than the database's work; so here:
   one INSERT ... SELECT FROM unnest(column arrays) per chunk: one statement, one round
   trip, whatever the number of rows.
 
-Every row of one call has the same keys; columns left out get their server default
-only (none of the Python-side defaults), so callers give every column they need.
+Every row of one call has the same keys; columns left out get their Python-side default
+(computed once per call) or else the server's.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     """Insert ``rows`` (dicts of the same column keys), in order."""
     if not rows:
         return
+    defaults = _python_defaults(table, rows[0])
+    if defaults:
+        rows = [{**defaults, **row} for row in rows]
     columns = list(rows[0])
     connection = session.connection()
     dialect = connection.dialect
@@ -66,7 +69,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         return
     compiled = insert(table).compile(dialect=dialect, column_keys=columns)
     order = list(compiled.positiontup or ()) if compiled.positional else columns
-    if sorted(order) != sorted(columns):  # a column with a Python-side default left out
+    if sorted(order) != sorted(columns):  # a column with a default SQLAlchemy computes
         raise RuntimeError(f"bulk insert into {table.name}: parameters {order} for columns {columns}")
     by_column = [
         _converted(table.c[name].type.dialect_impl(dialect).bind_processor(dialect), [r[name] for r in rows])
@@ -76,6 +79,21 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     if not compiled.positional:
         values = [dict(zip(order, v, strict=True)) for v in values]
     connection.exec_driver_sql(str(compiled), values, execution_options=CHECKED)
+
+
+def _python_defaults(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """The Python-side defaults (``default=utcnow``, ``default=list``) of the columns
+    ``row`` leaves out, each computed once for the call, as SQLAlchemy would per row."""
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.key in row or default is None or column.primary_key:
+            continue
+        if getattr(default, "is_callable", False):
+            out[column.key] = default.arg(None)  # type: ignore[attr-defined]
+        elif getattr(default, "is_scalar", False):
+            out[column.key] = default.arg  # type: ignore[attr-defined]
+    return out
 
 
 # Told to the engine's parameter hook (store/db.py): these values were made storable here.

@@ -25,7 +25,7 @@ from abusebox.core.models import RawMessage
 from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.store.db import Database
-from abusebox.store.schema import IncidentEventRow, IncidentRow, ObservationRow
+from abusebox.store.schema import IncidentEventRow, IncidentRow, MessageRow, ObservationRow
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 CLUSTER_DAYS = (0, 30, 60)  # a cluster spans at most a day; clusters are 30 days apart
@@ -178,3 +178,19 @@ def test_a_large_feed_joins_and_extends_the_incidents_of_an_earlier_mail(
     assert got == expected
     assert any(reports == 2 for *_rest, reports in got)  # joined an incident of the earlier mail
     assert any((ip, first) not in before for ip, first, *_rest in got if ip in set(ips[:400]))
+
+
+def test_a_large_feed_replayed_keeps_exactly_its_incidents(settings: Settings, db: Database) -> None:
+    """Replay takes the message-at-a-time path: the report replaced, the rows inserted
+    again (one bulk insert of hundreds), the incidents recounted."""
+    rng = random.Random(7)
+    feed = rows(rng, addresses(rng, 300), 900, CLUSTER_DAYS, 0)
+    ingest(settings, db, [feed_mail(feed, "2026-11-19-scan_ssh-japan-geo")])
+    expected = expected_incidents([feed], timedelta(days=settings.grouping.window_days))
+    assert stored_incidents(db) == expected
+    with db.session() as session:
+        (message_pk,) = session.scalars(select(MessageRow.id)).all()
+    with AnalyzerPool(settings) as pool:
+        (result,) = list(Pipeline(settings, db, pool).replay([message_pk]))
+    assert result.outcome == "processed"
+    assert stored_incidents(db) == expected
