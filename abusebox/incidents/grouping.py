@@ -36,6 +36,8 @@ from abusebox.store.reports import StoredObservation
 from abusebox.store.schema import IncidentRow, utcnow
 
 ACTOR = "abusebox"
+# An incident a batch places observations in: one loaded from the store, or one it opens.
+Placed = IncidentRow | store.NewIncident
 
 
 def prefix_key(ip: str, settings: GroupingSettings) -> str:
@@ -105,11 +107,32 @@ class Grouper:
     ) -> list[list[int]]:
         """Group several reports, in order, as ``group_report`` would one after the other.
 
-        Returns the incident pks each report touched. A handful of statements per call,
-        whatever the number of reports and observations: one query for the candidate
-        incidents (their union over the batch, so an incident a report opens is seen by
-        the next), one batched insert of new incidents, one of events, one executemany
-        for the observations, one enqueue.
+        Returns the incident pks each report touched; see ``place_batch``, and then the
+        observations are pointed at their incidents (one executemany).
+        """
+        touched, assignments = self.place_batch(session, reports, now=now)
+        store.assign_observations(session, assignments)
+        return touched
+
+    def place_batch(
+        self,
+        session: Session,
+        reports: list[tuple[list[StoredObservation], str | None]],
+        *,
+        now: datetime | None = None,
+    ) -> tuple[list[list[int]], list[tuple[int, int, str]]]:
+        """``group_batch`` but for the observations' own rows, which it leaves alone.
+
+        Returns (the incident pks each report touched, (observation pk, incident pk,
+        group key) for every source observation), so that a caller whose observations
+        are not inserted yet (the bulk commit, pks reserved) inserts them already
+        pointing at their incidents instead of updating every row afterwards.
+
+        A handful of statements per call, whatever the number of reports and
+        observations: one query for the candidate incidents per chunk of keys (their
+        union over the batch, so an incident a report opens is seen by the next), the
+        flush of the existing incidents' changes, one bulk insert of the new incidents
+        (plain values, their counts final, ids reserved), one of events, one enqueue.
         """
         now = now or utcnow()
         owners: dict[str, Owner | None] = {}
@@ -120,17 +143,16 @@ class Grouper:
         ]
         runs = [run for per_report in report_runs for run in per_report]
         if not runs:
-            return [[] for _ in reports]
+            return [[] for _ in reports], []
         earliest = min(r[3][0].seen_at for r in runs) - self.window
         latest = max(m.seen_until for r in runs for m in r[3]) + self.window
-        events: list[tuple[IncidentRow, str, dict[str, Any]]] = []
-        touched: list[list[IncidentRow]] = []
-        assignments: list[tuple[int, IncidentRow, str]] = []
+        events: list[tuple[Placed, str, dict[str, Any]]] = []
+        touched: list[list[Placed]] = []
+        opened: list[store.NewIncident] = []
+        assignments: list[tuple[int, Placed, str]] = []
         to_enrich: set[str] = set()
         with session.no_autoflush:
-            candidates: dict[tuple[str, str | None], list[tuple[IncidentRow, IncidentRow]]] = defaultdict(
-                list
-            )
+            candidates: dict[tuple[str, str | None], list[tuple[Placed, Placed]]] = defaultdict(list)
             for row, target in store.groupable_candidates(
                 session, [(k, c) for k, _kd, c, _r in runs], earliest, latest
             ):
@@ -138,17 +160,19 @@ class Grouper:
             for per_report in report_runs:
                 # The incidents this report touched, in first-touch order; keyed by identity
                 # (an unflushed incident has no id yet), so a report of n runs costs O(n).
-                mine: dict[int, IncidentRow] = {}
+                mine: dict[int, Placed] = {}
                 for key, kind, category, run in per_report:
-                    incident, created = self._place(session, key, kind, category, run, owners, candidates)
-                    if created:
-                        detail = {
-                            "key": key,
-                            "key_kind": incident.key_kind,
-                            "category": incident.category,
-                            "ours": incident.ours,
-                        }
-                        events.append((incident, "created", detail))
+                    incident, created = self._place(key, kind, category, run, owners, candidates)
+                    if isinstance(incident, store.NewIncident):
+                        if created:
+                            opened.append(incident)
+                            detail = {
+                                "key": key,
+                                "key_kind": incident.key_kind,
+                                "category": incident.category,
+                                "ours": incident.ours,
+                            }
+                            events.append((incident, "created", detail))
                     elif incident.state == "resolved":
                         # Its event goes through the session (flushed below, before ours);
                         # it is the first of this batch for that incident either way.
@@ -168,11 +192,13 @@ class Grouper:
                     if escalated is not None:
                         events.append((incident, "escalated", escalated))
                 touched.append(list(mine.values()))
-        session.flush()  # one batched INSERT for the new incidents: their ids are needed below
+        session.flush()  # the existing incidents' changes and reopen events, before ours
+        store.insert_new_incidents(session, opened)  # their ids are needed below
         store.add_events(session, [(inc.id, ACTOR, action, detail) for inc, action, detail in events])
-        store.assign_observations(session, [(pk, inc.id, key) for pk, inc, key in assignments])
         enrichment_store.enqueue(session, sorted(to_enrich), now)
-        return [[inc.id for inc in mine] for mine in touched]
+        return [[inc.id for inc in mine] for mine in touched], [
+            (pk, inc.id, key) for pk, inc, key in assignments
+        ]
 
     def _report_runs(
         self,
@@ -210,15 +236,15 @@ class Grouper:
 
     def _place(
         self,
-        session: Session,
         key: str,
         kind: str,
         category: str | None,
         run: list[StoredObservation],
         owners: dict[str, Owner | None],
-        candidates: dict[tuple[str, str | None], list[tuple[IncidentRow, IncidentRow]]],
-    ) -> tuple[IncidentRow, bool]:
-        """Choose (or create, unflushed) the incident of a run and update its counters."""
+        candidates: dict[tuple[str, str | None], list[tuple[Placed, Placed]]],
+    ) -> tuple[Placed, bool]:
+        """Choose (or open: plain values, inserted by the caller) the incident of a run and
+        update its counters."""
         # The window compares reference times (a time-less observation: its report's
         # arrival); only observed times become the incident's first/last seen.
         first, last = run[0].seen_at, max(m.seen_until for m in run)
@@ -235,12 +261,12 @@ class Grouper:
             incident = max(fitting, key=lambda pair: pair[0].window_end)[1]  # type: ignore[arg-type, return-value]
         else:
             owner = owners.get(run[0].observation.ip)
-            incident = store.new_incident(
-                session,
+            incident = store.NewIncident(
                 group_key=key,
                 key_kind=kind,
                 category=category,
-                window=(first, last),
+                window_start=first,
+                window_end=last,
                 ours=owner is not None,
                 owner=owner.owner if owner else None,
                 priority=priority.initial(category, self.settings.lifecycle),

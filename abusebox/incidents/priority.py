@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from abusebox.core.config import LifecycleSettings
-from abusebox.store.incidents import add_event
+from abusebox.store.incidents import NewIncident, add_event
 from abusebox.store.schema import IncidentRow
 
 PRIORITIES = ("low", "normal", "high", "critical")
@@ -36,7 +36,9 @@ def escalate(session: Session, incident: IncidentRow, settings: LifecycleSetting
     return True
 
 
-def raise_priority(incident: IncidentRow, settings: LifecycleSettings) -> dict[str, object] | None:
+def raise_priority(
+    incident: IncidentRow | NewIncident, settings: LifecycleSettings
+) -> dict[str, object] | None:
     """Raise the priority in memory; the detail of the "escalated" event to record, or None.
 
     For callers that write their events in bulk (the ingest's batch grouping).

@@ -198,17 +198,20 @@ def commit_new(
         session, [(pk, analysis) for (pk, _a), analysis in zip(items, analyses, strict=True)]
     )
     grouped = [i for i, analysis in enumerate(analyses) if analysis.verdict == "report"]
-    stored = report_store.insert_observations(
+    # Observations are grouped before they are inserted (pks reserved), so each row is
+    # written once, already pointing at its incident.
+    stored = report_store.reserve_observations(
         session,
         [
             (report_pks[i], analyses[i].extraction.observations, analyses[i].parsed.date or utcnow())
             for i in grouped
         ],
     )
-    touched = grouper.group_batch(
+    touched, placed = grouper.place_batch(
         session,
         [(observations, analyses[i].category) for observations, i in zip(stored, grouped, strict=True)],
     )
+    report_store.insert_reserved(session, stored, placed)
     incidents: list[tuple[int, ...]] = [() for _ in items]
     for i, pks in zip(grouped, touched, strict=True):
         incidents[i] = tuple(pks)

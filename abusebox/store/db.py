@@ -29,6 +29,20 @@ MAX_PARAMETERS = 10_000
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+# An execution option: the statement's text parameters were made storable by the caller
+# (store/bulk.py does it column by column), so the hook below need not look again.
+STORABLE_CHECKED = "abusebox_storable_checked"
+
+
+def storable_all(values: list[Any]) -> list[Any]:
+    """``values`` with what no text column can hold replaced in the text ones: one regex
+    search over all of their text, and a second pass only when it finds something."""
+    texts = [v for v in values if isinstance(v, str)]
+    if texts and _UNSTORABLE.search("".join(texts)):
+        return [_storable(v) for v in values]
+    return values
+
+
 def _storable(value: Any) -> Any:
     if isinstance(value, str) and _UNSTORABLE.search(value):
         return _UNSTORABLE.sub("\ufffd", value)
@@ -52,10 +66,29 @@ def _storable_params(
     fail to store; doing it here covers every text column in one place. With
     "insertmanyvalues" an executemany may still carry one mapping: check the shape.
     """
+    if _context is not None and _context.execution_options.get(STORABLE_CHECKED):
+        return statement, parameters
     many = executemany and isinstance(parameters, (list, tuple)) and bool(parameters)
-    if many and isinstance(parameters[0], (Mapping, list, tuple)):
+    rows = parameters if many and isinstance(parameters[0], (Mapping, list, tuple)) else [parameters]
+    if not _any_unstorable(rows):  # the usual case, checked in one pass over the text
+        return statement, parameters
+    if rows is parameters:
         return statement, [_storable_row(row) for row in parameters]
     return statement, _storable_row(parameters)
+
+
+def _any_unstorable(rows: Sequence[Any]) -> bool:
+    """Does any text parameter of ``rows`` hold what no text column can? One regex search
+    over their concatenation (a bulk INSERT of a large feed binds a million values)."""
+    texts: list[str] = []
+    for row in rows:
+        if isinstance(row, Mapping):
+            texts.extend([v for v in row.values() if isinstance(v, str)])
+        elif isinstance(row, (list, tuple)):
+            texts.extend([v for v in row if isinstance(v, str)])
+        elif isinstance(row, str):
+            texts.append(row)
+    return _UNSTORABLE.search("".join(texts)) is not None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -7,18 +7,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from abusebox.store.db import chunks, dialect_insert
+from abusebox.store.db import dialect_insert
 from abusebox.store.schema import (
     EnrichmentQueueRow,
     EnrichmentRow,
     IncidentRow,
     ObservationRow,
+    table_of,
 )
 
-_QUEUE_COLUMNS = ("ip", "status", "attempts", "next_attempt_at")
+# The enqueue upsert, built once per dialect: one executemany of one compiled statement
+# (a multi-row VALUES list would be compiled anew for every batch, which cost seconds
+# for the addresses of one large feed).
+_ENQUEUE: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,30 @@ def enqueue(session: Session, ips: list[str], now: datetime) -> None:
     An address already pending keeps its schedule (and backoff); one done or given up
     before is queued again, so a later incident still gets enriched (the cache answers it).
     """
-    rows = [{"ip": ip, "status": "pending", "attempts": 0, "next_attempt_at": now} for ip in sorted(set(ips))]
-    for part in chunks(rows, parameters_per_item=len(_QUEUE_COLUMNS)):
-        stmt = dialect_insert(session, EnrichmentQueueRow).values(list(part))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["ip"],
-            set_={"status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None},
-            where=EnrichmentQueueRow.status != "pending",
+    if not ips:
+        return
+    rows = [{"b_ip": ip, "b_at": now} for ip in sorted(set(ips))]
+    session.connection().execute(_enqueue_statement(session), rows)
+
+
+def _enqueue_statement(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect not in _ENQUEUE:
+        queue = table_of(EnrichmentQueueRow)
+        stmt = dialect_insert(session, queue).values(
+            ip=bindparam("b_ip"), status="pending", attempts=0, next_attempt_at=bindparam("b_at")
         )
-        session.execute(stmt)
+        _ENQUEUE[dialect] = stmt.on_conflict_do_update(
+            index_elements=["ip"],
+            set_={
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": stmt.excluded.next_attempt_at,
+                "last_error": None,
+            },
+            where=queue.c.status != "pending",
+        )
+    return _ENQUEUE[dialect]
 
 
 def due(session: Session, now: datetime, limit: int) -> list[QueueItem]:

@@ -17,16 +17,14 @@ from sqlalchemy.orm import Session
 
 from abusebox.core.models import Analysis, Observation
 from abusebox.pgp.stored import stored_detail
-from abusebox.store.schema import ObservationRow, ReportRow, table_of
+from abusebox.store import bulk
+from abusebox.store.schema import ObservationRow, ReportRow, table_of, utcnow
 
 _REPORTS = table_of(ReportRow)
 _OBSERVATIONS = table_of(ObservationRow)
-# Built once: SQLAlchemy then reuses their compiled form for every batch.
-_INSERTS = {
-    (table.name, ordered): insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
-    for table in (_REPORTS, _OBSERVATIONS)
-    for ordered in (True, False)
-}
+# Built once per table: SQLAlchemy then reuses their compiled form for every batch.
+_INSERTS: dict[tuple[str, bool], Any] = {}
+SEQUENCE_ROWS = 200  # PostgreSQL: from this many rows on, ids come from the sequence first
 
 
 @dataclass(frozen=True)
@@ -173,6 +171,36 @@ def insert_observations(
     ]
 
 
+def reserve_observations(
+    session: Session, reports: list[tuple[int, list[Observation], datetime]]
+) -> list[list[StoredObservation]]:
+    """``insert_observations`` without the insert: the pks are reserved (store/bulk.py), and
+    ``insert_reserved`` writes the rows once grouping has placed them."""
+    pks = iter(bulk.reserve_pks(session, _OBSERVATIONS, sum(len(obs) for _r, obs, _at in reports)))
+    return [
+        [StoredObservation(next(pks), report_pk, o, o.time or fallback) for o in obs]
+        for report_pk, obs, fallback in reports
+    ]
+
+
+def insert_reserved(
+    session: Session, reports: list[list[StoredObservation]], placed: list[tuple[int, int, str]]
+) -> None:
+    """Insert reserved observations, each pointing at the incident grouping placed it in
+    ((observation pk, incident pk, group key); targets are in none): one bulk insert."""
+    where = {pk: (incident, key) for pk, incident, key in placed}
+    now = utcnow()
+    rows = []
+    for stored in reports:
+        for s in stored:
+            values = _observation_values(s.report_pk, s.observation)
+            values["id"] = s.pk
+            values["incident_pk"], values["group_key"] = where.get(s.pk, (None, None))
+            values["created_at"] = now
+            rows.append(values)
+    bulk.insert_rows(session, _OBSERVATIONS, rows)
+
+
 def _insert_returning_pks(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` with as few statements as the dialect allows; their pks, in order.
 
@@ -180,9 +208,23 @@ def _insert_returning_pks(session: Session, table: Any, rows: list[dict[str, Any
     RETURNING, so SQLAlchemy would fall back to one INSERT per row; but a new rowid is
     one above the largest (or above the largest ever used), and this transaction holds
     the write lock (BEGIN IMMEDIATE), so the new pks, sorted, are in the rows' order.
+
+    Many rows on PostgreSQL: their ids are reserved from the table's sequence first and
+    the rows inserted by one unnest statement (store/bulk.py). A multi-row INSERT ...
+    RETURNING is re-parsed by psycopg for every page (a statement that long is not
+    cached), which cost more than the database's work on a large feed.
     """
-    ordered = session.get_bind().dialect.name != "sqlite"
-    pks = list(session.connection().execute(_INSERTS[(table.name, ordered)], rows).scalars())
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and len(rows) >= SEQUENCE_ROWS:
+        pks = bulk.reserve_pks(session, table, len(rows))
+        bulk.insert_rows(session, table, [{**row, "id": pk} for row, pk in zip(rows, pks, strict=True)])
+        return pks
+    ordered = dialect != "sqlite"
+    statement = _INSERTS.get((table.name, ordered))
+    if statement is None:
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
+        _INSERTS[(table.name, ordered)] = statement
+    pks = list(session.connection().execute(statement, rows).scalars())
     if len(pks) != len(rows):
         raise RuntimeError(f"inserted {len(rows)} rows into {table.name} but got {len(pks)} pks back")
     return pks if ordered else sorted(pks)
