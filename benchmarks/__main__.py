@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 SUBCOMMANDS = (
+    "benchmarks.analyze",
     "benchmarks.ingest",
     "benchmarks.mbox",
     "benchmarks.feed",

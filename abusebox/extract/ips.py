@@ -15,6 +15,7 @@ import bisect
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from abusebox.core.models import canonical_ip
 from abusebox.parsing.text import fold_width
@@ -140,7 +141,9 @@ def _dropped(value: IPAddress | IPNetwork) -> bool:
     return False
 
 
+@lru_cache(maxsize=16384)
 def _address(text: str) -> IPAddress | None:
+    """The address ``text`` spells, or None (cached: reports repeat their addresses)."""
     try:
         return ipaddress.ip_address(text)
     except ValueError:

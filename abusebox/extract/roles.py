@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from abusebox.core.models import Role
 
@@ -128,6 +129,13 @@ def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) 
     """Role of the address at ``line[start:end]``; the neighbours bound the context windows."""
     before = line[max(prev_end, start - _BEFORE_WINDOW) : start]
     after = line[end : min(next_start, end + _AFTER_WINDOW)]
+    return _guess(before, after, line[:start] if prev_end == 0 else None)
+
+
+@lru_cache(maxsize=8192)
+def _guess(before: str, after: str, head: str | None) -> RoleGuess:
+    """The guess from the windows alone (log lines repeat them: cached); ``head`` is the
+    line up to the address when no address stands before it (the syslog host field)."""
     if _REPORTING_AGENT.search(before):
         return RoleGuess("target", 0.95, "the reporting agent or the PBX of a sip: URI")
     if _KEY_INFECTED.search(before):
@@ -158,7 +166,7 @@ def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) 
         return RoleGuess("source", 0.95, "followed by から/より")
     if _AFTER_TARGET.match(after):
         return RoleGuess("target", 0.95, "followed by に対して/へ")
-    if prev_end == 0 and _SYSLOG_HOST.match(line[:start]):
+    if head is not None and _SYSLOG_HOST.match(head):
         return RoleGuess("target", 0.9, "syslog host field (the reporting machine)")
     if _AFTER_EN_TARGET.match(after):
         return RoleGuess("target", 0.85, "followed by 'was attacked'")
