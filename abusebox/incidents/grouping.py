@@ -127,6 +127,8 @@ class Grouper:
         touched: list[list[IncidentRow]] = []
         assignments: list[tuple[int, IncidentRow, str]] = []
         to_enrich: set[str] = set()
+        # Before the candidates are read: another worker grouping the same keys waits here.
+        store.lock_groups(session, [(key, category) for key, _kind, category, _run in runs])
         with session.no_autoflush:
             candidates: dict[tuple[str, str | None], list[tuple[IncidentRow, IncidentRow]]] = defaultdict(
                 list
@@ -168,6 +170,7 @@ class Grouper:
                     if escalated is not None:
                         events.append((incident, "escalated", escalated))
                 touched.append(list(mine.values()))
+        store.counters_in_sql([inc for mine in touched for inc in mine])
         session.flush()  # one batched INSERT for the new incidents: their ids are needed below
         store.add_events(session, [(inc.id, ACTOR, action, detail) for inc, action, detail in events])
         store.assign_observations(session, [(pk, inc.id, key) for pk, inc, key in assignments])

@@ -21,7 +21,7 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from email.message import Message
 from multiprocessing.connection import Connection, wait
-from multiprocessing.context import ForkContext
+from multiprocessing.context import ForkServerContext
 from typing import Generic, TypeVar, cast
 
 from abusebox.core.config import Settings
@@ -111,8 +111,21 @@ def _worker_main(conn: Connection, settings: Settings, memory_bytes: int, parent
         conn.send(slim(result) if isinstance(result, Analysis) else result)
 
 
+def _context() -> ForkServerContext:
+    """Children come from a forkserver, never forked from the parent itself.
+
+    The parent runs scheduler and web threads and holds database connections; a plain
+    fork copies whatever locks those threads hold at that instant. The server process
+    is started once, single-threaded, with the analysis code imported, so a child
+    (also each replacement of a killed one) starts as fast as a fork.
+    """
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["abusebox.pipeline.pool"])
+    return ctx
+
+
 class _Worker:
-    def __init__(self, ctx: ForkContext, settings: Settings, memory_bytes: int) -> None:
+    def __init__(self, ctx: ForkServerContext, settings: Settings, memory_bytes: int) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
         self.process = ctx.Process(
@@ -145,7 +158,7 @@ class AnalyzerPool:
         self.timeout = settings.limits.message_timeout_seconds
         self.processes = max(1, processes or settings.limits.worker_processes or os.cpu_count() or 1)
         self.memory_bytes = settings.limits.worker_memory_mb * 1024 * 1024
-        self._ctx = mp.get_context("fork")
+        self._ctx = _context()
         self._workers: list[_Worker] = []
         self._learned: LearnedSignals | None = None
         self._learned_version = 0
