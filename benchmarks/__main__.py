@@ -14,6 +14,7 @@ from collections.abc import Sequence
 SUBCOMMANDS = (
     "benchmarks.ingest",
     "benchmarks.mbox",
+    "benchmarks.workers",
 )
 
 

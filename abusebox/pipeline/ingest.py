@@ -66,6 +66,7 @@ class Pipeline:
         self.pool = pool
         self.lease = lease or leases.Lease()
         self._claimed: set[int] = set()  # `new` messages in hand under our lease, not yet committed
+        self._checked_dead = False
         # What triage learned from the desk, reloaded when a new decision is recorded.
         self.learned = learned if learned is not None else shared_cache(db, settings)
         self.grouper = Grouper(settings)
@@ -91,6 +92,7 @@ class Pipeline:
                 with self.db.session() as session:
                     stored_chunk = message_store.store_raw_many(session, messages)
                     wanted = [s.pk for s in stored_chunk if s.status == "new" and s.pk not in in_flight]
+                    self._release_dead(session, wanted)
                     mine = leases.claim(session, self.lease, wanted)
                 self._claimed.update(mine)
                 for item, stored in zip(messages, stored_chunk, strict=True):
@@ -131,6 +133,7 @@ class Pipeline:
         def claimed() -> Iterator[tuple[tuple[int, str], bytes]]:
             while not stop():
                 with self.db.session() as session:
+                    self._release_dead(session, [0])
                     got = leases.claim_next(session, self.lease, CLAIM_BATCH)
                 if not got:
                     return
@@ -183,9 +186,20 @@ class Pipeline:
         (result,) = commit.write(commit.inside(session), self.grouper, batch, override)
         return result
 
+    def _release_dead(self, session: Session, wanted: list[int]) -> None:
+        """Once per pipeline, before claiming: free what crashed processes of this host held
+        (a re-run after a crash need not wait for their leases)."""
+        if self._checked_dead or not wanted:
+            return
+        self._checked_dead = True
+        freed = leases.release_dead(session)
+        if freed:
+            log.info("freed %d messages claimed by processes of this host that are gone", freed)
+
     def _claim_for_replay(self, session: Session, pk: int) -> bool:
         """A `new` message is replayed under our lease (False: another worker holds it);
         a finished one (processed, quarantined) is replayed as asked."""
+        self._release_dead(session, [pk])
         if leases.claim(session, self.lease, [pk]):
             self._claimed.add(pk)
             return True

@@ -125,6 +125,48 @@ def hold(session: Session, lease: Lease, pks: list[int]) -> set[int]:
     return got
 
 
+def release_dead(session: Session) -> int:
+    """Free the claims of processes of this host that are gone (a crashed `ingest` or
+    worker, restarted here), without waiting for their leases; how many were freed.
+
+    Only this host's processes can be checked; claims from other machines run out with
+    their lease. Freeing a live claim by mistake (a pid reused) costs only work: that
+    worker's guard then drops its result.
+    """
+    host = socket.gethostname()[:120]
+    holders = session.scalars(
+        select(MessageRow.claimed_by)
+        .where(MessageRow.status == "new", MessageRow.claimed_by.like(f"{host}:%"))
+        .distinct()
+    ).all()
+    dead = [name for name in holders if name is not None and name != this_worker() and not _alive(name)]
+    if not dead:
+        return 0
+    result = session.execute(
+        update(MessageRow)
+        .where(MessageRow.status == "new", MessageRow.claimed_by.in_(dead))
+        .values(claimed_by=None, lease_until=None),
+        execution_options={"synchronize_session": False},
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _alive(name: str) -> bool:
+    try:
+        pid = int(name.rsplit(":", 2)[1])
+    except (IndexError, ValueError):
+        return True  # not ours to judge
+    if pid == os.getpid():
+        return False  # an earlier process with our pid: this one has another tag
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def holder(session: Session, pk: int) -> tuple[str, str | None]:
     """(status, claimed_by) of a message."""
     status, claimed_by = session.execute(
@@ -133,4 +175,13 @@ def holder(session: Session, pk: int) -> tuple[str, str | None]:
     return status, claimed_by
 
 
-__all__ = ["DEFAULT_LEASE_SECONDS", "Lease", "claim", "claim_next", "hold", "holder", "this_worker"]
+__all__ = [
+    "DEFAULT_LEASE_SECONDS",
+    "Lease",
+    "claim",
+    "claim_next",
+    "hold",
+    "holder",
+    "release_dead",
+    "this_worker",
+]
