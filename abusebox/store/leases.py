@@ -56,14 +56,15 @@ def _free(lease: Lease) -> ColumnElement[bool]:
 
 
 def claim_next(session: Session, lease: Lease, limit: int) -> list[tuple[int, bytes | None]]:
-    """Claim up to ``limit`` of the oldest `new` messages nobody holds; (pk, raw bytes)."""
+    """Claim up to ``limit`` of the oldest `new` messages nobody else holds; (pk, raw bytes).
+
+    Ours are included: left by a commit the database refused for the moment (the
+    process's pipelines take turns, so none of them still has those in hand).
+    """
     now = utcnow()
     candidates = (
         select(MessageRow.id)
-        .where(
-            MessageRow.status == "new",
-            or_(MessageRow.claimed_by.is_(None), MessageRow.lease_until < now),
-        )
+        .where(MessageRow.status == "new", _free(lease))
         .order_by(MessageRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; nothing on SQLite (one writer)
