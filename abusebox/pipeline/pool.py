@@ -81,10 +81,10 @@ def analyze_safely(
 
 
 def _worker_main(conn: Connection, settings: Settings, memory_bytes: int, parent_end: Connection) -> None:
-    # The fork inherited the parent's end of the pipe: close it, so that recv() sees EOF
-    # and this process exits when the parent dies (even by SIGKILL) instead of lingering.
-    # Later workers also inherit earlier workers' parent ends, so we also watch for the
-    # parent's death (re-parenting changes our ppid) while waiting for work.
+    # Close the parent's end of the pipe we were handed, so that recv() sees EOF and this
+    # process exits when the parent dies (even by SIGKILL) instead of lingering. We also
+    # watch for re-parenting while waiting for work: our parent is the forkserver, which
+    # exits when the pool's process dies.
     parent_end.close()
     parent_pid = os.getppid()
     # Ctrl-C reaches the whole process group: the parent decides when workers stop.
