@@ -134,7 +134,7 @@ class Pipeline:
             while not stop():
                 with self.db.session() as session:
                     self._release_dead(session, [0])
-                    got = leases.claim_next(session, self.lease, CLAIM_BATCH)
+                    got = leases.claim_next(session, self.lease, CLAIM_BATCH, self._claimed)
                 if not got:
                     return
                 self._claimed.update(pk for pk, _raw in got)

@@ -55,16 +55,21 @@ def _free(lease: Lease) -> ColumnElement[bool]:
     return or_(MessageRow.claimed_by.is_(None), mine, MessageRow.lease_until < utcnow())
 
 
-def claim_next(session: Session, lease: Lease, limit: int) -> list[tuple[int, bytes | None]]:
+def claim_next(
+    session: Session, lease: Lease, limit: int, in_hand: set[int] | frozenset[int] = frozenset()
+) -> list[tuple[int, bytes | None]]:
     """Claim up to ``limit`` of the oldest `new` messages nobody else holds; (pk, raw bytes).
 
-    Ours are included: left by a commit the database refused for the moment (the
-    process's pipelines take turns, so none of them still has those in hand).
+    Ours are included (left by a commit the database refused for the moment), except
+    ``in_hand``: those the caller is still analysing.
     """
     now = utcnow()
+    conditions = [MessageRow.status == "new", _free(lease)]
+    if in_hand:
+        conditions.append(MessageRow.id.not_in(sorted(in_hand)))
     candidates = (
         select(MessageRow.id)
-        .where(MessageRow.status == "new", _free(lease))
+        .where(*conditions)
         .order_by(MessageRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; nothing on SQLite (one writer)
