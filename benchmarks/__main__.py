@@ -16,6 +16,7 @@ SUBCOMMANDS = (
     "benchmarks.ingest",
     "benchmarks.mbox",
     "benchmarks.feed",
+    "benchmarks.workers",
 )
 
 

@@ -151,6 +151,8 @@ class Grouper:
         opened: list[store.NewIncident] = []
         assignments: list[tuple[int, Placed, str]] = []
         to_enrich: set[str] = set()
+        # Before the candidates are read: another worker grouping the same keys waits here.
+        store.lock_groups(session, [(key, category) for key, _kind, category, _run in runs])
         with session.no_autoflush:
             candidates: dict[tuple[str, str | None], list[tuple[Placed, Placed]]] = defaultdict(list)
             for row, target in store.groupable_candidates(
@@ -192,6 +194,9 @@ class Grouper:
                     if escalated is not None:
                         events.append((incident, "escalated", escalated))
                 touched.append(list(mine.values()))
+        # Stored incidents' counters are added in SQL (concurrent workers); new ones are
+        # inserted with their final counts.
+        store.counters_in_sql([inc for mine in touched for inc in mine if isinstance(inc, IncidentRow)])
         session.flush()  # the existing incidents' changes and reopen events, before ours
         store.insert_new_incidents(session, opened)  # their ids are needed below
         store.add_events(session, [(inc.id, ACTOR, action, detail) for inc, action, detail in events])

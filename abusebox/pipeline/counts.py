@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Outcome = Literal["processed", "duplicate", "quarantined", "unreadable"]
+Outcome = Literal["processed", "duplicate", "quarantined", "unreadable", "stored"]  # stored: left for workers
 
 
 @dataclass(frozen=True)

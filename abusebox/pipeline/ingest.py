@@ -7,6 +7,12 @@ the stage, the reason and the traceback, and the next message goes on. Running t
 changes nothing: the sha256 ledger recognises every message already processed or
 quarantined. A stream is stored in chunks and committed in batches, each its own
 transaction, so a long run never holds one open.
+
+Several workers may share a database (``abusebox run --role worker``): a `new`
+message is analysed by the worker holding its lease (store/leases.py), taken when it
+is stored, replayed or claimed, and the commit of its results checks, in the same
+transaction, that the lease is still held; a result whose lease was lost is dropped
+(the message's new holder commits it), so every message is committed once.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
 from abusebox.core.config import Settings
@@ -27,6 +34,7 @@ from abusebox.pipeline.commit import KEEP_DESK, Batch
 from abusebox.pipeline.counts import IngestResult
 from abusebox.pipeline.learning import LearnedCache, shared_cache
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome, AnalyzerPool
+from abusebox.store import leases
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
 from abusebox.store.raw import RawUnavailable, read_raw
@@ -38,17 +46,27 @@ COMMIT_BATCH = 100  # messages per transaction
 COMMIT_SECONDS = 0.5  # ... or this long since the batch began, whichever comes first
 STORE_BATCH = 50  # raw messages committed per transaction ...
 STORE_BATCH_BYTES = 16 * 1024 * 1024  # ... or this many bytes, whichever comes first
+CLAIM_BATCH = 50  # stored `new` messages a worker claims at a time (process_new)
+HELD_ELSEWHERE = "being analysed by another worker"
 
 
 class Pipeline:
     """One call per raw message (or a stream of them); never raises for bad input."""
 
     def __init__(
-        self, settings: Settings, db: Database, pool: AnalyzerPool, learned: LearnedCache | None = None
+        self,
+        settings: Settings,
+        db: Database,
+        pool: AnalyzerPool,
+        learned: LearnedCache | None = None,
+        lease: leases.Lease | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self.pool = pool
+        self.lease = lease or leases.Lease()
+        self._claimed: set[int] = set()  # `new` messages in hand under our lease, not yet committed
+        self._checked_dead = False
         # What triage learned from the desk, reloaded when a new decision is recorded.
         self.learned = learned if learned is not None else shared_cache(db, settings)
         self.grouper = Grouper(settings)
@@ -70,18 +88,64 @@ class Pipeline:
                     if isinstance(item, SourceError):
                         side.append(IngestResult("unreadable", None, str(item.args[0]), str(item.args[1])))
                 # Evidence first: the chunk's raw bytes are committed before any is analysed.
+                # The new ones are claimed in the same transaction: no other worker takes them.
                 with self.db.session() as session:
                     stored_chunk = message_store.store_raw_many(session, messages)
+                    wanted = [s.pk for s in stored_chunk if s.status == "new" and s.pk not in in_flight]
+                    self._release_dead(session, wanted)
+                    mine = leases.claim(session, self.lease, wanted)
+                self._claimed.update(mine)
                 for item, stored in zip(messages, stored_chunk, strict=True):
                     if on_stored is not None:
                         on_stored(item, stored.pk)
                     if stored.status in ("processed", "quarantined") or stored.pk in in_flight:
                         side.append(IngestResult("duplicate", stored.pk, item.source_id))
                         continue
+                    if stored.pk not in mine:
+                        side.append(IngestResult("duplicate", stored.pk, item.source_id, HELD_ELSEWHERE))
+                        continue
                     in_flight.add(stored.pk)
                     yield (stored.pk, item.source_id), item.raw
 
         yield from self._committed(self.pool.run(to_analyse()), side)
+
+    def store(self, items: Iterable[RawMessage | SourceError]) -> Iterator[IngestResult]:
+        """Store raw messages only, leaving them `new` for the workers (``--role leader``)."""
+        for chunk in _store_chunks(items):
+            messages = [item for item in chunk if isinstance(item, RawMessage)]
+            for item in chunk:
+                if isinstance(item, SourceError):
+                    yield IngestResult("unreadable", None, str(item.args[0]), str(item.args[1]))
+            with self.db.session() as session:
+                stored_chunk = message_store.store_raw_many(session, messages)
+            for item, stored in zip(messages, stored_chunk, strict=True):
+                yield IngestResult("stored" if stored.is_new else "duplicate", stored.pk, item.source_id)
+
+    def process_new(self, stop: Callable[[], bool] = lambda: False) -> Iterator[IngestResult]:
+        """Claim stored `new` messages nobody holds, analyse and commit them, until none is left.
+
+        What a worker does; messages are claimed CLAIM_BATCH at a time as the pool
+        takes them, so a worker holds only what it is about to analyse.
+        """
+        self._refresh_learned()
+        side: list[IngestResult] = []
+
+        def claimed() -> Iterator[tuple[tuple[int, str], bytes]]:
+            while not stop():
+                with self.db.session() as session:
+                    self._release_dead(session, [0])
+                    got = leases.claim_next(session, self.lease, CLAIM_BATCH, self._claimed)
+                if not got:
+                    return
+                self._claimed.update(pk for pk, _raw in got)
+                for pk, raw in got:
+                    if raw is None:  # archived: read from the archive (or quarantined if gone)
+                        with self.db.session() as session:
+                            raw = self._load(session, pk, "worker", side)
+                    if raw is not None:
+                        yield (pk, f"message {pk}"), raw
+
+        yield from self._committed(self.pool.run(claimed()), side)
 
     def replay(
         self, pks: Iterable[int], actor: str = "replay", override: DeskVerdict | None = None
@@ -97,6 +161,9 @@ class Pipeline:
         def load() -> Iterator[tuple[tuple[int, str], bytes]]:
             for pk in pks:
                 with self.db.session() as session:
+                    if not self._claim_for_replay(session, pk):
+                        side.append(IngestResult("duplicate", pk, f"message {pk}", HELD_ELSEWHERE))
+                        continue
                     raw = self._load(session, pk, actor, side)
                 if raw is not None:
                     yield (pk, f"message {pk}"), raw
@@ -118,6 +185,29 @@ class Pipeline:
         batch: Batch = list(self.pool.run([((pk, f"message {pk}"), raw)]))
         (result,) = commit.write(commit.inside(session), self.grouper, batch, override)
         return result
+
+    def _release_dead(self, session: Session, wanted: list[int]) -> None:
+        """Once per pipeline, before claiming: free what crashed processes of this host held
+        (a re-run after a crash need not wait for their leases)."""
+        if self._checked_dead or not wanted:
+            return
+        self._checked_dead = True
+        freed = leases.release_dead(session)
+        if freed:
+            log.info("freed %d messages claimed by processes of this host that are gone", freed)
+
+    def _claim_for_replay(self, session: Session, pk: int) -> bool:
+        """A `new` message is replayed under our lease (False: another worker holds it);
+        a finished one (processed, quarantined) is replayed as asked."""
+        self._release_dead(session, [pk])
+        if leases.claim(session, self.lease, [pk]):
+            self._claimed.add(pk)
+            return True
+        try:
+            status, _holder = leases.holder(session, pk)
+        except NoResultFound:
+            return True  # _load reports the missing message
+        return status != "new"
 
     def _load(self, session: Session, pk: int, actor: str, side: list[IngestResult]) -> bytes | None:
         """Record the replay and read the raw bytes; pruned ones quarantine the message instead."""
@@ -163,11 +253,35 @@ class Pipeline:
                 started = time.monotonic()
             batch.append(outcome)
             if len(batch) >= COMMIT_BATCH or time.monotonic() - started > COMMIT_SECONDS:
-                yield from commit.write(self.db.session, self.grouper, batch, desk)
+                yield from self._write(batch, desk)
                 batch = []
         if batch:
-            yield from commit.write(self.db.session, self.grouper, batch, desk)
+            yield from self._write(batch, desk)
         yield from _drain(side)
+
+    def _write(self, batch: Batch, desk: DeskVerdict | None) -> list[IngestResult]:
+        """Commit a batch; messages analysed under our lease only while we still hold it.
+
+        The guard (leases.hold, which also renews every lease still in hand) runs in the
+        transaction that writes the results, so a lease cannot change hands in between.
+        """
+        if not self._claimed:
+            return commit.write(self.db.session, self.grouper, batch, desk)
+        lost: list[IngestResult] = []
+        with self.db.session() as session:
+            held = leases.hold(session, self.lease, sorted(self._claimed))
+            keep: Batch = []
+            for outcome in batch:
+                pk, label = outcome.key
+                if pk in self._claimed and pk not in held:
+                    log.warning("message %s: lease lost to another worker; its result is dropped", pk)
+                    lost.append(IngestResult("duplicate", pk, label, HELD_ELSEWHERE))
+                else:
+                    keep.append(outcome)
+            results = commit.write(commit.inside(session), self.grouper, keep, desk) if keep else []
+        self._claimed -= {outcome.key[0] for outcome in batch}
+        self._claimed &= held
+        return [*results, *lost]
 
 
 def _store_chunks(items: Iterable[RawMessage | SourceError]) -> Iterator[list[RawMessage | SourceError]]:

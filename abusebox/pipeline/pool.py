@@ -21,7 +21,7 @@ from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from email.message import Message
 from multiprocessing.connection import Connection, wait
-from multiprocessing.context import ForkContext
+from multiprocessing.context import ForkServerContext
 from typing import Generic, TypeVar, cast
 
 from abusebox.core.config import Settings
@@ -89,10 +89,10 @@ def analyze_safely(
 
 
 def _worker_main(conn: Connection, settings: Settings, memory_bytes: int, parent_end: Connection) -> None:
-    # The fork inherited the parent's end of the pipe: close it, so that recv() sees EOF
-    # and this process exits when the parent dies (even by SIGKILL) instead of lingering.
-    # Later workers also inherit earlier workers' parent ends, so we also watch for the
-    # parent's death (re-parenting changes our ppid) while waiting for work.
+    # Close the parent's end of the pipe we were handed, so that recv() sees EOF and this
+    # process exits when the parent dies (even by SIGKILL) instead of lingering. We also
+    # watch for re-parenting while waiting for work: our parent is the forkserver, which
+    # exits when the pool's process dies.
     parent_end.close()
     parent_pid = os.getppid()
     # Ctrl-C reaches the whole process group: the parent decides when workers stop.
@@ -119,8 +119,21 @@ def _worker_main(conn: Connection, settings: Settings, memory_bytes: int, parent
         conn.send(slim(result) if isinstance(result, Analysis) else result)
 
 
+def _context() -> ForkServerContext:
+    """Children come from a forkserver, never forked from the parent itself.
+
+    The parent runs scheduler and web threads and holds database connections; a plain
+    fork copies whatever locks those threads hold at that instant. The server process
+    is started once, single-threaded, with the analysis code imported, so a child
+    (also each replacement of a killed one) starts as fast as a fork.
+    """
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["abusebox.pipeline.pool"])
+    return ctx
+
+
 class _Worker:
-    def __init__(self, ctx: ForkContext, settings: Settings, memory_bytes: int) -> None:
+    def __init__(self, ctx: ForkServerContext, settings: Settings, memory_bytes: int) -> None:
         parent, child = ctx.Pipe()
         self.conn = parent
         self.process = ctx.Process(
@@ -153,7 +166,7 @@ class AnalyzerPool:
         self.timeout = settings.limits.message_timeout_seconds
         self.processes = max(1, processes or settings.limits.worker_processes or os.cpu_count() or 1)
         self.memory_bytes = settings.limits.worker_memory_mb * 1024 * 1024
-        self._ctx = mp.get_context("fork")
+        self._ctx = _context()
         self._workers: list[_Worker] = []
         self._learned: LearnedSignals | None = None
         self._learned_version = 0

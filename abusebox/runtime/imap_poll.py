@@ -36,6 +36,7 @@ from abusebox.sources.imap import ImapSession, StepBreaksConnection
 from abusebox.sources.move import CopyAttempt, MoveMethod, move
 from abusebox.store import mailbox as mailbox_store
 from abusebox.store.db import Database
+from abusebox.store.leases import Lease
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,12 @@ class ImapPoller:
         source: SourceSettings,
         stop: threading.Event,
         pool_lock: threading.Lock,
+        *,
+        lease: Lease | None = None,
+        store_only: bool = False,
     ) -> None:
+        self.lease = lease
+        self.store_only = store_only  # --role leader: store raw, the workers analyse
         self.settings = settings
         self.db = db
         self.pool = pool
@@ -109,7 +115,7 @@ class ImapPoller:
                 uidvalidity,
             )
         unfinished = [e.message_pk for e in known.values() if e.status == "new"]
-        if unfinished:
+        if unfinished and not self.store_only:
             log.info("%s: finishing %d messages stored by an earlier poll", src.name, len(unfinished))
             self.session.disconnect()  # not held idle while they are analysed
             self._replay(unfinished, counts)
@@ -189,8 +195,14 @@ class ImapPoller:
             # Right after the raw bytes' own commit: from here on the ledger knows the UID.
             self._record(uidvalidity, uid_of[item.source_id], pk)
 
+        pipeline = Pipeline(self.settings, self.db, self.pool, lease=self.lease)
+        if self.store_only:
+            for result in pipeline.store(self._until_stopped(items)):
+                if result.message_pk is not None:  # stored: the ledger knows the UID
+                    self._record(uidvalidity, uid_of[result.label], result.message_pk)
+                counts.add(result)
+            return
         with self.pool_lock:
-            pipeline = Pipeline(self.settings, self.db, self.pool)
             for result in pipeline.ingest(self._until_stopped(items), on_stored=on_stored):
                 counts.add(result)
                 _log_result(src.name, result)
@@ -203,7 +215,9 @@ class ImapPoller:
 
     def _replay(self, pks: list[int], counts: Counts) -> None:
         with self.pool_lock:
-            for result in Pipeline(self.settings, self.db, self.pool).replay(pks, actor="imap-resume"):
+            for result in Pipeline(self.settings, self.db, self.pool, lease=self.lease).replay(
+                pks, actor="imap-resume"
+            ):
                 counts.add(result)
                 _log_result(self.source.name, result)
 

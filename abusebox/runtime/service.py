@@ -6,6 +6,11 @@ the scheduler leader of a database polls (store/leader.py); another `abusebox ru
 the same database waits and takes over when the leader goes. A stop request
 (SIGINT/SIGTERM) is honoured between messages: the message in hand is finished, the
 rest stay for the next run. One source's fault never stops the others.
+
+Roles (`abusebox run --role`, docs/scaleout.md): ``all`` (the default) leads when it
+can, analysing what it polls, and also works off stored `new` messages nobody holds;
+``leader`` only polls (storing raw messages for the workers) and runs the scheduled
+jobs; ``worker`` only claims stored `new` messages under a lease and analyses them.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from abusebox.store import mailbox as mailbox_store
 from abusebox.store import messages as message_store
 from abusebox.store.db import Database
 from abusebox.store.leader import LeaderLock, leader_lock
+from abusebox.store.leases import Lease
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +53,8 @@ LOCAL_KINDS = ("maildir", "mbox", "eml")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 LEADER_CHECK_SECONDS = 30.0  # how often a follower tries to take over (and a leader checks its lock)
 IDLE_MAX_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE well within the servers' 30-minute timeout
+WORK_IDLE_SECONDS = 1.0  # how long a worker waits when no stored message is free to claim
+ROLES = ("all", "leader", "worker")
 Poller = Callable[[SourceSettings, Counts], None]
 
 
@@ -59,31 +67,52 @@ def until(stop: threading.Event, items: Iterable[T]) -> Iterator[T]:
 
 
 def poll_local(
-    settings: Settings, db: Database, pool: AnalyzerPool, source: SourceSettings, stop: threading.Event
+    settings: Settings,
+    db: Database,
+    pool: AnalyzerPool,
+    source: SourceSettings,
+    stop: threading.Event,
+    *,
+    lease: Lease | None = None,
+    store_only: bool = False,
 ) -> Counts:
-    """One poll of a local source: new Maildir files or the whole mbox/eml path."""
+    """One poll of a local source: new Maildir files or the whole mbox/eml path.
+
+    ``store_only`` (``--role leader``): the raw messages are stored and left `new` for
+    the workers; files already stored are skipped whatever their status.
+    """
     path = settings.resolve_path(source.path or "")
     if source.kind == "maildir":
         with db.session() as session:
-            known = message_store.known_source_ids(session, source.name)
+            known = message_store.known_source_ids(session, source.name, finished_only=not store_only)
         items = iter_maildir(path, source.name, skip=known)
     else:
         items = iter_path(path, source.name)
     counts = Counts()
-    for result in Pipeline(settings, db, pool).ingest(until(stop, items)):
+    pipeline = Pipeline(settings, db, pool, lease=lease)
+    results = pipeline.store(until(stop, items)) if store_only else pipeline.ingest(until(stop, items))
+    for result in results:
         counts.add(result)
         _log_result(source.name, result)
     counts.fetched = counts.read + counts.unreadable  # every item a local source gives is fetched
     return counts
 
 
-def resume_pending(settings: Settings, db: Database, pool: AnalyzerPool) -> int:
-    """Finish messages stored but not processed when a previous run stopped."""
-    with db.session() as session:
-        pending = message_store.message_ids(session, status="new")
-    for _ in Pipeline(settings, db, pool).replay(pending, actor="resume"):
-        pass
-    return len(pending)
+def resume_pending(
+    settings: Settings,
+    db: Database,
+    pool: AnalyzerPool,
+    *,
+    lease: Lease | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Analyse stored `new` messages nobody holds (left by a stopped run, or stored by a
+    leader for the workers); the number committed by this call."""
+    done = 0
+    for result in Pipeline(settings, db, pool, lease=lease).process_new(stop):
+        if result.outcome in ("processed", "quarantined"):
+            done += 1
+    return done
 
 
 def _log_result(source: str, result: IngestResult) -> None:
@@ -114,9 +143,16 @@ class Worker:
         *,
         leader: LeaderLock | None = None,
         leader_check_seconds: float = LEADER_CHECK_SECONDS,
+        role: str = "all",
+        lease: Lease | None = None,
     ) -> None:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         self.settings = settings
         self.db = db
+        self.role = role
+        self.lease = lease or Lease()
+        self.store_only = role == "leader"  # the workers analyse what it stores
         self.stop = threading.Event()
         self.pool = AnalyzerPool(settings)
         self.scheduler = BackgroundScheduler(job_defaults=JOB_DEFAULTS, timezone="UTC")
@@ -132,11 +168,30 @@ class Worker:
     # -- pollers ------------------------------------------------------------------------
     def _poll_local(self, source: SourceSettings, counts: Counts) -> None:
         with self._pool_lock:
-            counts.merge(poll_local(self.settings, self.db, self.pool, source, self.stop))
+            counts.merge(
+                poll_local(
+                    self.settings,
+                    self.db,
+                    self.pool,
+                    source,
+                    self.stop,
+                    lease=self.lease,
+                    store_only=self.store_only,
+                )
+            )
 
     def _poll_imap(self, source: SourceSettings, counts: Counts) -> None:
         # Takes the pool lock only while analysing, not while waiting on the network.
-        poller = ImapPoller(self.settings, self.db, self.pool, source, self.stop, self._pool_lock)
+        poller = ImapPoller(
+            self.settings,
+            self.db,
+            self.pool,
+            source,
+            self.stop,
+            self._pool_lock,
+            lease=self.lease,
+            store_only=self.store_only,
+        )
         try:
             poller.poll(counts)
         finally:
@@ -250,10 +305,6 @@ class Worker:
             self.leader.describe(),
             len(sources),
         )
-        with self._pool_lock:
-            resumed = resume_pending(self.settings, self.db, self.pool)
-        if resumed:
-            log.info("resumed %d messages left unprocessed by an earlier run", resumed)
         for source in sources:
             if source.kind == "imap" and source.idle:
                 self.scheduler.add_job(
@@ -304,6 +355,25 @@ class Worker:
         except OperationalError as exc:
             log.warning("cannot write the leader heartbeat: %s", exc.orig)
 
+    # -- working off stored messages -----------------------------------------------------------
+    def work(self) -> int:
+        """Claim, analyse and commit stored `new` messages nobody holds; how many were committed."""
+        with self._pool_lock:
+            return resume_pending(self.settings, self.db, self.pool, lease=self.lease, stop=self.stop.is_set)
+
+    def _work_safely(self) -> int:
+        try:
+            done = self.work()
+        except (TransientError, OperationalError) as exc:
+            log.warning("cannot work off stored messages now, retried shortly: %s", exc)
+            return 0
+        except Exception:  # the loop's boundary: log with traceback, try again after a pause
+            log.exception("working off stored messages failed")
+            return 0
+        if done:
+            log.info("analysed %d stored messages (%s)", done, self.lease.worker)
+        return done
+
     # -- life cycle ------------------------------------------------------------------------
     def install_signal_handlers(self) -> None:
         def handle(signum: int, _frame: object) -> None:
@@ -316,24 +386,28 @@ class Worker:
     def run_forever(self) -> None:
         self.scheduler.start()
         try:
-            if self.leader.try_acquire():
-                self._become_leader()
-                self._beat()
-            else:
-                log.warning(
-                    "not polling: another abusebox worker is the scheduler leader (%s); "
-                    "this one serves and takes over if that one stops",
-                    self.leader.describe(),
+            if self.role != "worker":
+                if self.leader.try_acquire():
+                    self._become_leader()
+                    self._beat()
+                else:
+                    log.warning(
+                        "not polling: another abusebox worker is the scheduler leader (%s); "
+                        "this one serves and takes over if that one stops",
+                        self.leader.describe(),
+                    )
+                self.scheduler.add_job(
+                    self._check_leadership, "interval", seconds=self.leader_check_seconds, id="leader-check"
                 )
             for job in self._periodic.values():
                 if not job.leader_only:
                     self._schedule_periodic(job)
-            self.scheduler.add_job(
-                self._check_leadership, "interval", seconds=self.leader_check_seconds, id="leader-check"
-            )
-            log.info("worker running; stop with Ctrl-C or SIGTERM")
-            while not self.stop.wait(1.0):
-                pass
+            log.info("worker running (role %s); stop with Ctrl-C or SIGTERM", self.role)
+            # The main thread works off stored messages (all, worker); the scheduler polls.
+            while not self.stop.is_set():
+                busy = self.role != "leader" and self._work_safely() > 0
+                if not busy:
+                    self.stop.wait(WORK_IDLE_SECONDS)
         finally:
             self.stop.set()
             self.scheduler.shutdown(wait=True)
@@ -349,4 +423,4 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-__all__ = ["Periodic", "Worker", "poll_local", "resume_pending"]
+__all__ = ["ROLES", "Periodic", "Worker", "poll_local", "resume_pending"]

@@ -303,13 +303,13 @@ def message_ids(session: Session, *, status: str | None = None) -> list[int]:
     return list(session.scalars(query))
 
 
-def known_source_ids(session: Session, source: str) -> set[str]:
-    """Source ids of messages already finished (a Maildir poll skips those files cheaply)."""
-    return set(
-        session.scalars(
-            select(MessageRow.source_id).where(MessageRow.source == source, MessageRow.status != "new")
-        )
-    )
+def known_source_ids(session: Session, source: str, *, finished_only: bool = True) -> set[str]:
+    """Source ids of messages already finished (a Maildir poll skips those files cheaply);
+    with ``finished_only=False`` of every stored one (a leader that only stores)."""
+    query = select(MessageRow.source_id).where(MessageRow.source == source)
+    if finished_only:
+        query = query.where(MessageRow.status != "new")
+    return set(session.scalars(query))
 
 
 def status_counts(session: Session) -> dict[str, int]:

@@ -101,6 +101,9 @@ class MessageRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The lease of a `new` message (store/messages.py claim_*): which worker analyses it, until when.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     report: Mapped[ReportRow | None] = relationship(back_populates="message", uselist=False)
 
