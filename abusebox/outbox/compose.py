@@ -125,8 +125,8 @@ def _jis(text: str) -> bool:
     return True
 
 
-def _jis_header(name: str, text: str, *ascii_tail: str) -> EncodedHeader:
-    header = Header(text, "iso-2022-jp", header_name=name)
+def _jis_header(name: str, text: str, *ascii_tail: str, charset: str = "iso-2022-jp") -> EncodedHeader:
+    header = Header(text, charset, header_name=name)
     for tail in ascii_tail:
         header.append(tail, "us-ascii")
     shown = " ".join([text, *ascii_tail])
@@ -142,7 +142,13 @@ def _from(settings: MailSettings, charset: Charset) -> Address | EncodedHeader:
 
 def _subject(subject: str, charset: Charset) -> str:
     text = one_line(subject, 400)
-    return _jis_header("Subject", text) if charset == "iso-2022-jp" and _jis(text) else text
+    if text.isascii():
+        return text
+    if charset == "iso-2022-jp" and _jis(text):
+        return _jis_header("Subject", text)
+    # Whole-text UTF-8 encoded words: email.policy's own folding of mixed ASCII and
+    # encoded words can drop the space between two of them, changing the subject.
+    return _jis_header("Subject", text, charset="utf-8")
 
 
 def build(out: Outgoing, settings: MailSettings) -> EmailMessage:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from email import message_from_bytes
 from email.policy import default
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from abusebox.core.config import MailSettings
@@ -44,6 +44,9 @@ JIS_TEXT = st.text(
 
 @settings(max_examples=300, deadline=None)
 @given(JIS_TEXT, JIS_TEXT)
+# Text ISO-2022-JP cannot hold goes out as UTF-8 words; email.policy's own folding of it
+# once dropped the space between two encoded words (found by this test).
+@example("0 0000000000000" + "\u00a1" * 10 + "\u0800\u0ae6 \u00a1 \u00a1", "")
 def test_any_subject_and_team_name_in_iso_2022_jp_stay_one_header_each(subject: str, team: str) -> None:
     mail = MailSettings(from_address="abuse@example.jp", team_name=team)
     out = Outgoing(to=["r@example.jp"], subject=subject, body="本文\n", message_id=new_message_id(mail),
