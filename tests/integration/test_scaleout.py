@@ -132,6 +132,10 @@ def _held_by(db: Database, pid: int) -> list[int]:
         )
 
 
+# Several processes are PostgreSQL's case (the issue's); on SQLite, with its one writer, a
+# batch of 200 could finish before the victim held a claim, and the wait below then never
+# ended. SQLite's claims are covered in one process by the other tests here.
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_three_workers_and_a_leader_process_each_message_once_and_survive_kills(
     db: Database, db_url: str, tmp_path: Path, processes: Callable[[Path], Processes]
 ) -> None:
