@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from abusebox.parsing.literals import PatternSet
+
 # category -> (RSIT classification taxonomy, type). See docs/taxonomy.md for the reasons.
 RSIT: dict[str, tuple[str, str]] = {
     "scan": ("information-gathering", "scanner"),
@@ -289,6 +291,22 @@ _VOCABULARY: tuple[tuple[re.Pattern[str], str, float], ...] = (
 _QUOTED = re.compile(r"^\s*(?:>|\|(?!.*\|))")
 _SIGNATURE = re.compile(r"^(?:-- ?|_{5,}|-{5,}|={5,})\s*$")
 _MAX_HITS_PER_ENTRY = 3  # one repeated word in a 10,000-line log must not outweigh everything
+_CANDIDATES = PatternSet([pattern for pattern, _category, _points in _VOCABULARY])
+
+
+def _line_factors(lines: list[str], weight: float) -> list[float]:
+    """How much a hit on each line counts (0.0 for a blank line, which never counts)."""
+    signature_at = next((n for n, line in enumerate(lines) if _SIGNATURE.match(line)), len(lines))
+    factors: list[float] = []
+    for number, line in enumerate(lines):
+        if not line.strip():
+            factors.append(0.0)
+            continue
+        factor = weight * (2.0 if number < 5 else 1.0)
+        if number >= signature_at or _QUOTED.match(line):
+            factor *= 0.25
+        factors.append(factor)
+    return factors
 
 
 def category_scores(text: str, *, weight: float = 1.0) -> dict[str, float]:
@@ -296,24 +314,30 @@ def category_scores(text: str, *, weight: float = 1.0) -> dict[str, float]:
 
     The first lines count double, quoted lines and anything after a signature
     delimiter a quarter; each vocabulary entry counts at most three times.
+
+    Each entry is searched only on the lines that hold one of its required literals
+    (``PatternSet``), and the hits are added up line by line, entry by entry: the
+    order, and so every float, is that of searching every line with every entry.
     """
+    lines = ascii_lower(text[:200_000]).splitlines()
+    factors = _line_factors(lines, weight)
+    candidates = _CANDIDATES.candidate_lines(lines)
+    every_line = range(len(lines))
+    hits: list[tuple[int, int]] = []
+    for index, (pattern, _category, _points) in enumerate(_VOCABULARY):
+        numbers = every_line if index in _CANDIDATES.always else candidates.get(index, ())
+        counted = 0
+        for number in numbers:
+            if factors[number] and pattern.search(lines[number]):
+                hits.append((number, index))
+                counted += 1
+                if counted >= _MAX_HITS_PER_ENTRY:
+                    break
+    hits.sort()
     scores: dict[str, float] = defaultdict(float)
-    counts: dict[int, int] = defaultdict(int)
-    in_signature = False
-    for number, line in enumerate(ascii_lower(text[:200_000]).splitlines()):
-        if _SIGNATURE.match(line):
-            in_signature = True
-        if not line.strip():
-            continue
-        factor = weight * (2.0 if number < 5 else 1.0)
-        if in_signature or _QUOTED.match(line):
-            factor *= 0.25
-        for index, (pattern, category, points) in enumerate(_VOCABULARY):
-            if counts[index] >= _MAX_HITS_PER_ENTRY:
-                continue
-            if pattern.search(line):
-                counts[index] += 1
-                scores[category] += points * factor
+    for number, index in hits:
+        _pattern, category, points = _VOCABULARY[index]
+        scores[category] += points * factors[number]
     return dict(scores)
 
 
@@ -337,7 +361,8 @@ def line_category(line: str) -> str | None:
     """The category one log or report line shows by itself (``Failed password`` -> brute-force)."""
     scores: dict[str, float] = {}
     line = ascii_lower(line)
-    for pattern, category, points in _VOCABULARY:
+    for index in sorted(_CANDIDATES.candidates(line)):
+        pattern, category, points = _VOCABULARY[index]
         if pattern.search(line):
             scores[category] = scores.get(category, 0.0) + points
     return best_category(scores)

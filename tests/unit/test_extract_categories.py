@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from abusebox.core.models import CATEGORIES
 from abusebox.extract.categories import (
@@ -146,3 +148,120 @@ def test_failed_logins_with_a_service_word_between_are_brute_force() -> None:
 
     assert category_from_text("our server saw repeated failed SSH logins from 203.0.113.9") == "brute-force"
     assert category_from_text("many failed IMAP authentications") == "brute-force"
+
+
+# The prefiltered scoring against the plain one it replaced: every line with every entry.
+def _scores_line_by_line(text: str, *, weight: float = 1.0) -> dict[str, float]:
+    from collections import defaultdict
+
+    from abusebox.extract import categories as c
+
+    scores: dict[str, float] = defaultdict(float)
+    counts: dict[int, int] = defaultdict(int)
+    in_signature = False
+    for number, line in enumerate(c.ascii_lower(text[:200_000]).splitlines()):
+        if c._SIGNATURE.match(line):
+            in_signature = True
+        if not line.strip():
+            continue
+        factor = weight * (2.0 if number < 5 else 1.0)
+        if in_signature or c._QUOTED.match(line):
+            factor *= 0.25
+        for index, (pattern, category, points) in enumerate(c._VOCABULARY):
+            if counts[index] >= c._MAX_HITS_PER_ENTRY:
+                continue
+            if pattern.search(line):
+                counts[index] += 1
+                scores[category] += points * factor
+    return dict(scores)
+
+
+def _line_category_plain(line: str) -> str | None:
+    from abusebox.extract import categories as c
+
+    scores: dict[str, float] = {}
+    lowered = c.ascii_lower(line)
+    for pattern, category, points in c._VOCABULARY:
+        if pattern.search(lowered):
+            scores[category] = scores.get(category, 0.0) + points
+    return c.best_category(scores)
+
+
+_WORDS = (
+    "failed password",
+    "Invalid user",
+    "sshd",
+    "fail",
+    "port scan",
+    "SCANNING",
+    "probe",
+    "DDoS",
+    "phishing",
+    "malware",
+    "botnet",
+    "C2",
+    "open resolver",
+    "spam",
+    "fraud",
+    "intrusion",
+    "intrusion detection",
+    "compromised",
+    "exploit",
+    "attack",
+    "copyright",
+    "総当たり",
+    "スキャン",
+    "攻撃",
+    "不正アクセス",
+    "侵入",
+    "侵入試行",
+    "迷惑メール",
+    "大量のアクセス",
+    "> ",
+    "| ",
+    "-- ",
+    "-----",
+    "\n",
+    "\n",
+    "\n",
+    "  ",
+    "198.51.100.7",
+    "x",
+    "no intrusion",
+    "Event ID 4625",
+    "DPT=22",
+    "SYN",
+    "vulnerable",
+    "mirai",
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=60).map(" ".join), st.sampled_from([1.0, 1.5]))
+def test_prefiltered_scores_equal_searching_every_line(text: str, weight: float) -> None:
+    assert category_scores(text, weight=weight) == _scores_line_by_line(text, weight=weight)
+    for line in text.splitlines()[:5]:
+        assert line_category(line) == _line_category_plain(line)
+
+
+def test_prefiltered_scores_equal_on_every_sample_mail() -> None:
+    import email
+    from email import policy
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    paths = sorted((root / "examples" / "inbox").rglob("*.eml"))
+    for folder in sorted((root / "tests" / "data").glob("fieldtrial*")):
+        paths += sorted(folder.glob("*.eml"))
+    assert len(paths) > 40
+    for path in paths:
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        parts = [p for p in message.walk() if p.get_content_maintype() == "text"]
+        for part in parts:
+            try:
+                text = part.get_content()
+            except (LookupError, ValueError):
+                continue
+            assert category_scores(text) == _scores_line_by_line(text), path.name
+            for line in text.splitlines():
+                assert line_category(line) == _line_category_plain(line), (path.name, line)
