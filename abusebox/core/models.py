@@ -6,6 +6,7 @@ stage can trust what it receives. No ORM objects cross a stage boundary.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
@@ -37,8 +38,11 @@ PgpStatus = Literal["valid", "invalid", "unknown_key", "expired", "revoked", "no
 Role = Literal["source", "target"]
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical_ip(value: str) -> str:
     """Return the canonical text of an address or network; raise ValueError if it is neither.
+
+    Cached: reports and feeds repeat their addresses (a ValueError is not cached).
 
     IPv4-mapped IPv6 addresses are reported as IPv4. Networks keep their prefix
     (``192.0.2.0/24``); a /32 or /128 network is reported as the bare address.

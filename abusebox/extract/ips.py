@@ -122,6 +122,7 @@ _VERSION_WORD = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)
 def _dropped(value: IPAddress | IPNetwork) -> bool:
     """Addresses that are never an offender: loopback, unspecified, multicast, link-local.
 
@@ -148,6 +149,12 @@ def _address(text: str) -> IPAddress | None:
         return ipaddress.ip_address(text)
     except ValueError:
         return None
+
+
+@lru_cache(maxsize=16384)
+def _canonical(addr: IPAddress) -> str:
+    """``canonical_ip`` of a parsed address (cached like ``_address``)."""
+    return canonical_ip(str(addr))
 
 
 def range_networks(first: IPAddress, last: IPAddress) -> list[str]:
@@ -190,7 +197,7 @@ def _ipv4_hits(norm: _Normalised) -> list[IpHit]:
             continue
         port_text = m.group("port") or m.group("tport")
         port = int(port_text) if port_text and int(port_text) <= 65535 else None
-        hits.append(IpHit(canonical_ip(str(first)), start, end, port, False))
+        hits.append(IpHit(_canonical(first), start, end, port, False))
     return hits
 
 
@@ -225,7 +232,7 @@ def _ipv6_hits(norm: _Normalised) -> list[IpHit]:
         if _dropped(addr):
             continue
         port = int(m.group("port")) if m.group("port") and int(m.group("port")) <= 65535 else None
-        hits.append(IpHit(canonical_ip(str(addr)), start, end, port, False))
+        hits.append(IpHit(_canonical(addr), start, end, port, False))
     return hits
 
 

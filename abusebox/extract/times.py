@@ -244,24 +244,26 @@ def find_time_parts(text: str, *, times_of_day: bool = True) -> list[TimeParts]:
     if "-" in norm:
         norm = _HYPHEN_RANGE.sub(lambda m: (m.group(1) or m.group(2)) + "~", norm)
     has_month = _MONTH_HINT.search(norm) is not None
-    found: list[TimeParts] = []
+    matches: list[re.Match[str]] = []
     count = len(_PATTERNS) if times_of_day else len(_PATTERNS) - 1  # the last one: times of day
     for pattern, needs in zip(_PATTERNS[:count], _PREFILTERS[:count], strict=True):
         if not needs(norm, has_month):
             continue  # a cheap test first: most log lines hold one or two shapes only
         for match in pattern.finditer(norm):
-            if match.end() - match.start() < 4:
-                continue
-            parts = _parts(match, text)
-            if parts is not None:
-                found.append(parts)
-    found.sort(key=lambda p: (p.start, -(p.end - p.start)))
+            if match.end() - match.start() >= 4:
+                matches.append(match)
+    # Leftmost longest first (a stable sort: equal spans keep the patterns' order). A
+    # match is read into parts only when no kept one covers it; one that reads as no
+    # time (None) leaves the span free for the next.
+    matches.sort(key=lambda m: (m.start(), m.start() - m.end()))
     kept: list[TimeParts] = []
     limit = -1
-    for parts in found:
-        if parts.start >= limit:
-            kept.append(parts)
-            limit = parts.end
+    for match in matches:
+        if match.start() >= limit:
+            parts = _parts(match, text)
+            if parts is not None:
+                kept.append(parts)
+                limit = parts.end
     return kept
 
 

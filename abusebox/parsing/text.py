@@ -195,6 +195,8 @@ _WIDE_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 def fold_width(text: str) -> str:
     """Full-width ASCII forms (``１９２．０．２．１``, ``ＴＣＰ／２２``) and the ideographic space
     as ASCII, one character for one: positions found in the result index ``text`` too."""
+    if text.isascii():
+        return text
     return text.translate(_WIDE_TABLE) if _WIDE.search(text) else text
 
 

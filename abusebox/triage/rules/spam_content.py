@@ -109,6 +109,9 @@ TOPICS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Every topic's terms in one automaton: the text is read once, then split by topic.
+_ALL_TERMS: tuple[str, ...] = tuple(dict.fromkeys(t for terms in TOPICS.values() for t in terms))
+
 
 class SpamVocabulary:
     name = "spam_vocabulary"
@@ -116,11 +119,13 @@ class SpamVocabulary:
 
     def check(self, ctx: TriageContext) -> RuleHit | None:
         text = ctx.own_text
+        present = set(count_terms(text, _ALL_TERMS))
         found: dict[str, list[str]] = {}
-        for topic, terms in TOPICS.items():
-            hits = count_terms(text, terms)
-            if hits:
-                found[topic] = hits
+        if present:
+            for topic, terms in TOPICS.items():
+                hits = [term for term in terms if term in present]
+                if hits:
+                    found[topic] = hits
         total = sum(len(v) for v in found.values())
         if total < 2:
             return None
