@@ -12,8 +12,8 @@ multi-row VALUES page cost more than the database's work; so here:
   lock, BEGIN IMMEDIATE, so nobody else inserts meanwhile).
 - ``insert_rows``: SQLite gets one executemany of the driver with the values converted
   by the columns' own bind processors (exactly what SQLAlchemy would store); PostgreSQL
-  one INSERT ... SELECT FROM unnest(column arrays) per chunk: one statement, one round
-  trip, whatever the number of rows.
+  one ``COPY ... FROM STDIN`` (psycopg's copy protocol, in the same transaction): no
+  statement to plan and no parameter limit, whatever the number of rows.
 
 Every row of one call has the same keys; columns left out get their Python-side default
 (computed once per call) or else the server's.
@@ -24,13 +24,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Connection, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON
 
 from abusebox.store.db import STORABLE_CHECKED, storable_all
-
-ROWS_PER_STATEMENT = 20_000  # PostgreSQL: rows per unnest statement (its parameters: one per column)
 
 
 def reserve_pks(session: Session, table: Table, n: int) -> list[int]:
@@ -58,14 +56,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name == "postgresql":
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            part = rows[start : start + ROWS_PER_STATEMENT]
-            arrays = {
-                name: _pg_values(table.c[name].type, [r[name] for r in part], dialect) for name in columns
-            }
-            connection.exec_driver_sql(
-                _unnest_sql(table, columns, dialect), arrays, execution_options=CHECKED
-            )
+        _copy_rows(connection, table, columns, rows)
         return
     compiled = insert(table).compile(dialect=dialect, column_keys=columns)
     order = list(compiled.positiontup or ()) if compiled.positional else columns
@@ -131,19 +122,17 @@ def _pg_values(column_type: Any, values: list[Any], dialect: Any) -> list[Any]:
     return storable_all(values)
 
 
-def _unnest_sql(table: Table, columns: list[str], dialect: Any) -> str:
-    arrays = []
-    outputs = []
-    for name in columns:
-        column_type = table.c[name].type
-        if isinstance(column_type, JSON):
-            arrays.append(f"%({name})s::text[]")
-            outputs.append(f"t.{name}::json")
-        else:
-            arrays.append(f"%({name})s::{column_type.compile(dialect=dialect)}[]")
-            outputs.append(f"t.{name}")
-    names = ", ".join(columns)
-    return (
-        f"INSERT INTO {table.name} ({names}) SELECT {', '.join(outputs)} "
-        f"FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS t({names}, _n) ORDER BY t._n"
-    )
+def _copy_rows(connection: Connection, table: Table, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: ``rows`` through ``COPY ... FROM STDIN`` on this transaction's connection.
+
+    The values are made storable as for any statement (the engine's parameter hook does
+    not see a COPY), JSON columns as their text; the server parses each per column type.
+    """
+    dialect = connection.dialect
+    by_column = [_pg_values(table.c[name].type, [r[name] for r in rows], dialect) for name in columns]
+    names = ", ".join(f'"{name}"' for name in columns)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for values in zip(*by_column, strict=True):
+            copy.write_row(values)

@@ -210,7 +210,7 @@ def _insert_returning_pks(session: Session, table: Any, rows: list[dict[str, Any
     the write lock (BEGIN IMMEDIATE), so the new pks, sorted, are in the rows' order.
 
     Many rows on PostgreSQL: their ids are reserved from the table's sequence first and
-    the rows inserted by one unnest statement (store/bulk.py). A multi-row INSERT ...
+    the rows written by one COPY (store/bulk.py). A multi-row INSERT ...
     RETURNING is re-parsed by psycopg for every page (a statement that long is not
     cached), which cost more than the database's work on a large feed.
     """
