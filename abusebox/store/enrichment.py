@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ARRAY, Text, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.store.db import dialect_insert
@@ -19,9 +19,10 @@ from abusebox.store.schema import (
     table_of,
 )
 
-# The enqueue upsert, built once per dialect: one executemany of one compiled statement
-# (a multi-row VALUES list would be compiled anew for every batch, which cost seconds
-# for the addresses of one large feed).
+# The enqueue upsert, built once per dialect: on SQLite one executemany of one compiled
+# statement, on PostgreSQL one INSERT ... SELECT FROM unnest(addresses) (a multi-row VALUES
+# list would be compiled anew for every batch, which cost seconds for one large feed, and
+# an executemany is one server round per address).
 _ENQUEUE: dict[str, Any] = {}
 
 
@@ -54,7 +55,12 @@ def enqueue(session: Session, ips: list[str], now: datetime) -> None:
     """
     if not ips:
         return
-    rows = [{"b_ip": ip, "b_at": now} for ip in sorted(set(ips))]
+    distinct = sorted(set(ips))
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement for any number: the addresses as one text[] parameter.
+        session.connection().execute(_enqueue_statement(session), {"b_ips": distinct, "b_at": now})
+        return
+    rows = [{"b_ip": ip, "b_at": now} for ip in distinct]
     session.connection().execute(_enqueue_statement(session), rows)
 
 
@@ -62,9 +68,23 @@ def _enqueue_statement(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect not in _ENQUEUE:
         queue = table_of(EnrichmentQueueRow)
-        stmt = dialect_insert(session, queue).values(
-            ip=bindparam("b_ip"), status="pending", attempts=0, next_attempt_at=bindparam("b_at")
-        )
+        if dialect == "postgresql":
+            addresses = (
+                func.unnest(bindparam("b_ips", type_=ARRAY(Text))).table_valued("ip").render_derived(name="t")
+            )
+            stmt = dialect_insert(session, queue).from_select(
+                ["ip", "status", "attempts", "next_attempt_at"],
+                select(
+                    addresses.c.ip,
+                    literal("pending"),
+                    literal(0),
+                    bindparam("b_at", type_=queue.c.next_attempt_at.type),
+                ),
+            )
+        else:
+            stmt = dialect_insert(session, queue).values(
+                ip=bindparam("b_ip"), status="pending", attempts=0, next_attempt_at=bindparam("b_at")
+            )
         _ENQUEUE[dialect] = stmt.on_conflict_do_update(
             index_elements=["ip"],
             set_={
