@@ -107,7 +107,7 @@ class Pipeline:
                     in_flight.add(stored.pk)
                     yield (stored.pk, item.source_id), item.raw
 
-        yield from self._committed(self.pool.run(to_analyse()), side)
+        yield from self._committed(self.pool.run_ahead(to_analyse()), side)
 
     def store(self, items: Iterable[RawMessage | SourceError]) -> Iterator[IngestResult]:
         """Store raw messages only, leaving them `new` for the workers (``--role leader``)."""
@@ -145,7 +145,8 @@ class Pipeline:
                     if raw is not None:
                         yield (pk, f"message {pk}"), raw
 
-        yield from self._committed(self.pool.run(claimed()), side)
+        # A worker runs ahead by one claim at most: what it holds beyond that, others could take.
+        yield from self._committed(self.pool.run_ahead(claimed(), ahead=CLAIM_BATCH), side)
 
     def replay(
         self, pks: Iterable[int], actor: str = "replay", override: DeskVerdict | None = None
@@ -168,7 +169,7 @@ class Pipeline:
                 if raw is not None:
                     yield (pk, f"message {pk}"), raw
 
-        yield from self._committed(self.pool.run(load()), side, desk=override or KEEP_DESK)
+        yield from self._committed(self.pool.run_ahead(load()), side, desk=override or KEEP_DESK)
 
     def rerun(self, session: Session, pk: int, actor: str, override: DeskVerdict) -> IngestResult:
         """Run one stored message again inside the caller's transaction (the desk's decision).

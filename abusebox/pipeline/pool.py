@@ -12,8 +12,10 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
+import queue
 import resource
 import signal
+import threading
 import time
 import traceback
 from collections import deque
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 PARENT_CHECK_SECONDS = 1.0  # how often an idle worker checks that its parent lives
 K = TypeVar("K")
 QUEUE_BYTES = 64 * 1024  # messages up to this size may wait in a busy worker's pipe
+AHEAD_MESSAGES = 256  # run_ahead: messages handed to the pool beyond the outcomes taken ...
+AHEAD_BYTES = 64 * 1024 * 1024  # ... or this many bytes of them, whichever comes first
 
 
 @dataclass
@@ -158,6 +162,59 @@ class _Worker:
         self.conn.close()
 
 
+class _Ended:
+    """The feed thread has finished (with the error it raised, if any)."""
+
+    error: BaseException | None = None
+
+
+class _Feed:
+    """Messages handed from the caller's thread to the pool's feed thread (``run_ahead``).
+
+    ``wake`` becomes readable whenever something was put, the input ended or the caller
+    stopped, so the feed thread waits on it beside the workers' pipes.
+    """
+
+    def __init__(self) -> None:
+        self._items: deque[tuple[tuple[int, object], bytes]] = deque()
+        self._lock = threading.Lock()
+        self._next = 0
+        self.finished = False  # no more items will come
+        self.stopped = False  # the caller has left: stop now
+        self.wake, self._signal = mp.Pipe(duplex=False)
+
+    def put(self, item: tuple[object, bytes]) -> int:
+        with self._lock:
+            sequence = self._next
+            self._next += 1
+            self._items.append(((sequence, item[0]), item[1]))
+        self._poke()
+        return sequence
+
+    def take(self) -> tuple[tuple[tuple[int, object], bytes] | None, bool]:
+        """The next item (or None for none yet), and whether the input is over."""
+        with self._lock:
+            if self._items:
+                return self._items.popleft(), False
+            return None, self.finished
+
+    def finish(self) -> None:
+        self.finished = True
+        self._poke()
+
+    def stop(self) -> None:
+        self.stopped = True
+        self._poke()
+
+    def drain(self) -> None:
+        while self.wake.poll():
+            self.wake.recv_bytes()
+
+    def _poke(self) -> None:
+        with contextlib.suppress(OSError):
+            self._signal.send_bytes(b"")
+
+
 class AnalyzerPool:
     """Analyse many messages on N processes; each message gets at most `timeout` seconds."""
 
@@ -192,11 +249,16 @@ class AnalyzerPool:
             worker.stop()
         self._workers = []
 
-    def run(self, items: Iterable[tuple[K, bytes]]) -> Generator[AnalysisOutcome[K], None, None]:
-        """Yield one outcome per (key, raw) item, in completion order."""
+    def run(
+        self, items: Iterable[tuple[K, bytes]], feed: _Feed | None = None
+    ) -> Generator[AnalysisOutcome[K], None, None]:
+        """Yield one outcome per (key, raw) item, in completion order.
+
+        With ``feed`` the items come from another thread instead (``run_ahead``).
+        """
         busy: dict[Connection, _Worker] = {}
         try:
-            yield from self._run(items, busy)
+            yield from self._run(items, busy, feed)
         finally:
             # Left early (the items' source or the consumer raised, e.g. a database outage):
             # an answer still on its way must never be read as the answer to a later message.
@@ -205,7 +267,7 @@ class AnalyzerPool:
                 self._workers.remove(worker)
 
     def _run(
-        self, items: Iterable[tuple[K, bytes]], busy: dict[Connection, _Worker]
+        self, items: Iterable[tuple[K, bytes]], busy: dict[Connection, _Worker], feed: _Feed | None
     ) -> Iterator[AnalysisOutcome[K]]:
         pending = iter(items)
         retry: deque[tuple[object, bytes]] = deque()  # queued behind a message that failed its worker
@@ -218,10 +280,15 @@ class AnalyzerPool:
                 if held is None and retry:
                     held = retry.popleft()
                 if held is None and not exhausted:
-                    try:
-                        held = next(pending)
-                    except StopIteration:
-                        exhausted = True
+                    if feed is not None:
+                        held, exhausted = feed.take()
+                        if feed.stopped:
+                            return
+                    else:
+                        try:
+                            held = next(pending)
+                        except StopIteration:
+                            exhausted = True
                 if held is None:
                     break
                 worker = self._choose(len(held[1]))
@@ -236,12 +303,21 @@ class AnalyzerPool:
                     yield self._replace(worker, AnalysisFailure("worker", "analysis process died"), retry)
                     continue
                 busy[worker.conn] = worker
-            if not busy:
+            if not busy and (exhausted or feed is None):
                 return
-            now = time.monotonic()
-            next_deadline = min(w.deadline for w in busy.values())
-            ready = wait(list(busy), timeout=max(0.0, next_deadline - now))
+            watched: list[Connection] = list(busy)
+            timeout: float | None = None
+            if busy:
+                timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
+            if feed is not None and not exhausted:
+                watched.append(feed.wake)
+            ready = wait(watched, timeout=timeout)
             for conn in ready:
+                if feed is not None and conn is feed.wake:
+                    feed.drain()
+                    if feed.stopped:
+                        return
+                    continue
                 worker = busy[cast(Connection, conn)]
                 try:
                     result = worker.conn.recv()
@@ -265,6 +341,67 @@ class AnalyzerPool:
                     del busy[conn]
                     reason = f"time limit of {self.timeout:g} s exceeded during analysis"
                     yield self._replace(worker, AnalysisFailure("limits", reason), retry)
+
+    def run_ahead(
+        self,
+        items: Iterable[tuple[K, bytes]],
+        ahead: int = AHEAD_MESSAGES,
+        ahead_bytes: int = AHEAD_BYTES,
+    ) -> Generator[AnalysisOutcome[K], None, None]:
+        """``run``, with the workers kept busy while the caller works between outcomes.
+
+        The items are still pulled in the caller's thread (a source such as an IMAP
+        connection, and the database work of storing them, stay on it), up to
+        ``ahead`` messages or ``ahead_bytes`` bytes beyond the outcomes taken; a thread
+        of the pool hands them to the workers and collects the answers meanwhile, so
+        the workers go on while the caller commits. Leaving early (the caller raised or
+        closed this generator) stops that thread at once and kills the workers that
+        were busy, as ``run`` does.
+        """
+        feed = _Feed()
+        answers: queue.SimpleQueue[AnalysisOutcome[tuple[int, K]] | _Ended] = queue.SimpleQueue()
+
+        def pump() -> None:
+            ended = _Ended()
+            nothing: list[tuple[tuple[int, K], bytes]] = []  # the items come through the feed
+            try:
+                for outcome in self.run(nothing, feed):
+                    answers.put(outcome)
+            except BaseException as exc:  # handed to the caller's thread, raised there
+                ended.error = exc
+            answers.put(ended)
+
+        thread = threading.Thread(target=pump, name="abusebox-analysis-feed", daemon=True)
+        thread.start()
+        pending = iter(items)
+        sizes: dict[int, int] = {}  # sequence number -> bytes, of the messages handed over
+        in_hand = 0
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(sizes) < ahead and in_hand < ahead_bytes:
+                    try:
+                        key, raw = next(pending)
+                    except StopIteration:
+                        exhausted = True
+                        feed.finish()
+                        break
+                    sequence = feed.put((key, raw))
+                    sizes[sequence] = len(raw)
+                    in_hand += len(raw)
+                if not sizes and exhausted:
+                    break
+                answer = answers.get()
+                if isinstance(answer, _Ended):
+                    if answer.error is not None:
+                        raise answer.error
+                    break
+                sequence, key = answer.key
+                in_hand -= sizes.pop(sequence)
+                yield AnalysisOutcome(key, answer.analysis, answer.failure)
+        finally:
+            feed.stop()
+            thread.join()
 
     def _choose(self, size: int) -> _Worker | None:
         """An idle worker; else one with a single message, to queue a small one behind it.

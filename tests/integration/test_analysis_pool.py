@@ -3,14 +3,19 @@ queued behind one that runs over the time limit is analysed, not lost (real proc
 
 from __future__ import annotations
 
+import email
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
+import pytest
 from paths import EXAMPLES
 
 from abusebox.core.config import LimitSettings, PgpSettings, Settings
-from abusebox.pipeline.pool import QUEUE_BYTES, AnalyzerPool
+from abusebox.pipeline.pool import QUEUE_BYTES, AnalysisOutcome, AnalyzerPool
 
 
 def _examples() -> list[bytes]:
@@ -64,3 +69,84 @@ def test_a_large_message_waits_for_an_idle_worker(tmp_path: object) -> None:
         (worker,) = pool._workers
         assert not worker.inflight  # never queued into a busy worker's pipe
         assert [o.key for o in outcomes] == ["large"]
+
+
+def _feed_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "abusebox-analysis-feed"]
+
+
+def _message_id(outcome: AnalysisOutcome[object]) -> str | None:
+    assert outcome.analysis is not None
+    return outcome.analysis.parsed.message_id
+
+
+def test_run_ahead_goes_on_analysing_while_the_consumer_holds_an_outcome(tmp_path: object) -> None:
+    mails = _examples()[:6]
+    with AnalyzerPool(_settings(tmp_path), processes=1) as pool:
+        outcomes = pool.run_ahead(enumerate(mails))
+        first = next(outcomes)
+        # The consumer holds the first result (it commits); plain run would leave the
+        # worker with one queued message, idle after it. Here the pool's feed thread
+        # hands out every message and takes every answer meanwhile.
+        (worker,) = pool._workers
+        quiet = 0
+        deadline = time.monotonic() + 60
+        while quiet < 5 and time.monotonic() < deadline:
+            quiet = quiet + 1 if not worker.inflight else 0
+            time.sleep(0.05)
+        assert quiet == 5, "the worker was not kept busy while the consumer held an outcome"
+        rest = list(outcomes)
+    assert sorted(o.key for o in [first, *rest]) == list(range(6))
+    assert all(o.analysis is not None for o in [first, *rest])
+    assert not _feed_threads()
+
+
+def test_run_ahead_pulls_items_ahead_in_the_callers_thread_within_its_bounds(tmp_path: object) -> None:
+    mails = _examples()[:6]
+    pulled: list[str] = []
+
+    def items() -> Iterator[tuple[int, bytes]]:
+        for i, raw in enumerate(mails):
+            pulled.append(threading.current_thread().name)
+            yield i, raw
+
+    with AnalyzerPool(_settings(tmp_path), processes=1) as pool:
+        outcomes = pool.run_ahead(items(), ahead=3)
+        next(outcomes)
+        assert pulled == [threading.current_thread().name] * 3  # up to `ahead`, here
+        assert len(list(outcomes)) == 5
+        assert len(pulled) == 6
+        pulled.clear()
+        by_bytes = pool.run_ahead(items(), ahead_bytes=len(mails[0]))
+        next(by_bytes)
+        assert len(pulled) == 1  # one message already fills the byte bound
+        by_bytes.close()
+
+
+def test_run_ahead_left_early_stops_its_thread_and_no_stale_answer_follows(tmp_path: object) -> None:
+    mails = _examples()
+    assert len(mails) >= 8
+    with AnalyzerPool(_settings(tmp_path), processes=2) as pool:
+        outcomes = pool.run_ahead((i, raw) for i, raw in enumerate(mails[:4]))
+        next(outcomes)
+        outcomes.close()  # the consumer failed to commit: what is in flight is discarded
+        assert not _feed_threads()
+        later = {o.key: o for o in pool.run_ahead((i, raw) for i, raw in enumerate(mails[4:8], start=4))}
+    assert sorted(later) == [4, 5, 6, 7]
+    for key, outcome in later.items():
+        expected = email.message_from_bytes(mails[key]).get("Message-ID", "").strip()
+        assert expected and _message_id(outcome) == expected  # each answer is its own message's
+
+
+def test_run_ahead_raises_what_the_source_raised(tmp_path: object) -> None:
+    mails = _examples()[:2]
+
+    def items() -> Iterator[tuple[int, bytes]]:
+        yield 0, mails[0]
+        raise ConnectionError("database went away while storing")
+
+    with AnalyzerPool(_settings(tmp_path), processes=1) as pool:
+        with pytest.raises(ConnectionError, match="database went away"):
+            list(pool.run_ahead(items()))
+        assert not _feed_threads()
+        assert [o.key for o in pool.run_ahead([(9, mails[1])])] == [9]

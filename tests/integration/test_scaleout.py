@@ -264,8 +264,8 @@ def test_a_worker_whose_lease_was_taken_over_commits_nothing(settings: Settings,
     elsewhere = "elsewhere:1:far"
 
     class TakenOverMeanwhile(AnalyzerPool):
-        def run(self, items):  # type: ignore[no-untyped-def, override]
-            for outcome in super().run(items):
+        def run(self, items, feed=None):  # type: ignore[no-untyped-def, override]
+            for outcome in super().run(items, feed):
                 with db.session() as session:
                     session.execute(update(MessageRow).values(claimed_by=elsewhere))
                 yield outcome
