@@ -8,7 +8,7 @@ SQLite file). Mails over 20 ms of analysis are listed unless gpg or an archive e
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -101,11 +101,13 @@ def commit_cost(mails: list[bytes], tmp: Path, settings: Settings) -> tuple[floa
     spent = {"commit": 0.0}
     write = pipeline_ingest.commit.write
 
-    def timed_write(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    def timed_write(*args: Any, **kwargs: Any) -> list[Any]:
+        # A plain function, as commit.write is: the pipeline calls it inside the session
+        # that holds the lease guard (a generator would run after that session ended).
         start = time.perf_counter()
         results = list(write(*args, **kwargs))
         spent["commit"] += (time.perf_counter() - start) * 1000
-        yield from results
+        return results
 
     items = [RawMessage(raw, "bench", f"bench/{i}") for i, raw in enumerate(mails)]
     pipeline_ingest.commit.write = timed_write  # type: ignore[assignment]
