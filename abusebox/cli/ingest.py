@@ -54,13 +54,16 @@ def _report(results: object, counts: Counts, quiet: bool, total_hint: int | None
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from abusebox.pipeline.pool import AnalyzerPool, start_forkserver
+
+    db = open_db(args.settings)
+    # The analysis processes' server imports the analysis code while this one imports the pipeline.
+    start_forkserver()
     from abusebox.core.errors import TransientError
     from abusebox.pipeline.counts import Counts
     from abusebox.pipeline.ingest import Pipeline
-    from abusebox.pipeline.pool import AnalyzerPool
     from abusebox.sources.local import iter_paths
 
-    db = open_db(args.settings)
     counts = Counts()
     with AnalyzerPool(args.settings) as pool:
         pipeline = Pipeline(args.settings, db, pool)

@@ -38,7 +38,7 @@ import abusebox.cli
 seen["import"] = loaded()
 parser = abusebox.cli.build_parser()
 seen["parser"] = loaded()
-args = parser.parse_args(["parse", "--json", {str(sample)!r}])
+parser.parse_args(["parse", "--json", {str(sample)!r}])
 seen["parse_args"] = loaded()
 code = abusebox.cli.main(["parse", "--json", {str(sample)!r}])
 seen["parse"] = loaded()
@@ -46,6 +46,7 @@ sys.stdout.flush()
 print(json.dumps({{"code": code, "seen": seen}}), file=sys.stderr)
 """
     result = _run(code, tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
     report = json.loads(result.stderr.decode().strip().splitlines()[-1])
     assert report["seen"] == {"import": [], "parser": [], "parse_args": [], "parse": []}
     assert report["code"] == 0
