@@ -178,8 +178,8 @@ def _detail(detail: object) -> str:
 
 def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
     """The human view of one incident for the desk: facts, who to contact, record, log."""
+    from abusebox.core.taxonomy import taxonomy
     from abusebox.desk.incidents import detail_json
-    from abusebox.extract.categories import taxonomy
     from abusebox.incidents.constituency import Constituency
 
     data = detail_json(detail)
