@@ -91,3 +91,18 @@ def test_the_dummy_password_hash_is_made_by_the_web_app_not_at_import(tmp_path: 
         assert not accounts.verify_password(made, "")
     finally:
         db.dispose()
+
+
+def test_ingest_and_the_web_leave_extraction_to_the_analysis_processes(tmp_path: Path) -> None:
+    """The parent of a pool, the web app and the desk never extract: importing them compiles
+    none of the extraction vocabulary (the forkserver's children have it, preloaded)."""
+    code = """
+import json, sys
+import abusebox.pipeline.ingest, abusebox.runtime.service, abusebox.web.app, abusebox.desk.export
+import abusebox.outbox.digest
+analysis = ("abusebox.extract", "abusebox.pipeline.analyze")
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(analysis))))
+"""
+    result = _run(code, tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout) == []
