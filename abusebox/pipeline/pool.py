@@ -141,8 +141,9 @@ def start_forkserver() -> None:
     """Start the pool's forkserver now rather than at the first message.
 
     It is a process of its own that imports the analysis code (a few hundred ms), so a
-    command that calls this before its own imports and before opening the database gets
-    both done side by side. Does nothing when the forkserver runs already.
+    command that calls this before importing the rest of what it needs (`abusebox ingest`:
+    the pipeline and the store) gets both done side by side. Does nothing when the
+    forkserver runs already.
     """
     _context()
     forkserver.ensure_running()
