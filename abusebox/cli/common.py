@@ -1,4 +1,8 @@
-"""Helpers shared by the command modules: opening the database, exit codes."""
+"""Helpers shared by the command modules: opening the database, exit codes.
+
+Every `abusebox` process imports this module, so what only a command that opens the
+database needs (SQLAlchemy, Alembic, the store) is imported inside the function using it.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from typing import TYPE_CHECKING
 
 from abusebox.cli.output import clean
 from abusebox.core.config import ConfigError, Settings, load_settings
-from abusebox.store.db import Database
-from abusebox.triage import check_rule_names
+
+if TYPE_CHECKING:
+    from abusebox.store.db import Database
 
 
 def load_config(path: str | Path) -> Settings:
     """Read the config file and check what only the assembled application knows (rule names)."""
+    from abusebox.triage import check_rule_names
+
     settings = load_settings(path)
     check_rule_names(settings)
     return settings
@@ -25,6 +30,9 @@ def load_config(path: str | Path) -> Settings:
 
 def shown_url(url: str) -> str:
     """The database URL for messages: never the password (it may come from url_env)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -34,6 +42,8 @@ def shown_url(url: str) -> str:
 @contextmanager
 def database_errors(settings: Settings) -> Iterator[None]:
     """A database that cannot be reached or created is one line naming it, not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
     try:
         yield
     except OperationalError as exc:
@@ -49,6 +59,10 @@ def database_errors(settings: Settings) -> Iterator[None]:
 
 def open_db(settings: Settings, *, require_schema: bool = True) -> Database:
     """Open the configured database; refuse one whose schema is missing or old."""
+    from sqlalchemy.exc import ArgumentError
+
+    from abusebox.store.db import Database
+
     with database_errors(settings):
         try:
             db = Database(settings.database_url(), echo=settings.database.echo)

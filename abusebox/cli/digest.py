@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from abusebox.cli.common import err, open_db
-from abusebox.outbox.digest import run_digest
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -18,6 +17,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from abusebox.outbox.digest import run_digest
+
     recipients = [r for r in args.settings.digest if args.recipient in (None, r.name)]
     if not recipients:
         err(

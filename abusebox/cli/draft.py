@@ -6,10 +6,7 @@ import argparse
 
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import clean, print_json
-from abusebox.outbox.drafts import LANGUAGES, render_notification
-from abusebox.outbox.tickets import tag_for, ticket_number
-from abusebox.store import incidents as incident_store
-from abusebox.store import outbox as outbox_store
+from abusebox.core.choices import MAIL_LANGUAGES
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -19,12 +16,19 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="print a notification draft for an incident (to its owner or abuse contact)",
     )
     p.add_argument("id", type=int, help="incident ID")
-    p.add_argument("--lang", choices=LANGUAGES, help="language (default: the owner's, else [mail] language)")
+    p.add_argument(
+        "--lang", choices=MAIL_LANGUAGES, help="language (default: the owner's, else [mail] language)"
+    )
     p.add_argument("--json", action="store_true", help="{to, subject, body, language}")
     p.set_defaults(func=cmd_draft)
 
 
 def cmd_draft(args: argparse.Namespace) -> int:
+    from abusebox.outbox.drafts import render_notification
+    from abusebox.outbox.tickets import tag_for, ticket_number
+    from abusebox.store import incidents as incident_store
+    from abusebox.store import outbox as outbox_store
+
     with open_db(args.settings).session() as session:
         detail = incident_store.get_incident(session, args.id)
         created = outbox_store.incident_created(session, args.id)

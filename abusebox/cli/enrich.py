@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 
 from abusebox.cli.common import open_db
-from abusebox.enrich.job import run_enrichment
-from abusebox.store import enrichment as enrichment_store
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -17,6 +15,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
+    from abusebox.enrich.job import run_enrichment
+    from abusebox.store import enrichment as enrichment_store
+
     db = open_db(args.settings)
     run = run_enrichment(args.settings, db, limit=args.limit)
     with db.session() as session:

@@ -7,8 +7,6 @@ import getpass
 import os
 
 from abusebox.cli.common import err, open_db
-from abusebox.outbox.forward import ForwardError, choose, forward
-from abusebox.store import incidents as incident_store
 
 
 def _default_actor() -> str:
@@ -30,6 +28,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_forward(args: argparse.Namespace) -> int:
+    from abusebox.outbox.forward import ForwardError, choose, forward
+    from abusebox.store import incidents as incident_store
+
     with open_db(args.settings).session() as session:
         detail = incident_store.get_incident(session, args.id)
         if detail is None:

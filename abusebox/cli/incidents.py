@@ -6,19 +6,15 @@ import argparse
 import getpass
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import clean, print_json, table
+from abusebox.core.choices import CATEGORIES, CAUSES, INCIDENT_STATES, REJECT_REASONS
 from abusebox.core.config import Settings
-from abusebox.core.models import CATEGORIES
-from abusebox.desk.export import ExportError, export_incident
-from abusebox.desk.incidents import detail_json, summary_json
-from abusebox.extract.categories import taxonomy
-from abusebox.incidents import handling, lifecycle
-from abusebox.incidents.constituency import Constituency
-from abusebox.store import incidents as incident_store
 
-STATES = lifecycle.STATES
+if TYPE_CHECKING:
+    from abusebox.store import incidents as incident_store
 
 
 def _default_actor() -> str:
@@ -32,7 +28,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     inc = sub.add_parser("incidents", parents=[common], help="grouped incidents")
     isub = inc.add_subparsers(dest="incidents_command", required=True, metavar="SUBCOMMAND")
     ls = isub.add_parser("list", parents=[common], help="list incidents, most recently seen first")
-    ls.add_argument("--state", choices=STATES)
+    ls.add_argument("--state", choices=INCIDENT_STATES)
     ls.add_argument("--category", choices=CATEGORIES)
     ls.add_argument("--owner", help="constituency owner, or an external network's name or CIDR")
     ls.add_argument("--limit", type=int, default=200)
@@ -48,10 +44,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     st = isub.add_parser("set-state", parents=[common, actor], help="move an incident along the lifecycle")
     st.add_argument("id", type=int)
-    st.add_argument("state", choices=STATES)
+    st.add_argument("state", choices=INCIDENT_STATES)
     st.add_argument("--note", required=True, help="what was done and why (goes into the work log)")
-    st.add_argument("--reason", choices=lifecycle.REJECT_REASONS, help="why it is rejected")
-    st.add_argument("--cause", choices=lifecycle.CAUSES)
+    st.add_argument("--reason", choices=REJECT_REASONS, help="why it is rejected")
+    st.add_argument("--cause", choices=CAUSES)
     st.add_argument("--recovery", help="recovery done")
     st.add_argument("--prevention", help="prevention measures")
     st.add_argument("--lessons", help="lessons learnt")
@@ -92,6 +88,9 @@ def _t(value: object) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from abusebox.desk.incidents import summary_json
+    from abusebox.store import incidents as incident_store
+
     db = open_db(args.settings)
     with db.session() as session:
         rows = incident_store.list_incidents(
@@ -137,6 +136,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from abusebox.desk.incidents import detail_json
+    from abusebox.store import incidents as incident_store
+
     db = open_db(args.settings)
     with db.session() as session:
         detail = incident_store.get_incident(session, args.id)
@@ -176,6 +178,10 @@ def _detail(detail: object) -> str:
 
 def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
     """The human view of one incident for the desk: facts, who to contact, record, log."""
+    from abusebox.core.taxonomy import taxonomy
+    from abusebox.desk.incidents import detail_json
+    from abusebox.incidents.constituency import Constituency
+
     data = detail_json(detail)
     lines = [
         f"Incident #{detail.pk}  {detail.category or '-'}  ({taxonomy(detail.category) or 'no RSIT type'})"
@@ -244,6 +250,8 @@ def render(detail: incident_store.IncidentDetail, settings: Settings) -> str:
 
 
 def _run(fn, *a, **kw) -> int:  # type: ignore[no-untyped-def]
+    from abusebox.incidents import handling, lifecycle
+
     try:
         fn(*a, **kw)
     except (lifecycle.LifecycleError, handling.HandlingError) as exc:
@@ -253,6 +261,8 @@ def _run(fn, *a, **kw) -> int:  # type: ignore[no-untyped-def]
 
 
 def cmd_set_state(args: argparse.Namespace) -> int:
+    from abusebox.incidents import lifecycle
+
     db = open_db(args.settings)
     record = lifecycle.ClosingRecord(args.cause, args.recovery, args.prevention, args.lessons)
     code = _run(
@@ -271,6 +281,8 @@ def cmd_set_state(args: argparse.Namespace) -> int:
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
+    from abusebox.incidents import lifecycle
+
     code = _run(lifecycle.assign, open_db(args.settings), args.id, args.user, args.actor)
     if code == 0:
         print(f"incident {args.id}: assigned to {args.user}")
@@ -278,6 +290,8 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from abusebox.incidents import handling
+
     code = _run(
         handling.merge, open_db(args.settings), args.target, args.others, args.actor, args.settings.lifecycle
     )
@@ -287,6 +301,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_unmerge(args: argparse.Namespace) -> int:
+    from abusebox.incidents import handling
+
     code = _run(handling.unmerge, open_db(args.settings), args.id, args.actor)
     if code == 0:
         print(f"incident {args.id}: merge undone")
@@ -294,6 +310,8 @@ def cmd_unmerge(args: argparse.Namespace) -> int:
 
 
 def cmd_split(args: argparse.Namespace) -> int:
+    from abusebox.incidents import handling
+
     try:
         new = handling.split(open_db(args.settings), args.id, args.observations, args.actor)
     except handling.HandlingError as exc:
@@ -304,6 +322,8 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_unsplit(args: argparse.Namespace) -> int:
+    from abusebox.incidents import handling
+
     try:
         original = handling.unsplit(open_db(args.settings), args.id, args.actor)
     except handling.HandlingError as exc:
@@ -314,6 +334,8 @@ def cmd_unsplit(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from abusebox.desk.export import ExportError, export_incident
+
     try:
         result = export_incident(args.settings, open_db(args.settings), args.id, args.out, force=args.force)
     except ExportError as exc:

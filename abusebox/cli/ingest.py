@@ -5,16 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
 from abusebox.cli.common import err, open_db
-from abusebox.core.errors import TransientError
-from abusebox.pipeline.counts import Counts, IngestResult
-from abusebox.pipeline.ingest import Pipeline
-from abusebox.pipeline.pool import AnalyzerPool
-from abusebox.sources.local import iter_paths
-from abusebox.store import messages as message_store
+
+if TYPE_CHECKING:
+    from abusebox.pipeline.counts import Counts
 
 # "More than a handful": the bar appears only once a run lasts this long, and only on a
 # terminal (tqdm's disable=None); a pipe or a log file gets the summary line alone.
@@ -35,6 +31,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _report(results: object, counts: Counts, quiet: bool, total_hint: int | None = None) -> None:
+    from tqdm import tqdm
+
+    from abusebox.pipeline.counts import IngestResult
+
     bar = tqdm(
         total=total_hint, unit="msg", disable=None, leave=False, file=sys.stderr, delay=PROGRESS_DELAY_SECONDS
     )
@@ -54,7 +54,16 @@ def _report(results: object, counts: Counts, quiet: bool, total_hint: int | None
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from abusebox.pipeline.pool import AnalyzerPool, start_forkserver
+
     db = open_db(args.settings)
+    # The analysis processes' server imports the analysis code while this one imports the pipeline.
+    start_forkserver()
+    from abusebox.core.errors import TransientError
+    from abusebox.pipeline.counts import Counts
+    from abusebox.pipeline.ingest import Pipeline
+    from abusebox.sources.local import iter_paths
+
     counts = Counts()
     with AnalyzerPool(args.settings) as pool:
         pipeline = Pipeline(args.settings, db, pool)
@@ -73,6 +82,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from abusebox.core.errors import TransientError
+    from abusebox.pipeline.ingest import Pipeline
+    from abusebox.pipeline.pool import AnalyzerPool
+    from abusebox.store import messages as message_store
+
     db = open_db(args.settings)
     ids = list(args.ids)
     with db.session() as session:

@@ -10,15 +10,17 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from abusebox.core.config import PgpSettings, Settings
-from abusebox.pgp import resolve_settings
-from abusebox.pgp.gpg import GpgError, home_path, open_keyring
-from abusebox.pgp.keys import KeyInfo, find_key, import_keys, is_fingerprint, list_keys, refresh_keys
-from abusebox.pgp.trust import TrustFileError, add_binding, load_bindings, normalise_reporter
+
+if TYPE_CHECKING:
+    from abusebox.pgp.keys import KeyInfo
 
 
 def _pgp(args: argparse.Namespace) -> PgpSettings:
+    from abusebox.pgp import resolve_settings
+
     settings: Settings = args.settings
     return resolve_settings(settings)
 
@@ -37,6 +39,9 @@ def _describe(key: KeyInfo, bound: list[str]) -> list[str]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from abusebox.pgp.gpg import GpgError
+    from abusebox.pgp.keys import import_keys
+
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
@@ -54,6 +59,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from abusebox.pgp.gpg import GpgError, home_path, open_keyring
+    from abusebox.pgp.keys import list_keys
+    from abusebox.pgp.trust import TrustFileError, load_bindings
+
     pgp = _pgp(args)
     try:
         keyring = open_keyring(pgp)
@@ -73,6 +82,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_trust(args: argparse.Namespace) -> int:
+    from abusebox.pgp.gpg import GpgError, home_path, open_keyring
+    from abusebox.pgp.keys import find_key, is_fingerprint
+    from abusebox.pgp.trust import TrustFileError, add_binding, normalise_reporter
+
     pgp = _pgp(args)
     if not is_fingerprint(args.fingerprint):
         print("give the full fingerprint (40 hex digits), not a key id or name", file=sys.stderr)
@@ -97,6 +110,9 @@ def cmd_trust(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from abusebox.pgp.gpg import GpgError
+    from abusebox.pgp.keys import refresh_keys
+
     try:
         outcome = refresh_keys(_pgp(args))
     except GpgError as exc:

@@ -5,28 +5,21 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import get_args
+from typing import TYPE_CHECKING
 
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import clean, print_json, table
-from abusebox.core.models import VERDICTS, MessageStatus
-from abusebox.desk.messages import deciding_reason, message_view, summary_json
-from abusebox.desk.reclassify import DESK_VERDICTS, reclassify
-from abusebox.pgp import describe as pgp_describe
-from abusebox.pipeline.ingest import Pipeline
-from abusebox.pipeline.pool import AnalyzerPool
-from abusebox.store import messages as message_store
-from abusebox.store.db import Database
-from abusebox.store.raw import RawUnavailable, read_raw
+from abusebox.core.choices import DESK_VERDICTS, MESSAGE_STATUSES, VERDICTS
 
-STATUSES: tuple[str, ...] = get_args(MessageStatus)
+if TYPE_CHECKING:
+    from abusebox.store.db import Database
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     m = sub.add_parser("messages", parents=[common], help="stored messages and their status")
     msub = m.add_subparsers(dest="messages_command", required=True, metavar="SUBCOMMAND")
     ls = msub.add_parser("list", parents=[common], help="list messages, newest first")
-    ls.add_argument("--status", choices=STATUSES)
+    ls.add_argument("--status", choices=MESSAGE_STATUSES)
     ls.add_argument("--verdict", choices=VERDICTS)
     ls.add_argument("--limit", type=int, default=100)
     ls.add_argument("--json", action="store_true")
@@ -50,6 +43,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from abusebox.desk.messages import deciding_reason, summary_json
+    from abusebox.store import messages as message_store
+
     db = open_db(args.settings)
     with db.session() as session:
         rows = message_store.list_messages(
@@ -83,6 +79,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from abusebox.desk.messages import message_view
+    from abusebox.pgp import describe as pgp_describe
+
     db = open_db(args.settings)
     if args.raw:
         return _write_raw(args, db)
@@ -138,6 +137,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _write_raw(args: argparse.Namespace, db: Database) -> int:
     """`messages show --raw`: the evidence bytes, from the archive once retention moved them."""
+    from abusebox.store.raw import RawUnavailable, read_raw
+
     with db.session() as session:
         try:
             raw = read_raw(args.settings, session, args.id)
@@ -152,6 +153,10 @@ def _write_raw(args: argparse.Namespace, db: Database) -> int:
 
 
 def cmd_reclassify(args: argparse.Namespace) -> int:
+    from abusebox.desk.reclassify import reclassify
+    from abusebox.pipeline.ingest import Pipeline
+    from abusebox.pipeline.pool import AnalyzerPool
+
     db = open_db(args.settings)
     actor = args.actor or _login_name()
     # The pool starts its one analysis process only if the decision needs a rerun.

@@ -6,14 +6,14 @@ import argparse
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import clean, print_json, table
-from abusebox.core.models import format_utc
-from abusebox.outbox import actions
-from abusebox.outbox.sender import send_pass
-from abusebox.outbox.views import detail_json, item_json
-from abusebox.store import outbox as outbox_store
+from abusebox.core.choices import OUTBOX_KINDS, OUTBOX_STATUSES
+
+if TYPE_CHECKING:
+    from abusebox.outbox import actions
 
 
 def _default_actor() -> str:
@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     ob = sub.add_parser("outbox", parents=[common], help="outgoing mail: list, approve, discard, send")
     osub = ob.add_subparsers(dest="outbox_command", required=True, metavar="SUBCOMMAND")
     ls = osub.add_parser("list", parents=[common], help="outgoing mails, newest first")
-    ls.add_argument("--status", choices=outbox_store.STATUSES)
-    ls.add_argument("--kind", choices=outbox_store.KINDS)
+    ls.add_argument("--status", choices=OUTBOX_STATUSES)
+    ls.add_argument("--kind", choices=OUTBOX_KINDS)
     ls.add_argument("--limit", type=int, default=500)
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_list)
@@ -50,6 +50,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from abusebox.core.models import format_utc
+    from abusebox.outbox.views import item_json
+    from abusebox.store import outbox as outbox_store
+
     with open_db(args.settings).session() as session:
         items = outbox_store.list_items(session, status=args.status, kind=args.kind, limit=args.limit)
     if args.json:
@@ -64,6 +68,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from abusebox.outbox.views import detail_json
+    from abusebox.store import outbox as outbox_store
+
     with open_db(args.settings).session() as session:
         item = outbox_store.get(session, args.id)
         raw = outbox_store.raw_of(session, args.id) if item is not None and args.raw else None
@@ -114,14 +121,20 @@ def _each(args: argparse.Namespace, action: actions.Action) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
+    from abusebox.outbox import actions
+
     return _each(args, actions.approve)
 
 
 def cmd_discard(args: argparse.Namespace) -> int:
+    from abusebox.outbox import actions
+
     return _each(args, actions.discard)
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    from abusebox.outbox.sender import send_pass
+
     counts = send_pass(args.settings, open_db(args.settings))
     print(counts.summary())
     return 0

@@ -8,10 +8,6 @@ from pathlib import Path
 
 from abusebox.cli.common import err
 from abusebox.cli.output import clean, print_json
-from abusebox.core.models import format_utc
-from abusebox.pgp.describe import headline as pgp_headline
-from abusebox.pgp.describe import lines as pgp_lines
-from abusebox.pipeline.pool import AnalysisFailure, AnalyzerPool
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -40,6 +36,11 @@ def _fail(args: argparse.Namespace, stage: str, reason: str) -> int:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    from abusebox.core.models import format_utc
+    from abusebox.pgp.describe import headline as pgp_headline
+    from abusebox.pgp.describe import lines as pgp_lines
+    from abusebox.pipeline.pool import AnalysisFailure, AnalyzerPool
+
     limit = args.settings.limits.max_message_bytes
     raw = _read(args.file, limit)
     if isinstance(raw, str):

@@ -5,14 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from imapclient.exceptions import IMAPClientError
-from sqlalchemy.exc import OperationalError
-
 from abusebox.cli.common import err, open_db
 from abusebox.core.config import ConfigError, SourceSettings
-from abusebox.core.errors import TransientError
-from abusebox.pipeline.counts import Counts
-from abusebox.runtime.service import Worker
 
 log = logging.getLogger(__name__)
 EX_TEMPFAIL = 75  # a source or the database was unreachable: nothing lost, run again
@@ -37,6 +31,13 @@ def _sources(args: argparse.Namespace) -> list[SourceSettings]:
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
+    from imapclient.exceptions import IMAPClientError
+    from sqlalchemy.exc import OperationalError
+
+    from abusebox.core.errors import TransientError
+    from abusebox.pipeline.counts import Counts
+    from abusebox.runtime.service import Worker
+
     sources = _sources(args)
     if not sources:
         err("no enabled sources configured: nothing to poll")

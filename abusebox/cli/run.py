@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 
 from abusebox.cli.common import open_db
-from abusebox.runtime.jobs import register_housekeeping
-from abusebox.runtime.service import ROLES, Worker
-from abusebox.store.leases import DEFAULT_LEASE_SECONDS, Lease
-from abusebox.web.server import BackgroundServer
+from abusebox.core.choices import DEFAULT_LEASE_SECONDS, WORKER_ROLES
 
 
 def _seconds(value: str) -> float:
@@ -22,7 +19,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("run", parents=[common], help="run the worker: poll every source until stopped")
     p.add_argument(
         "--role",
-        choices=ROLES,
+        choices=WORKER_ROLES,
         default="all",
         help="all: lead when possible and analyse (default); leader: poll and run the scheduled "
         "jobs only; worker: analyse stored messages only",
@@ -39,6 +36,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from abusebox.runtime.jobs import register_housekeeping
+    from abusebox.runtime.service import Worker
+    from abusebox.store.leases import Lease
+    from abusebox.web.server import BackgroundServer
+
     db = open_db(args.settings)
     worker = Worker(args.settings, db, role=args.role, lease=Lease(args.lease_seconds))
     register_housekeeping(worker, args.settings, db)

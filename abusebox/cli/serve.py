@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from abusebox.cli.common import open_db
-from abusebox.web.server import serve
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -16,5 +15,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from abusebox.web.server import serve
+
     serve(args.settings, open_db(args.settings), args.host, args.port)
     return 0

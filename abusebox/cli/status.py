@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from abusebox.cli.common import open_db
 from abusebox.cli.output import print_json, table
-from abusebox.desk.sources import source_json
-from abusebox.store import mailbox as mailbox_store
-from abusebox.store import messages as message_store
-from abusebox.store.mailbox import SourceState
+
+if TYPE_CHECKING:
+    from abusebox.store.mailbox import SourceState
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -24,6 +24,10 @@ def _when(state: SourceState | None, attr: str) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from abusebox.desk.sources import source_json
+    from abusebox.store import mailbox as mailbox_store
+    from abusebox.store import messages as message_store
+
     db = open_db(args.settings)
     with db.session() as session:
         states = {s.source: s for s in mailbox_store.source_states(session)}

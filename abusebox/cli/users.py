@@ -6,14 +6,9 @@ import argparse
 import getpass
 import os
 
-from sqlalchemy.exc import IntegrityError
-
 from abusebox.cli.common import err, open_db
 from abusebox.cli.output import print_json, table
-from abusebox.core.models import format_utc
-from abusebox.store import audit
-from abusebox.store import users as user_store
-from abusebox.web.accounts import hash_password, new_token
+from abusebox.core.choices import USER_ROLES
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -21,7 +16,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     usub = u.add_subparsers(dest="users_command", required=True, metavar="SUBCOMMAND")
     add = usub.add_parser("add", parents=[common], help="add an account (asks for the password)")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=user_store.ROLES)
+    add.add_argument("--role", required=True, choices=USER_ROLES)
     add.add_argument("--password-env", metavar="VAR", help="read the password from this environment variable")
     add.set_defaults(func=cmd_add)
     ls = usub.add_parser("list", parents=[common], help="list accounts")
@@ -43,6 +38,12 @@ def _actor() -> str:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import IntegrityError
+
+    from abusebox.store import audit
+    from abusebox.store import users as user_store
+    from abusebox.web.accounts import hash_password
+
     if args.password_env:
         password = os.environ.get(args.password_env)
         if not password:
@@ -73,6 +74,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from abusebox.core.models import format_utc
+    from abusebox.store import users as user_store
+
     with open_db(args.settings).session() as session:
         users = user_store.list_users(session)
     if args.json:
@@ -103,6 +107,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_disable(args: argparse.Namespace) -> int:
+    from abusebox.store import audit
+    from abusebox.store import users as user_store
+
     with open_db(args.settings).session() as session:
         if not user_store.set_disabled(session, args.name):
             err(f"no user {args.name}")
@@ -113,6 +120,10 @@ def cmd_disable(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    from abusebox.store import audit
+    from abusebox.store import users as user_store
+    from abusebox.web.accounts import new_token
+
     token = new_token()
     with open_db(args.settings).session() as session:
         row = user_store.find_user(session, args.name)

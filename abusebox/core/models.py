@@ -14,26 +14,12 @@ from datetime import UTC, datetime
 from email.message import Message
 from typing import ClassVar, Literal
 
+from abusebox.core.choices import CATEGORIES as CATEGORIES
+from abusebox.core.choices import VERDICTS as VERDICTS
+from abusebox.core.choices import MessageStatus as MessageStatus
+from abusebox.core.choices import Verdict as Verdict
 from abusebox.core.reasons import Reason
 
-Verdict = Literal["report", "spam", "non_incident", "automated"]
-VERDICTS: tuple[str, ...] = ("report", "spam", "non_incident", "automated")
-
-CATEGORIES: tuple[str, ...] = (
-    "scan",
-    "brute-force",
-    "intrusion-attempt",
-    "intrusion",
-    "dos",
-    "phishing",
-    "malware",
-    "vulnerable",
-    "spam",
-    "fraud",
-    "other",
-)
-
-MessageStatus = Literal["new", "processed", "quarantined"]
 PgpStatus = Literal["valid", "invalid", "unknown_key", "expired", "revoked", "none", "error"]
 Role = Literal["source", "target"]
 

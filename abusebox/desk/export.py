@@ -24,8 +24,8 @@ from pathlib import Path
 from abusebox.core.config import Settings
 from abusebox.core.errors import AbuseboxError
 from abusebox.core.safetext import safe_cell
+from abusebox.core.taxonomy import taxonomy
 from abusebox.desk.incidents import detail_json
-from abusebox.extract.categories import taxonomy
 from abusebox.store import evidence as evidence_store
 from abusebox.store.db import Database
 from abusebox.store.incidents import get_incident

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from abusebox.core.choices import DESK_VERDICTS as DESK_VERDICTS
 from abusebox.core.models import VERDICTS, DeskDecision
 from abusebox.pipeline.ingest import Pipeline
 from abusebox.pipeline.learning import LearnedCache
@@ -29,8 +30,6 @@ from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
 from abusebox.store.decisions import RECLASSIFIED
 from abusebox.triage.override import redecided
-
-DESK_VERDICTS: tuple[str, ...] = ("report", "spam", "non_incident")
 
 
 @dataclass(frozen=True)

@@ -11,22 +11,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from abusebox.core.taxonomy import RSIT as RSIT
+from abusebox.core.taxonomy import taxonomy as taxonomy
 from abusebox.parsing.literals import PatternSet
-
-# category -> (RSIT classification taxonomy, type). See docs/taxonomy.md for the reasons.
-RSIT: dict[str, tuple[str, str]] = {
-    "scan": ("information-gathering", "scanner"),
-    "brute-force": ("intrusion-attempts", "brute-force"),
-    "intrusion-attempt": ("intrusion-attempts", "ids-alert"),
-    "intrusion": ("intrusions", "system-compromise"),
-    "dos": ("availability", "ddos"),
-    "phishing": ("fraud", "phishing"),
-    "malware": ("malicious-code", "infected-system"),
-    "vulnerable": ("vulnerable", "vulnerable-system"),
-    "spam": ("abusive-content", "spam"),
-    "fraud": ("fraud", "masquerade"),
-    "other": ("other", "other"),
-}
 
 # Specific before generic: the order breaks ties.
 _PRECEDENCE = (
@@ -42,14 +29,6 @@ _PRECEDENCE = (
     "intrusion-attempt",
     "other",
 )
-
-
-def taxonomy(category: str | None) -> str | None:
-    """``"intrusion-attempts/brute-force"`` for ``"brute-force"``; None for None or unknown."""
-    if category is None or category not in RSIT:
-        return None
-    tax, kind = RSIT[category]
-    return f"{tax}/{kind}"
 
 
 _RSIT_TYPES: dict[str, str] = {

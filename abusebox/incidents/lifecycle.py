@@ -12,6 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from abusebox.core.choices import CAUSES as CAUSES
+from abusebox.core.choices import INCIDENT_STATES
+from abusebox.core.choices import REJECT_REASONS as REJECT_REASONS
 from abusebox.core.config import Settings
 from abusebox.core.errors import AbuseboxError
 from abusebox.store import incidents as store
@@ -20,7 +23,7 @@ from abusebox.store.schema import IncidentRow, utcnow
 
 SYSTEM = "abusebox"
 
-STATES = ("new", "triage", "contacting", "recovering", "resolved", "rejected")
+STATES = INCIDENT_STATES
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"triage", "resolved", "rejected"}),
     "triage": frozenset({"contacting", "recovering", "resolved", "rejected"}),
@@ -29,8 +32,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "resolved": frozenset({"triage"}),  # reopen (by a person, or a new observation)
     "rejected": frozenset({"triage"}),  # reconsider
 }
-REJECT_REASONS = ("legitimate-access", "false-positive", "out-of-scope")
-CAUSES = ("vulnerability", "operations", "misconfiguration", "unknown", "other")
 REOPEN_STATE = "triage"  # a reopened incident was handled before: confirm it again
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from abusebox.core.config import DigestRecipient, Settings
 from abusebox.core.models import format_utc
 from abusebox.core.safetext import safe_cell
-from abusebox.extract.categories import taxonomy
+from abusebox.core.taxonomy import taxonomy
 from abusebox.outbox.compose import Attachment, Outgoing, new_message_id
 from abusebox.outbox.drafts import CATEGORY_JA, local, zone
 from abusebox.outbox.queue import enqueue

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from abusebox.core.config import Settings
 from abusebox.core.models import format_utc
-from abusebox.extract.categories import taxonomy
+from abusebox.core.taxonomy import taxonomy
 from abusebox.incidents.constituency import Constituency
 from abusebox.outbox.templates import LANGUAGES, language_of, render
 from abusebox.store.incidents import IncidentDetail

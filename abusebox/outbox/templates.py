@@ -12,9 +12,10 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from abusebox.core.choices import MAIL_LANGUAGES
 from abusebox.core.resources import MAIL_TEMPLATES_DIR
 
-LANGUAGES = ("ja", "en")
+LANGUAGES = MAIL_LANGUAGES
 
 
 @lru_cache(maxsize=1)

@@ -22,15 +22,17 @@ from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from email.message import Message
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerContext
-from typing import Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from abusebox.core.config import Settings
 from abusebox.core.errors import LimitExceeded
 from abusebox.core.models import Analysis
-from abusebox.pipeline.analyze import StageError, analyze
-from abusebox.triage.signals import LearnedSignals
+
+if TYPE_CHECKING:
+    from abusebox.triage.signals import LearnedSignals
 
 log = logging.getLogger(__name__)
 PARENT_CHECK_SECONDS = 1.0  # how often an idle worker checks that its parent lives
@@ -81,6 +83,9 @@ def analyze_safely(
     raw: bytes, settings: Settings, learned: LearnedSignals | None = None
 ) -> Analysis | AnalysisFailure:
     """Analyse in this process, turning every error into an AnalysisFailure."""
+    # Imported here: the parent of a pool never analyses, and its forkserver preloads this.
+    from abusebox.pipeline.analyze import StageError, analyze
+
     try:
         return analyze(raw, settings, learned)
     except LimitExceeded as exc:
@@ -132,8 +137,20 @@ def _context() -> ForkServerContext:
     (also each replacement of a killed one) starts as fast as a fork.
     """
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["abusebox.pipeline.pool"])
+    ctx.set_forkserver_preload(["abusebox.pipeline.pool", "abusebox.pipeline.analyze"])
     return ctx
+
+
+def start_forkserver() -> None:
+    """Start the pool's forkserver now rather than at the first message.
+
+    It is a process of its own that imports the analysis code (a few hundred ms), so a
+    command that calls this before importing the rest of what it needs (`abusebox ingest`:
+    the pipeline and the store) gets both done side by side. Does nothing when the
+    forkserver runs already.
+    """
+    _context()
+    forkserver.ensure_running()
 
 
 class _Worker:

@@ -31,6 +31,7 @@ from apscheduler.triggers.base import BaseTrigger
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy.exc import OperationalError
 
+from abusebox.core.choices import WORKER_ROLES
 from abusebox.core.config import ConfigError, Settings, SourceSettings
 from abusebox.core.errors import TransientError
 from abusebox.pipeline.counts import Counts, IngestResult
@@ -54,7 +55,7 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600
 LEADER_CHECK_SECONDS = 30.0  # how often a follower tries to take over (and a leader checks its lock)
 IDLE_MAX_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE well within the servers' 30-minute timeout
 WORK_IDLE_SECONDS = 1.0  # how long a worker waits when no stored message is free to claim
-ROLES = ("all", "leader", "worker")
+ROLES = WORKER_ROLES
 Poller = Callable[[SourceSettings, Counts], None]
 
 

@@ -26,10 +26,10 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
+from abusebox.core.choices import DEFAULT_LEASE_SECONDS
 from abusebox.store.db import chunks
 from abusebox.store.schema import MessageRow, utcnow
 
-DEFAULT_LEASE_SECONDS = 300.0  # well above a message's time limit: renewed at every commit
 _WORKER_IDS: dict[int, str] = {}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import String, case, cast, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from abusebox.core.choices import OUTBOX_KINDS, OUTBOX_STATUSES
 from abusebox.store.schema import (
     DigestMarkRow,
     IncidentEventRow,
@@ -25,8 +26,8 @@ from abusebox.store.schema import (
     ReportRow,
 )
 
-KINDS = ("ack", "notify", "forward", "digest", "alert")
-STATUSES = ("draft", "approved", "sent", "failed", "discarded")
+KINDS = OUTBOX_KINDS
+STATUSES = OUTBOX_STATUSES
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from abusebox.core.choices import USER_ROLES
 from abusebox.store.schema import ApiTokenRow, UserRow
 
-ROLES = ("viewer", "handler", "admin")
+ROLES = USER_ROLES
 
 
 @dataclass(frozen=True)

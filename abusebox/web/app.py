@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from abusebox.core.config import ConfigError, Settings
 from abusebox.store.db import Database
 from abusebox.web import api, incidents, login, mail, ops, outbox, overview, reporters
+from abusebox.web.accounts import dummy_hash
 from abusebox.web.auth import Denied, NeedLogin, Unauthorized
 from abusebox.web.context import STATIC_DIR, WebContext, template_env
 from abusebox.web.render import page
@@ -49,6 +50,7 @@ async def _unauthorized(request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: Settings, db: Database) -> Starlette:
+    dummy_hash()  # made now, not in the first sign-in with an unknown name (it would take twice as long)
     routes = [
         Route("/", overview.dashboard_page, methods=["GET"]),
         Route("/search", overview.search_page, methods=["GET"]),

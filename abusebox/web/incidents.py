@@ -12,10 +12,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from abusebox.core.models import CATEGORIES
+from abusebox.core.taxonomy import taxonomy
 from abusebox.desk.export import ExportError, export_incident
 from abusebox.desk.incidents import detail_json
 from abusebox.desk.messages import message_view
-from abusebox.extract.categories import taxonomy
 from abusebox.incidents import handling, lifecycle
 from abusebox.store import incidents as incident_store
 from abusebox.store import outbox as outbox_store

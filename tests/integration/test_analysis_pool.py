@@ -4,15 +4,20 @@ queued behind one that runs over the time limit is analysed, not lost (real proc
 from __future__ import annotations
 
 import email
+import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from pathlib import Path
 
 import pytest
-from paths import EXAMPLES
+from paths import EXAMPLES, REPO
 
 from abusebox.core.config import LimitSettings, PgpSettings, Settings
 from abusebox.pipeline.pool import QUEUE_BYTES, AnalysisOutcome, AnalyzerPool
@@ -150,3 +155,55 @@ def test_run_ahead_raises_what_the_source_raised(tmp_path: object) -> None:
             list(pool.run_ahead(items()))
         assert not _feed_threads()
         assert [o.key for o in pool.run_ahead([(9, mails[1])])] == [9]
+
+
+PRELOAD_PROBE = """
+import json, sys
+
+from abusebox.pipeline.pool import _context, start_forkserver
+
+ANALYSIS = (
+    "abusebox.pipeline.analyze",
+    "abusebox.extract.formats",
+    "abusebox.parsing.mime",
+    "abusebox.triage",
+)
+
+
+def probe(conn):
+    conn.send([m for m in ANALYSIS if m in sys.modules])
+
+
+if __name__ == "__main__":
+    start_forkserver()
+    ctx = _context()
+    ours, theirs = ctx.Pipe()
+    child = ctx.Process(target=probe, args=(theirs,))
+    child.start()
+    in_child = ours.recv()
+    child.join()
+    print(json.dumps({"child": in_child, "parent": [m for m in ANALYSIS if m in sys.modules]}))
+"""
+
+
+def test_workers_start_with_the_analysis_code_their_parent_never_imports(tmp_path: Path) -> None:
+    """The forkserver preloads the analysis code, so a worker (and each replacement of a killed
+    one) is ready at once; the pool module itself leaves it to them (a command starts faster)."""
+    script = tmp_path / "probe.py"
+    script.write_text(PRELOAD_PROBE, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    seen = json.loads(done.stdout)
+    assert seen["child"] == [
+        "abusebox.pipeline.analyze",
+        "abusebox.extract.formats",
+        "abusebox.parsing.mime",
+        "abusebox.triage",
+    ]
+    assert seen["parent"] == []
