@@ -22,13 +22,15 @@ Every row of one call has the same keys; columns left out get their Python-side 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.types import JSON
+from sqlalchemy.types import JSON, DateTime
 
 from abusebox.store.db import STORABLE_CHECKED, storable_all
+from abusebox.store.schema import UtcDateTime
 
 
 def reserve_pks(session: Session, table: Table, n: int) -> list[int]:
@@ -63,8 +65,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     if sorted(order) != sorted(columns):  # a column with a default SQLAlchemy computes
         raise RuntimeError(f"bulk insert into {table.name}: parameters {order} for columns {columns}")
     by_column = [
-        _converted(table.c[name].type.dialect_impl(dialect).bind_processor(dialect), [r[name] for r in rows])
-        for name in order
+        _converted(_sqlite_processor(table.c[name].type, dialect), [r[name] for r in rows]) for name in order
     ]
     values: list[Any] = list(zip(*by_column, strict=True))
     if not compiled.positional:
@@ -85,6 +86,28 @@ def _python_defaults(table: Table, row: dict[str, Any]) -> dict[str, Any]:
         elif getattr(default, "is_scalar", False):
             out[column.key] = default.arg  # type: ignore[attr-defined]
     return out
+
+
+def _sqlite_processor(column_type: Any, dialect: Any) -> Any:
+    """The column's bind processor on SQLite; for ``UtcDateTime`` the same text by one C call.
+
+    SQLAlchemy's path for an aware time is UtcDateTime's step (to UTC, naive) and then the
+    SQLite DATETIME format ``YYYY-MM-DD HH:MM:SS.ffffff`` built from a dict per value: a
+    third of a large feed's commit. ``isoformat(" ", "microseconds")`` of the naive UTC time
+    is that text (tests/unit/test_store_bulk.py checks it against SQLAlchemy's own).
+    """
+    if isinstance(column_type, UtcDateTime) and type(column_type.impl) is DateTime:
+        return sqlite_utc_text
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def sqlite_utc_text(value: datetime | None) -> str | None:
+    """An aware time as SQLite stores a ``UtcDateTime``; None as None."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 # Told to the engine's parameter hook (store/db.py): these values were made storable here.
