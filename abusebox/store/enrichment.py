@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Text, bindparam, func, literal, select, update
+from sqlalchemy import ARRAY, Text, bindparam, func, literal, select, true, update
 from sqlalchemy.orm import Session
 
 from abusebox.store.db import dialect_insert
@@ -19,10 +20,10 @@ from abusebox.store.schema import (
     table_of,
 )
 
-# The enqueue upsert, built once per dialect: on SQLite one executemany of one compiled
-# statement, on PostgreSQL one INSERT ... SELECT FROM unnest(addresses) (a multi-row VALUES
-# list would be compiled anew for every batch, which cost seconds for one large feed, and
-# an executemany is one server round per address).
+# The enqueue upsert, built once per dialect: one INSERT ... SELECT FROM unnest(addresses)
+# (PostgreSQL) or json_each (SQLite) for a whole batch. A multi-row VALUES list would be
+# compiled anew for every batch (seconds for one large feed), and an executemany is one
+# round of statement work per address.
 _ENQUEUE: dict[str, Any] = {}
 
 
@@ -56,12 +57,10 @@ def enqueue(session: Session, ips: list[str], now: datetime) -> None:
     if not ips:
         return
     distinct = sorted(set(ips))
-    if session.get_bind().dialect.name == "postgresql":
-        # One statement for any number: the addresses as one text[] parameter.
-        session.connection().execute(_enqueue_statement(session), {"b_ips": distinct, "b_at": now})
-        return
-    rows = [{"b_ip": ip, "b_at": now} for ip in distinct]
-    session.connection().execute(_enqueue_statement(session), rows)
+    # One statement for any number: the addresses as one parameter (PostgreSQL: a text[];
+    # SQLite: a JSON array, read back by json_each).
+    addresses: Any = distinct if session.get_bind().dialect.name == "postgresql" else json.dumps(distinct)
+    session.connection().execute(_enqueue_statement(session), {"b_ips": addresses, "b_at": now})
 
 
 def _enqueue_statement(session: Session) -> Any:
@@ -69,22 +68,20 @@ def _enqueue_statement(session: Session) -> Any:
     if dialect not in _ENQUEUE:
         queue = table_of(EnrichmentQueueRow)
         if dialect == "postgresql":
-            addresses = (
+            table = (
                 func.unnest(bindparam("b_ips", type_=ARRAY(Text))).table_valued("ip").render_derived(name="t")
             )
-            stmt = dialect_insert(session, queue).from_select(
-                ["ip", "status", "attempts", "next_attempt_at"],
-                select(
-                    addresses.c.ip,
-                    literal("pending"),
-                    literal(0),
-                    bindparam("b_at", type_=queue.c.next_attempt_at.type),
-                ),
-            )
+            address = table.c.ip
         else:
-            stmt = dialect_insert(session, queue).values(
-                ip=bindparam("b_ip"), status="pending", attempts=0, next_attempt_at=bindparam("b_at")
-            )
+            table = func.json_each(bindparam("b_ips", type_=Text)).table_valued("value")
+            address = table.c.value
+        stmt = dialect_insert(session, queue).from_select(
+            ["ip", "status", "attempts", "next_attempt_at"],
+            # WHERE: SQLite reads "SELECT ... FROM t ON CONFLICT" as a join without one.
+            select(
+                address, literal("pending"), literal(0), bindparam("b_at", type_=queue.c.next_attempt_at.type)
+            ).where(true()),
+        )
         _ENQUEUE[dialect] = stmt.on_conflict_do_update(
             index_elements=["ip"],
             set_={

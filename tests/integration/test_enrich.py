@@ -18,7 +18,7 @@ from abusebox.enrich.job import make_client, run_enrichment
 from abusebox.incidents.grouping import Grouper
 from abusebox.store import enrichment as enrichment_store
 from abusebox.store.db import Database
-from abusebox.store.schema import EnrichmentRow, IncidentRow
+from abusebox.store.schema import EnrichmentQueueRow, EnrichmentRow, IncidentRow
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -270,3 +270,39 @@ def test_enrichment_refreshes_and_adds_contacts_of_a_second_network(db: Database
         enrichment_store.enqueue(session, ["192.0.2.1"], later)
     again = run_enrichment(settings, db, client=_Answers({}), now=later)
     assert again.from_cache == 1 and again.incidents == []
+
+
+def test_enqueue_keeps_a_pending_schedule_and_requeues_what_was_done(db: Database) -> None:
+    """One statement per batch (unnest / json_each): repeats queued once, a pending address
+    keeps its schedule and backoff, one given up or done is queued afresh."""
+    many = [f"198.51.{i // 250}.{i % 250 + 1}" for i in range(3000)]
+    with db.session() as session:
+        enrichment_store.enqueue(session, [*many, *many[:10], "192.0.2.1"], NOW)
+    with db.session() as session:
+        assert enrichment_store.pending_count(session) == 3001
+        pk = session.scalar(select(EnrichmentQueueRow.id).where(EnrichmentQueueRow.ip == "192.0.2.1"))
+        assert pk is not None
+        enrichment_store.reschedule(
+            session, pk, attempts=2, next_at=NOW + timedelta(hours=1), error="timeout", give_up=False
+        )
+        gone = session.scalar(select(EnrichmentQueueRow.id).where(EnrichmentQueueRow.ip == many[0]))
+        assert gone is not None
+        enrichment_store.reschedule(session, gone, attempts=5, next_at=NOW, error="refused", give_up=True)
+    later = NOW + timedelta(minutes=5)
+    with db.session() as session:
+        enrichment_store.enqueue(session, ["192.0.2.1", many[0]], later)
+    with db.session() as session:
+        kept = enrichment_store.queue_state(session, "192.0.2.1")
+        again = enrichment_store.queue_state(session, many[0])
+    assert kept is not None and again is not None
+    assert (kept["status"], kept["attempts"], kept["next_attempt_at"]) == (
+        "pending",
+        2,
+        NOW + timedelta(hours=1),
+    )
+    assert (again["status"], again["attempts"], again["next_attempt_at"], again["last_error"]) == (
+        "pending",
+        0,
+        later,
+        None,
+    )
