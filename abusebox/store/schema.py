@@ -410,30 +410,27 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class DeskTallyRow(Base):
+class _TallyColumns:
+    """The columns desk_tally and desk_tally_delta share: (kind, bucket, a, b) -> n."""
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    bucket: Mapped[str] = mapped_column(String(10))
+    a: Mapped[str] = mapped_column(String(30))
+    b: Mapped[str] = mapped_column(String(30))
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeskTallyRow(_TallyColumns, Base):
     """Folded counts for the dashboard and statistics (kind, bucket, a, b) -> n (migration 0007)."""
 
     __tablename__ = "desk_tally"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    bucket: Mapped[str] = mapped_column(String(10))
-    a: Mapped[str] = mapped_column(String(30))
-    b: Mapped[str] = mapped_column(String(30))
-    n: Mapped[int] = mapped_column(BigInteger)
 
-
-class DeskTallyDeltaRow(Base):
+class DeskTallyDeltaRow(_TallyColumns, Base):
     """+1/-1 rows written by the database's triggers, folded into desk_tally when read."""
 
     __tablename__ = "desk_tally_delta"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    bucket: Mapped[str] = mapped_column(String(10))
-    a: Mapped[str] = mapped_column(String(30))
-    b: Mapped[str] = mapped_column(String(30))
-    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class LoginFailureRow(Base):
