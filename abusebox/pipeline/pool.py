@@ -231,6 +231,11 @@ class _Feed:
         with contextlib.suppress(OSError):
             self._signal.send_bytes(b"")
 
+    def close(self) -> None:
+        """Close the wake-up pipe (once the feed thread has ended)."""
+        self.wake.close()
+        self._signal.close()
+
 
 class AnalyzerPool:
     """Analyse many messages on N processes; each message gets at most `timeout` seconds."""
@@ -419,6 +424,7 @@ class AnalyzerPool:
         finally:
             feed.stop()
             thread.join()
+            feed.close()
 
     def _choose(self, size: int) -> _Worker | None:
         """An idle worker; else one with a single message, to queue a small one behind it.

@@ -207,3 +207,13 @@ def test_workers_start_with_the_analysis_code_their_parent_never_imports(tmp_pat
         "abusebox.triage",
     ]
     assert seen["parent"] == []
+
+
+def test_run_ahead_leaves_no_open_descriptor_behind(tmp_path: object) -> None:
+    mails = _examples()[:2]
+    with AnalyzerPool(_settings(tmp_path), processes=1) as pool:
+        list(pool.run_ahead(enumerate(mails)))  # the workers and the forkserver are up
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(20):
+            assert len(list(pool.run_ahead(enumerate(mails)))) == 2
+        assert len(os.listdir("/proc/self/fd")) <= before
