@@ -28,10 +28,9 @@ Role = Literal["source", "target"]
 def canonical_ip(value: str) -> str:
     """Return the canonical text of an address or network; raise ValueError if it is neither.
 
-    Cached: reports and feeds repeat their addresses (a ValueError is not cached).
-
     IPv4-mapped IPv6 addresses are reported as IPv4. Networks keep their prefix
-    (``192.0.2.0/24``); a /32 or /128 network is reported as the bare address.
+    (``192.0.2.0/24``); a /32 or /128 network is reported as the bare address. Cached:
+    reports and feeds repeat their addresses (a ValueError is not cached).
     """
     if "/" in value:
         net = ipaddress.ip_network(value, strict=False)

@@ -151,12 +151,6 @@ def _address(text: str) -> IPAddress | None:
         return None
 
 
-@lru_cache(maxsize=16384)
-def _canonical(addr: IPAddress) -> str:
-    """``canonical_ip`` of a parsed address (cached like ``_address``)."""
-    return canonical_ip(str(addr))
-
-
 def range_networks(first: IPAddress, last: IPAddress) -> list[str]:
     """The CIDR blocks of an inclusive range; one covering network when there would be many."""
     if first.version != last.version or int(last) < int(first):
@@ -197,7 +191,7 @@ def _ipv4_hits(norm: _Normalised) -> list[IpHit]:
             continue
         port_text = m.group("port") or m.group("tport")
         port = int(port_text) if port_text and int(port_text) <= 65535 else None
-        hits.append(IpHit(_canonical(first), start, end, port, False))
+        hits.append(IpHit(canonical_ip(str(first)), start, end, port, False))
     return hits
 
 
@@ -232,7 +226,7 @@ def _ipv6_hits(norm: _Normalised) -> list[IpHit]:
         if _dropped(addr):
             continue
         port = int(m.group("port")) if m.group("port") and int(m.group("port")) <= 65535 else None
-        hits.append(IpHit(_canonical(addr), start, end, port, False))
+        hits.append(IpHit(canonical_ip(str(addr)), start, end, port, False))
     return hits
 
 

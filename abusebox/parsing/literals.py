@@ -105,8 +105,6 @@ class PatternSet:
     """Which of several patterns may match a text, from their required literals."""
 
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
-        self.size = len(patterns)
-        self.always: frozenset[int] = frozenset()
         always: set[int] = set()
         owners: dict[str, list[int]] = {}
         for index, pattern in enumerate(patterns):
@@ -116,7 +114,7 @@ class PatternSet:
                 continue
             for literal in literals:
                 owners.setdefault(literal, []).append(index)
-        self.always = frozenset(always)
+        self.always: frozenset[int] = frozenset(always)
         self._automaton = ahocorasick.Automaton()
         for literal, indices in owners.items():
             self._automaton.add_word(literal, (len(literal), tuple(indices)))

@@ -32,6 +32,7 @@ from abusebox.incidents.grouping import Grouper
 from abusebox.pipeline import commit
 from abusebox.pipeline.commit import KEEP_DESK, Batch
 from abusebox.pipeline.counts import IngestResult
+from abusebox.pipeline.feed import run_ahead
 from abusebox.pipeline.learning import LearnedCache, shared_cache
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome, AnalyzerPool
 from abusebox.store import leases
@@ -107,7 +108,7 @@ class Pipeline:
                     in_flight.add(stored.pk)
                     yield (stored.pk, item.source_id), item.raw
 
-        yield from self._committed(self.pool.run_ahead(to_analyse()), side)
+        yield from self._committed(run_ahead(self.pool, to_analyse()), side)
 
     def store(self, items: Iterable[RawMessage | SourceError]) -> Iterator[IngestResult]:
         """Store raw messages only, leaving them `new` for the workers (``--role leader``)."""
@@ -146,7 +147,7 @@ class Pipeline:
                         yield (pk, f"message {pk}"), raw
 
         # A worker runs ahead by one claim at most: what it holds beyond that, others could take.
-        yield from self._committed(self.pool.run_ahead(claimed(), ahead=CLAIM_BATCH), side)
+        yield from self._committed(run_ahead(self.pool, claimed(), ahead=CLAIM_BATCH), side)
 
     def replay(
         self, pks: Iterable[int], actor: str = "replay", override: DeskVerdict | None = None
@@ -169,7 +170,7 @@ class Pipeline:
                 if raw is not None:
                     yield (pk, f"message {pk}"), raw
 
-        yield from self._committed(self.pool.run_ahead(load()), side, desk=override or KEEP_DESK)
+        yield from self._committed(run_ahead(self.pool, load()), side, desk=override or KEEP_DESK)
 
     def rerun(self, session: Session, pk: int, actor: str, override: DeskVerdict) -> IngestResult:
         """Run one stored message again inside the caller's transaction (the desk's decision).

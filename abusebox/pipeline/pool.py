@@ -12,10 +12,8 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
-import queue
 import resource
 import signal
-import threading
 import time
 import traceback
 from collections import deque
@@ -32,14 +30,13 @@ from abusebox.core.errors import LimitExceeded
 from abusebox.core.models import Analysis
 
 if TYPE_CHECKING:
+    from abusebox.pipeline.feed import Feed
     from abusebox.triage.signals import LearnedSignals
 
 log = logging.getLogger(__name__)
 PARENT_CHECK_SECONDS = 1.0  # how often an idle worker checks that its parent lives
 K = TypeVar("K")
 QUEUE_BYTES = 64 * 1024  # messages up to this size may wait in a busy worker's pipe
-AHEAD_MESSAGES = 256  # run_ahead: messages handed to the pool beyond the outcomes taken ...
-AHEAD_BYTES = 64 * 1024 * 1024  # ... or this many bytes of them, whichever comes first
 
 
 @dataclass
@@ -179,64 +176,6 @@ class _Worker:
         self.conn.close()
 
 
-class _Ended:
-    """The feed thread has finished (with the error it raised, if any)."""
-
-    error: BaseException | None = None
-
-
-class _Feed:
-    """Messages handed from the caller's thread to the pool's feed thread (``run_ahead``).
-
-    ``wake`` becomes readable whenever something was put, the input ended or the caller
-    stopped, so the feed thread waits on it beside the workers' pipes.
-    """
-
-    def __init__(self) -> None:
-        self._items: deque[tuple[tuple[int, object], bytes]] = deque()
-        self._lock = threading.Lock()
-        self._next = 0
-        self.finished = False  # no more items will come
-        self.stopped = False  # the caller has left: stop now
-        self.wake, self._signal = mp.Pipe(duplex=False)
-
-    def put(self, item: tuple[object, bytes]) -> int:
-        with self._lock:
-            sequence = self._next
-            self._next += 1
-            self._items.append(((sequence, item[0]), item[1]))
-        self._poke()
-        return sequence
-
-    def take(self) -> tuple[tuple[tuple[int, object], bytes] | None, bool]:
-        """The next item (or None for none yet), and whether the input is over."""
-        with self._lock:
-            if self._items:
-                return self._items.popleft(), False
-            return None, self.finished
-
-    def finish(self) -> None:
-        self.finished = True
-        self._poke()
-
-    def stop(self) -> None:
-        self.stopped = True
-        self._poke()
-
-    def drain(self) -> None:
-        while self.wake.poll():
-            self.wake.recv_bytes()
-
-    def _poke(self) -> None:
-        with contextlib.suppress(OSError):
-            self._signal.send_bytes(b"")
-
-    def close(self) -> None:
-        """Close the wake-up pipe (once the feed thread has ended)."""
-        self.wake.close()
-        self._signal.close()
-
-
 class AnalyzerPool:
     """Analyse many messages on N processes; each message gets at most `timeout` seconds."""
 
@@ -272,11 +211,11 @@ class AnalyzerPool:
         self._workers = []
 
     def run(
-        self, items: Iterable[tuple[K, bytes]], feed: _Feed | None = None
+        self, items: Iterable[tuple[K, bytes]], feed: Feed | None = None
     ) -> Generator[AnalysisOutcome[K], None, None]:
         """Yield one outcome per (key, raw) item, in completion order.
 
-        With ``feed`` the items come from another thread instead (``run_ahead``).
+        With ``feed`` the items come from another thread instead (pipeline/feed.py).
         """
         busy: dict[Connection, _Worker] = {}
         try:
@@ -289,7 +228,7 @@ class AnalyzerPool:
                 self._workers.remove(worker)
 
     def _run(
-        self, items: Iterable[tuple[K, bytes]], busy: dict[Connection, _Worker], feed: _Feed | None
+        self, items: Iterable[tuple[K, bytes]], busy: dict[Connection, _Worker], feed: Feed | None
     ) -> Iterator[AnalysisOutcome[K]]:
         pending = iter(items)
         retry: deque[tuple[object, bytes]] = deque()  # queued behind a message that failed its worker
@@ -363,68 +302,6 @@ class AnalyzerPool:
                     del busy[conn]
                     reason = f"time limit of {self.timeout:g} s exceeded during analysis"
                     yield self._replace(worker, AnalysisFailure("limits", reason), retry)
-
-    def run_ahead(
-        self,
-        items: Iterable[tuple[K, bytes]],
-        ahead: int = AHEAD_MESSAGES,
-        ahead_bytes: int = AHEAD_BYTES,
-    ) -> Generator[AnalysisOutcome[K], None, None]:
-        """``run``, with the workers kept busy while the caller works between outcomes.
-
-        The items are still pulled in the caller's thread (a source such as an IMAP
-        connection, and the database work of storing them, stay on it), up to
-        ``ahead`` messages or ``ahead_bytes`` bytes beyond the outcomes taken; a thread
-        of the pool hands them to the workers and collects the answers meanwhile, so
-        the workers go on while the caller commits. Leaving early (the caller raised or
-        closed this generator) stops that thread at once and kills the workers that
-        were busy, as ``run`` does.
-        """
-        feed = _Feed()
-        answers: queue.SimpleQueue[AnalysisOutcome[tuple[int, K]] | _Ended] = queue.SimpleQueue()
-
-        def pump() -> None:
-            ended = _Ended()
-            nothing: list[tuple[tuple[int, K], bytes]] = []  # the items come through the feed
-            try:
-                for outcome in self.run(nothing, feed):
-                    answers.put(outcome)
-            except BaseException as exc:  # handed to the caller's thread, raised there
-                ended.error = exc
-            answers.put(ended)
-
-        thread = threading.Thread(target=pump, name="abusebox-analysis-feed", daemon=True)
-        thread.start()
-        pending = iter(items)
-        sizes: dict[int, int] = {}  # sequence number -> bytes, of the messages handed over
-        in_hand = 0
-        exhausted = False
-        try:
-            while True:
-                while not exhausted and len(sizes) < ahead and in_hand < ahead_bytes:
-                    try:
-                        key, raw = next(pending)
-                    except StopIteration:
-                        exhausted = True
-                        feed.finish()
-                        break
-                    sequence = feed.put((key, raw))
-                    sizes[sequence] = len(raw)
-                    in_hand += len(raw)
-                if not sizes and exhausted:
-                    break
-                answer = answers.get()
-                if isinstance(answer, _Ended):
-                    if answer.error is not None:
-                        raise answer.error
-                    break
-                sequence, key = answer.key
-                in_hand -= sizes.pop(sequence)
-                yield AnalysisOutcome(key, answer.analysis, answer.failure)
-        finally:
-            feed.stop()
-            thread.join()
-            feed.close()
 
     def _choose(self, size: int) -> _Worker | None:
         """An idle worker; else one with a single message, to queue a small one behind it.

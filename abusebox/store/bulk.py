@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.types import JSON, DateTime
+from sqlalchemy.types import JSON
 
 from abusebox.store.db import STORABLE_CHECKED, storable_all
 from abusebox.store.schema import UtcDateTime
@@ -97,7 +97,7 @@ def _sqlite_processor(column_type: Any, dialect: Any) -> Any:
     naive UTC time is that text (tests/unit/test_store_bulk.py checks it against
     SQLAlchemy's own).
     """
-    if isinstance(column_type, UtcDateTime) and type(column_type.impl) is DateTime:
+    if isinstance(column_type, UtcDateTime):
         return sqlite_utc_text
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 

@@ -57,14 +57,14 @@ def enqueue(session: Session, ips: list[str], now: datetime) -> None:
     if not ips:
         return
     distinct = sorted(set(ips))
+    dialect = session.get_bind().dialect.name
     # One statement for any number: the addresses as one parameter (PostgreSQL: a text[];
     # SQLite: a JSON array, read back by json_each).
-    addresses: Any = distinct if session.get_bind().dialect.name == "postgresql" else json.dumps(distinct)
-    session.connection().execute(_enqueue_statement(session), {"b_ips": addresses, "b_at": now})
+    addresses: Any = distinct if dialect == "postgresql" else json.dumps(distinct)
+    session.connection().execute(_enqueue_statement(session, dialect), {"b_ips": addresses, "b_at": now})
 
 
-def _enqueue_statement(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
+def _enqueue_statement(session: Session, dialect: str) -> Any:
     if dialect not in _ENQUEUE:
         queue = table_of(EnrichmentQueueRow)
         if dialect == "postgresql":

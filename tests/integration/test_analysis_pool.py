@@ -20,6 +20,7 @@ import pytest
 from paths import EXAMPLES, REPO
 
 from abusebox.core.config import LimitSettings, PgpSettings, Settings
+from abusebox.pipeline.feed import run_ahead
 from abusebox.pipeline.pool import QUEUE_BYTES, AnalysisOutcome, AnalyzerPool
 
 
@@ -88,7 +89,7 @@ def _message_id(outcome: AnalysisOutcome[object]) -> str | None:
 def test_run_ahead_goes_on_analysing_while_the_consumer_holds_an_outcome(tmp_path: object) -> None:
     mails = _examples()[:6]
     with AnalyzerPool(_settings(tmp_path), processes=1) as pool:
-        outcomes = pool.run_ahead(enumerate(mails))
+        outcomes = run_ahead(pool, enumerate(mails))
         first = next(outcomes)
         # The consumer holds the first result (it commits); plain run would leave the
         # worker with one queued message, idle after it. Here the pool's feed thread
@@ -116,13 +117,13 @@ def test_run_ahead_pulls_items_ahead_in_the_callers_thread_within_its_bounds(tmp
             yield i, raw
 
     with AnalyzerPool(_settings(tmp_path), processes=1) as pool:
-        outcomes = pool.run_ahead(items(), ahead=3)
+        outcomes = run_ahead(pool, items(), ahead=3)
         next(outcomes)
         assert pulled == [threading.current_thread().name] * 3  # up to `ahead`, here
         assert len(list(outcomes)) == 5
         assert len(pulled) == 6
         pulled.clear()
-        by_bytes = pool.run_ahead(items(), ahead_bytes=len(mails[0]))
+        by_bytes = run_ahead(pool, items(), ahead_bytes=len(mails[0]))
         next(by_bytes)
         assert len(pulled) == 1  # one message already fills the byte bound
         by_bytes.close()
@@ -132,11 +133,11 @@ def test_run_ahead_left_early_stops_its_thread_and_no_stale_answer_follows(tmp_p
     mails = _examples()
     assert len(mails) >= 8
     with AnalyzerPool(_settings(tmp_path), processes=2) as pool:
-        outcomes = pool.run_ahead((i, raw) for i, raw in enumerate(mails[:4]))
+        outcomes = run_ahead(pool, enumerate(mails[:4]))
         next(outcomes)
         outcomes.close()  # the consumer failed to commit: what is in flight is discarded
         assert not _feed_threads()
-        later = {o.key: o for o in pool.run_ahead((i, raw) for i, raw in enumerate(mails[4:8], start=4))}
+        later = {o.key: o for o in run_ahead(pool, enumerate(mails[4:8], start=4))}
     assert sorted(later) == [4, 5, 6, 7]
     for key, outcome in later.items():
         expected = email.message_from_bytes(mails[key]).get("Message-ID", "").strip()
@@ -152,9 +153,9 @@ def test_run_ahead_raises_what_the_source_raised(tmp_path: object) -> None:
 
     with AnalyzerPool(_settings(tmp_path), processes=1) as pool:
         with pytest.raises(ConnectionError, match="database went away"):
-            list(pool.run_ahead(items()))
+            list(run_ahead(pool, items()))
         assert not _feed_threads()
-        assert [o.key for o in pool.run_ahead([(9, mails[1])])] == [9]
+        assert [o.key for o in run_ahead(pool, [(9, mails[1])])] == [9]
 
 
 PRELOAD_PROBE = """
@@ -212,8 +213,8 @@ def test_workers_start_with_the_analysis_code_their_parent_never_imports(tmp_pat
 def test_run_ahead_leaves_no_open_descriptor_behind(tmp_path: object) -> None:
     mails = _examples()[:2]
     with AnalyzerPool(_settings(tmp_path), processes=1) as pool:
-        list(pool.run_ahead(enumerate(mails)))  # the workers and the forkserver are up
+        list(run_ahead(pool, enumerate(mails)))  # the workers and the forkserver are up
         before = len(os.listdir("/proc/self/fd"))
         for _ in range(20):
-            assert len(list(pool.run_ahead(enumerate(mails)))) == 2
+            assert len(list(run_ahead(pool, enumerate(mails)))) == 2
         assert len(os.listdir("/proc/self/fd")) <= before
