@@ -27,6 +27,7 @@ from abusebox.outbox.queue import enqueue
 from abusebox.outbox.templates import language_of, render
 from abusebox.outbox.tickets import ticket_number
 from abusebox.store import outbox as outbox_store
+from abusebox.store import routing
 
 ACTOR = "digest"
 CSV_FIELDS = (
@@ -66,7 +67,7 @@ def rsit(category: str | None) -> tuple[str, str]:
     return tax, kind
 
 
-def rows_csv(rows: list[outbox_store.DigestObservation]) -> bytes:
+def rows_csv(rows: list[routing.DigestObservation]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
@@ -89,7 +90,7 @@ def rows_csv(rows: list[outbox_store.DigestObservation]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def rows_xarf(rows: list[outbox_store.DigestObservation], settings: Settings) -> bytes:
+def rows_xarf(rows: list[routing.DigestObservation], settings: Settings) -> bytes:
     """X-ARF (v0.2 style) JSON reports, one per observation."""
     reports = []
     for o in rows:
@@ -118,7 +119,7 @@ def rows_xarf(rows: list[outbox_store.DigestObservation], settings: Settings) ->
 def compose_digest(
     session: Session, settings: Settings, recipient: DigestRecipient, now: datetime
 ) -> Digest | None:
-    rows = outbox_store.digest_candidates(
+    rows = routing.digest_candidates(
         session,
         recipient.name,
         categories=recipient.category,
@@ -128,7 +129,7 @@ def compose_digest(
     if not rows:
         return None
     where = zone(recipient.timezone)
-    incidents: dict[int, list[outbox_store.DigestObservation]] = {}
+    incidents: dict[int, list[routing.DigestObservation]] = {}
     for o in rows:
         incidents.setdefault(o.incident_pk, []).append(o)
     summary = []

@@ -22,6 +22,7 @@ from abusebox.outbox.templates import language_of, render
 from abusebox.outbox.tickets import tag_for, ticket_number
 from abusebox.store import incidents as incident_store
 from abusebox.store import outbox as outbox_store
+from abusebox.store import routing
 from abusebox.store.incidents import IncidentDetail
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ def auto_forward(session: Session, settings: Settings) -> list[int]:
     for rule in settings.forward:
         if not rule.auto:
             continue
-        pks = outbox_store.forward_candidates(
+        pks = routing.forward_candidates(
             session, rule.name, categories=rule.category, countries=rule.country, ours=rule.ours
         )
         for pk in pks:
