@@ -61,7 +61,7 @@ def open_db(settings: Settings, *, require_schema: bool = True) -> Database:
     """Open the configured database; refuse one whose schema is missing or old."""
     from sqlalchemy.exc import ArgumentError
 
-    from abusebox.store.db import Database
+    from abusebox.store.db import SCHEMA_HEAD, Database
 
     with database_errors(settings):
         try:
@@ -72,8 +72,8 @@ def open_db(settings: Settings, *, require_schema: bool = True) -> Database:
             ) from None
         if not require_schema:
             return db
-        current = db.current_revision()
-    head = schema_head()
+        current = db.schema_revision()
+    head = SCHEMA_HEAD
     if current is None:
         raise ConfigError("database has no schema: run `abusebox init` or `abusebox db upgrade`")
     if current != head:

@@ -56,9 +56,10 @@ def _report(results: object, counts: Counts, quiet: bool, total_hint: int | None
 def cmd_ingest(args: argparse.Namespace) -> int:
     from abusebox.pipeline.pool import AnalyzerPool, start_forkserver
 
-    db = open_db(args.settings)
-    # The analysis processes' server imports the analysis code while this one imports the pipeline.
+    # The analysis processes' server imports the analysis code while this one opens the
+    # database (checking its schema) and imports the pipeline.
     start_forkserver()
+    db = open_db(args.settings)
     from abusebox.core.errors import TransientError
     from abusebox.pipeline.counts import Counts
     from abusebox.pipeline.ingest import Pipeline

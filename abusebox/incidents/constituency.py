@@ -9,6 +9,7 @@ whatever the number of entries.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -45,26 +46,52 @@ class Constituency:
             for version, by_len in tables.items()
         }
         self._bits = {4: 32, 6: 128}
+        self._v4 = self._tables[4]
+        self._v6 = self._tables[6]
 
     def __len__(self) -> int:
         return sum(len(t) for tables in self._tables.values() for _plen, t in tables)
 
     def match(self, ip: str) -> Owner | None:
-        """The most specific of our networks containing ``ip``, or None (external)."""
+        """The most specific of our networks containing ``ip``, or None (external).
+
+        Addresses are read by the C ``inet_pton`` (a large feed asks for every one of its
+        addresses); what it refuses (a zone id, say) is read by ``ipaddress`` as before.
+        """
+        if not self._v4 and not self._v6:
+            return None
+        try:
+            if ":" in ip:
+                packed = socket.inet_pton(socket.AF_INET6, ip)
+                if packed[:12] != _V4_MAPPED:
+                    return _longest(self._v6, 128, int.from_bytes(packed))
+                packed = packed[12:]
+            else:
+                packed = socket.inet_pton(socket.AF_INET, ip)
+        except (OSError, ValueError):
+            return self._match_parsed(ip)
+        return _longest(self._v4, 32, int.from_bytes(packed))
+
+    def _match_parsed(self, ip: str) -> Owner | None:
         try:
             addr = ipaddress.ip_address(ip)
         except ValueError:
             return None
         if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
             addr = addr.ipv4_mapped
-        value = int(addr)
-        bits = self._bits[addr.version]
-        for plen, table in self._tables[addr.version]:
-            shift = bits - plen
-            owner = table.get((value >> shift) << shift)
-            if owner is not None:
-                return owner
-        return None
+        return _longest(self._tables[addr.version], self._bits[addr.version], int(addr))
 
     def is_ours(self, ip: str) -> bool:
         return self.match(ip) is not None
+
+
+_V4_MAPPED = b"\0" * 10 + b"\xff\xff"
+
+
+def _longest(tables: list[tuple[int, dict[int, Owner]]], bits: int, value: int) -> Owner | None:
+    for plen, table in tables:
+        shift = bits - plen
+        owner = table.get((value >> shift) << shift)
+        if owner is not None:
+            return owner
+    return None

@@ -25,9 +25,23 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    Table,
+    TypeDecorator,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
-from sqlalchemy.types import JSON
 
 from abusebox.store.db import STORABLE_CHECKED, storable_all
 from abusebox.store.schema import UtcDateTime
@@ -64,13 +78,32 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     order = list(compiled.positiontup or ()) if compiled.positional else columns
     if sorted(order) != sorted(columns):  # a column with a default SQLAlchemy computes
         raise RuntimeError(f"bulk insert into {table.name}: parameters {order} for columns {columns}")
+    times: dict[datetime, str] = {}
     by_column = [
-        _converted(_sqlite_processor(table.c[name].type, dialect), [r[name] for r in rows]) for name in order
+        _converted(
+            _sqlite_processor(table.c[name].type, dialect),
+            [r[name] for r in rows],
+            _is_text(table.c[name]),
+            times,
+        )
+        for name in order
     ]
     values: list[Any] = list(zip(*by_column, strict=True))
     if not compiled.positional:
         values = [dict(zip(order, v, strict=True)) for v in values]
     connection.exec_driver_sql(str(compiled), values, execution_options=CHECKED)
+
+
+def _is_text(column: Column[Any]) -> bool:
+    """Whether a column's values may be text taken from mail: all but numbers, times and
+    JSON (SQLAlchemy's ``json.dumps`` escapes every character outside ASCII)."""
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    return not isinstance(column_type, _NOT_TEXT)
+
+
+_NOT_TEXT = (Integer, Boolean, Float, Numeric, DateTime, JSON)
 
 
 def _python_defaults(table: Table, row: dict[str, Any]) -> dict[str, Any]:
@@ -104,8 +137,12 @@ def _sqlite_processor(column_type: Any, dialect: Any) -> Any:
 
 def sqlite_utc_text(value: datetime | None) -> str | None:
     """An aware time as SQLite stores a ``UtcDateTime``; None as None."""
-    if value is None:
-        return None
+    return None if value is None else _utc_text(value)
+
+
+def _utc_text(value: datetime) -> str:
+    if value.tzinfo is UTC:  # the usual case: the text before its "+00:00"
+        return value.isoformat(" ", "microseconds")[:-6]
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
@@ -115,23 +152,34 @@ def sqlite_utc_text(value: datetime | None) -> str | None:
 CHECKED = {STORABLE_CHECKED: True}
 
 
-def _converted(processor: Any, values: list[Any]) -> list[Any]:
-    """A column's values as the driver takes them, each distinct value converted once
-    (a batch repeats its times: the moment it was written, a feed's seconds)."""
-    if processor is not None:
-        cache: dict[Any, Any] = {}
-        out = []
+def _converted(processor: Any, values: list[Any], text: bool, times: dict[datetime, str]) -> list[Any]:
+    """A column's values as the driver takes them. Times are converted once per distinct
+    value and insert (``times``, shared by the columns: a batch repeats the moment it was
+    written, a feed's seconds, an incident's first and last seen); one object given for
+    many rows (a default list) once. ``text``: the column holds text, so unstorable
+    characters are replaced (store/db.py); the other columns' values are numbers, times or
+    JSON text, which never hold one."""
+    if processor is sqlite_utc_text:
+        out: list[Any] = []
         for v in values:
-            try:
-                hit = cache.get(v, _MISSING)
-            except TypeError:  # unhashable (a JSON list or dict)
-                out.append(processor(v))
+            if v is None:
+                out.append(None)
                 continue
-            if hit is _MISSING:
-                hit = cache[v] = processor(v)
+            hit = times.get(v)
+            if hit is None:
+                hit = times[v] = _utc_text(v)
             out.append(hit)
         values = out
-    return storable_all(values)
+    elif processor is not None:
+        by_id: dict[int, Any] = {}
+        out = []
+        for v in values:
+            hit = by_id.get(id(v), _MISSING)
+            if hit is _MISSING:
+                hit = by_id[id(v)] = processor(v)
+            out.append(hit)
+        values = out
+    return storable_all(values) if text else values
 
 
 _MISSING = object()

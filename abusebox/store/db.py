@@ -23,6 +23,9 @@ from abusebox.core.resources import MIGRATIONS_DIR
 # 32,766 and PostgreSQL's wire-protocol 65,535): every statement whose size grows with
 # what a message holds (addresses, observations, incidents) is cut into chunks of this.
 MAX_PARAMETERS = 10_000
+# The newest migration (migrations/versions), which the models match; a test checks it
+# against Alembic's own reading of the scripts.
+SCHEMA_HEAD = "0010"
 
 # What no text column can hold: PostgreSQL refuses NUL in text, and neither backend can
 # encode a lone surrogate (what utf-7 or a surrogateescape'd header can leave) as UTF-8.
@@ -38,7 +41,11 @@ def storable_all(values: list[Any]) -> list[Any]:
     """``values`` with what no text column can hold replaced in the text ones: one regex
     search over all of their text, and a second pass only when it finds something."""
     texts = [v for v in values if isinstance(v, str)]
-    if texts and _UNSTORABLE.search("".join(texts)):
+    if not texts:
+        return values
+    joined = "".join(texts)
+    # ASCII text (isascii is a flag read) can only hold NUL (a memchr) of what is replaced.
+    if "\x00" in joined if joined.isascii() else _UNSTORABLE.search(joined):
         return [_storable(v) for v in values]
     return values
 
@@ -194,6 +201,17 @@ class Database:
             finally:
                 if sqlite:
                     _driver(connection).execute("PRAGMA foreign_keys=ON")
+
+    def schema_revision(self) -> str | None:
+        """The revision the schema is at, read from Alembic's table without importing Alembic
+        (every command checks it on start); None when there is no schema."""
+        from sqlalchemy import inspect
+
+        with self.engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            found = sorted(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        return ",".join(found) or None
 
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext

@@ -96,7 +96,7 @@ def groupable_candidates(
 ) -> list[tuple[IncidentRow, IncidentRow]]:
     """(incident, where its observations go) for these (key, category) pairs in [earliest, latest].
 
-    One indexed query per report (ix_incidents_key_seen); the caller picks per run. A
+    One indexed query per report (ix_incidents_key_window); the caller picks per run. A
     merged incident still matches by its own key and times, and sends its observations
     on to the incident it was merged into. Rejected incidents are included: an
     observation joins one silently (the desk decided it is not an incident).
@@ -189,7 +189,6 @@ def insert_new_incidents(session: Session, incidents: list[NewIncident]) -> None
                 "last_activity_at": i.last_activity_at,
                 "report_count": i.report_count,
                 "observation_count": i.observation_count,
-                "abuse_contacts": [],
                 "created_at": now,
                 "updated_at": now,
             }

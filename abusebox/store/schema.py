@@ -181,10 +181,7 @@ class ReportRow(Base):
 
 class ObservationRow(Base):
     __tablename__ = "observations"
-    __table_args__ = (
-        Index("ix_observations_ip_category", "ip", "category"),
-        Index("ix_observations_group", "group_key", "category"),
-    )
+    __table_args__ = (Index("ix_observations_ip_category", "ip", "category"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_pk: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
@@ -210,10 +207,9 @@ class ObservationRow(Base):
 class IncidentRow(Base):
     __tablename__ = "incidents"
     __table_args__ = (
-        Index("ix_incidents_open_key", "group_key", "category", "state"),
-        Index("ix_incidents_key_seen", "group_key", "category", "last_seen"),
         Index("ix_incidents_key_window", "group_key", "category", "window_end"),
         Index("ix_incidents_state_last_seen", "state", "last_seen"),
+        Index("ix_incidents_state_first_seen", "state", "first_seen"),  # migration 0007
         Index("ix_incidents_report_count", "report_count"),
     )
 
@@ -221,7 +217,8 @@ class IncidentRow(Base):
     group_key: Mapped[str] = mapped_column(String(100))
     key_kind: Mapped[str] = mapped_column(String(20), default="ip")
     category: Mapped[str | None] = mapped_column(String(30))
-    state: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    # by state: ix_incidents_state_last_seen (state first)
+    state: Mapped[str] = mapped_column(String(20), default="new")
     priority: Mapped[str] = mapped_column(String(10), default="normal")
     assignee: Mapped[str | None] = mapped_column(String(200))
     owner: Mapped[str | None] = mapped_column(String(200), index=True)  # constituency owner

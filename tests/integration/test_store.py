@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select
 
+from abusebox.cli.common import schema_head
 from abusebox.core.models import RawMessage
 from abusebox.store import messages as message_store
-from abusebox.store.db import Database
+from abusebox.store.db import SCHEMA_HEAD, Database
 from abusebox.store.messages import StoredMessage
-from abusebox.store.schema import MessageRow
+from abusebox.store.schema import Base, MessageRow
 
 
 def store_raw(db: Database, message: RawMessage) -> StoredMessage:
@@ -28,6 +30,43 @@ def test_schema_created_by_alembic_and_upgrade_is_idempotent(db: Database) -> No
     assert db.current_revision() is not None
     db.upgrade()  # a second upgrade is a no-op
     assert db.current_revision() is not None
+
+
+def _indexes(db: Database) -> dict[str, set[tuple[str | None, tuple[str | None, ...]]]]:
+    """Each table's indexes on plain columns (PostgreSQL's expression indexes, made by
+    their migrations only, such as ix_observations_inet_incident, are left out)."""
+    inspector = inspect(db.engine)
+    return {
+        table: {
+            (ix["name"], tuple(ix["column_names"]))
+            for ix in inspector.get_indexes(table)
+            if None not in ix["column_names"]
+        }
+        for table in ("incidents", "observations")
+    }
+
+
+def test_migrated_indexes_are_the_models_and_0010_downgrades(db: Database) -> None:
+    """The schema Alembic builds has exactly the indexes the models declare (0010 dropped
+    four that no query used), and going back to 0009 brings those four back."""
+    declared = {
+        table: {(ix.name, tuple(c.name for c in ix.columns)) for ix in Base.metadata.tables[table].indexes}
+        for table in ("incidents", "observations")
+    }
+    assert _indexes(db) == declared
+    dropped = {
+        ("incidents", "ix_incidents_open_key"),
+        ("incidents", "ix_incidents_key_seen"),
+        ("incidents", "ix_incidents_state"),
+        ("observations", "ix_observations_group"),
+    }
+    db.downgrade("0009")
+    try:
+        back = {(t, name) for t, found in _indexes(db).items() for name, _cols in found}
+        assert dropped <= back
+    finally:
+        db.upgrade()
+    assert _indexes(db) == declared
 
 
 def test_raw_stored_once_by_sha256_not_message_id(db: Database) -> None:
@@ -83,3 +122,18 @@ def test_upgrading_keeps_every_row(db_url: str) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert get_raw(db, stored.pk) == b"From: a@example.org\n\nkept\n"
     db.dispose()
+
+
+def test_schema_revision_read_without_alembic_agrees_with_alembic(db: Database, tmp_path: Path) -> None:
+    """Commands check the schema on start by reading alembic_version directly; the code's
+    SCHEMA_HEAD is the newest migration Alembic finds in the scripts."""
+    assert schema_head() == SCHEMA_HEAD
+    assert db.schema_revision() == db.current_revision() == SCHEMA_HEAD
+    empty = Database(f"sqlite:///{tmp_path / 'empty.db'}")
+    assert empty.schema_revision() is None and empty.current_revision() is None
+    empty.dispose()
+    db.downgrade("0009")
+    try:
+        assert db.schema_revision() == db.current_revision() == "0009"
+    finally:
+        db.upgrade()

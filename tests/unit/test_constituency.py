@@ -80,3 +80,43 @@ def test_thousands_of_entries_stay_fast() -> None:
         INDEX.match(a)
     # ~7 dict probes per lookup: generous bound, catches an accidental linear scan.
     assert time.perf_counter() - start < 2.0
+
+
+MIXED = Constituency(
+    [
+        *NETS,
+        ConstituencyNetwork("fe80::/10", "link-local"),
+        ConstituencyNetwork("::/96", "v4-compatible"),
+        ConstituencyNetwork("10.0.0.0/8", "private"),
+    ]
+)
+V4_TEXT = st.integers(0, 2**32 - 1).map(lambda v: str(ipaddress.IPv4Address(v)))
+V6_TEXT = st.integers(0, 2**128 - 1).flatmap(
+    lambda v: st.sampled_from(
+        [
+            ipaddress.IPv6Address(v).compressed,
+            ipaddress.IPv6Address(v).exploded,
+            ipaddress.IPv6Address(v).exploded.upper(),
+            f"{ipaddress.IPv6Address(v).compressed}%eth0",
+        ]
+    )
+)
+MAPPED_TEXT = st.sampled_from(["::ffff:", "::", "0:0:0:0:0:ffff:", "::FFFF:"]).flatmap(
+    lambda head: V4_TEXT.map(lambda v4: head + v4)
+)
+NEAR_MISS = st.text(alphabet="0123456789abcdefABCDEF.:%x ", max_size=45)
+
+
+@given(st.one_of(V4_TEXT, V6_TEXT, MAPPED_TEXT, NEAR_MISS, st.text(max_size=20)))
+def test_fast_parse_agrees_with_ipaddress(text: str) -> None:
+    """match reads addresses with inet_pton; whatever the text, the owner is the one the
+    ipaddress reading gives (zone ids, IPv4-mapped and -compatible forms, near misses)."""
+    assert MIXED.match(text) == MIXED._match_parsed(text)
+
+
+def test_no_networks_matches_nothing() -> None:
+    empty = Constituency([])
+    assert empty.match("203.0.113.5") is None and empty.match("::ffff:203.0.113.5") is None
+    only_v6 = Constituency([ConstituencyNetwork("2001:db8::/32", "v6")])
+    assert only_v6.match("203.0.113.5") is None
+    assert only_v6.match("2001:db8::1").owner == "v6"  # type: ignore[union-attr]
