@@ -152,9 +152,11 @@ class Observation:
             raise ValueError(f"non-canonical IP {self.ip!r} (canonical: {canon!r})")
         for name in ("time", "time_end"):
             value = getattr(self, name)
-            if value is not None and utc_second(value) != value:
+            if value is None or (value.tzinfo is UTC and not value.microsecond):
+                continue  # already UTC at second precision (the usual case)
+            if utc_second(value) != value:
                 raise ValueError(f"{name} {value!r} must be UTC at second precision")
-            if value is not None and value.tzinfo is not UTC:
+            if value.tzinfo is not UTC:
                 object.__setattr__(self, name, utc_second(value))
         if self.time_end is not None and (self.time is None or self.time_end < self.time):
             raise ValueError(f"time_end {self.time_end!r} needs a time at or before it")

@@ -18,6 +18,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from shadowserver_columns import SCAN_SSH
 from sqlalchemy import select
 
 from abusebox.core.config import Settings
@@ -30,19 +31,7 @@ from abusebox.store.schema import IncidentEventRow, IncidentRow, MessageRow, Obs
 START = datetime(2026, 10, 1, tzinfo=UTC)
 CLUSTER_DAYS = (0, 30, 60)  # a cluster spans at most a day; clusters are 30 days apart
 # Shadowserver's scan_ssh columns up to the ones the parser reads (the real names and order).
-COLUMNS = [
-    "timestamp",
-    "severity",
-    "ip",
-    "protocol",
-    "port",
-    "hostname",
-    "tag",
-    "asn",
-    "geo",
-    "region",
-    "city",
-]
+COLUMNS = SCAN_SSH[:11]
 Row = tuple[str, datetime, int]  # address, time, port
 # Clear of loopback, private, shared and link-local space (never a reported source).
 PUBLIC_FIRST_OCTETS = [o for o in range(1, 224) if o not in (10, 100, 127, 169, 172, 192)]

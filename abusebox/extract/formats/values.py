@@ -7,6 +7,7 @@ Structured formats know which column holds what, so these work on one field valu
 from __future__ import annotations
 
 import ipaddress
+import socket
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
@@ -29,6 +30,22 @@ def field_ip(value: str | None) -> str | None:
     text = value.strip().strip('"')
     if not text:
         return None
+    if ":" not in text:  # a dotted quad, the usual case: read by the C inet_pton
+        try:
+            packed = socket.inet_pton(socket.AF_INET, text)
+        except (OSError, ValueError):
+            pass
+        else:
+            # loopback 127/8, link-local 169.254/16, unspecified 0.0.0.0; else the text
+            # is canonical already (inet_pton takes four decimal parts, no leading zeros)
+            if packed[0] == 127 or packed[:2] == b"\xa9\xfe" or packed == b"\0\0\0\0":
+                return None
+            return text
+    return _parsed_ip(text)
+
+
+def _parsed_ip(text: str) -> str | None:
+    """``field_ip`` of a stripped, non-empty value by ``ipaddress`` (its reference)."""
     try:
         addr = ipaddress.ip_address(text)
     except ValueError:
