@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from abusebox.core import collector
 from abusebox.core.config import Settings
 from abusebox.core.errors import TransientError
 from abusebox.core.models import Analysis
@@ -95,18 +96,19 @@ def write(
     other error, a statement the database refuses included, is one message's: it is
     quarantined with a short reason and the rest of the batch is committed.
     """
-    try:
-        with transaction() as session:
-            return _bulk(session, grouper, batch, desk)
-    except Exception as exc:  # the batch boundary: any error sends it down the careful path
-        _raise_if_outage(transaction, exc)
-        log.debug("bulk commit failed; committing message by message: %s", short_error(exc))
-    try:
-        with transaction() as session:
-            return [_careful(session, grouper, outcome, desk) for outcome in batch]
-    except Exception as exc:
-        _raise_if_outage(transaction, exc)
-        raise
+    with collector.paused():  # a batch's objects are many and acyclic (core/collector.py)
+        try:
+            with transaction() as session:
+                return _bulk(session, grouper, batch, desk)
+        except Exception as exc:  # the batch boundary: any error sends it down the careful path
+            _raise_if_outage(transaction, exc)
+            log.debug("bulk commit failed; committing message by message: %s", short_error(exc))
+        try:
+            with transaction() as session:
+                return [_careful(session, grouper, outcome, desk) for outcome in batch]
+        except Exception as exc:
+            _raise_if_outage(transaction, exc)
+            raise
 
 
 def is_outage(transaction: Transaction, exc: BaseException) -> bool:

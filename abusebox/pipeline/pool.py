@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerContext
 from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
+from abusebox.core import collector
 from abusebox.core.config import Settings
 from abusebox.core.errors import LimitExceeded
 from abusebox.core.models import Analysis
@@ -281,7 +282,8 @@ class AnalyzerPool:
                     continue
                 worker = busy[cast(Connection, conn)]
                 try:
-                    result = worker.conn.recv()
+                    with collector.paused():  # unpickling a large feed's result: many objects
+                        result = worker.conn.recv()
                 except (EOFError, OSError):
                     del busy[worker.conn]
                     reason = f"analysis process died (exit code {worker.process.exitcode})"
