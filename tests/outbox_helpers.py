@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from smtp_server import SmtpServer
 
+from abusebox.cli import main
 from abusebox.core.config import MailSettings, Settings
 from abusebox.core.models import RawMessage
 from abusebox.outbox.compose import Outgoing, new_message_id
@@ -95,3 +99,42 @@ def ingest(settings: Settings, db: Database, *raws: bytes) -> list[IngestResult]
 def acks(db: Database) -> list[outbox_store.OutboxItem]:
     with db.session() as session:
         return outbox_store.list_items(session, kind="ack")
+
+
+# `abusebox outbox list --json`: the fields of every row, in order.
+LIST_FIELDS = [
+    "id",
+    "kind",
+    "status",
+    "to",
+    "subject",
+    "message_id",
+    "attempts",
+    "last_error",
+    "incidents",
+    "created_at",
+    "sent_at",
+]
+# What a team's mail says about its sender (drafts, forwards, digests).
+TEAM = 'team_name = "Example CSIRT"\ncontact_name = "山田 太郎"\ndepartment = "情報システム部"\n'
+
+
+def mail_config(
+    tmp_path: Path, settings: Settings, smtp: SmtpServer, from_address: str, more: str = "", name: str = "cli"
+) -> str:
+    """A config file for the CLI: the test database, mail on through the test SMTP server
+    from ``from_address``; ``more`` is added to the [mail] table (and may open others)."""
+    path = tmp_path / f"{name}.toml"
+    path.write_text(
+        f"[database]\nurl = {json.dumps(settings.database.url)}\n[mail]\nenabled = true\n"
+        f'smtp_host = "{smtp.host}"\nsmtp_port = {smtp.port}\nfrom_address = "{from_address}"\n{more}',
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``abusebox ARGV`` in this process: (exit code, stdout, stderr)."""
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err

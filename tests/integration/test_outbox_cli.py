@@ -6,47 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from outbox_helpers import mail_settings, queue_one
+from outbox_helpers import LIST_FIELDS, mail_config, mail_settings, queue_one, run_cli
 from smtp_server import SmtpServer
 
-from abusebox.cli import main
 from abusebox.core.config import Settings
 from abusebox.store.db import Database
-
-LIST_FIELDS = [
-    "id",
-    "kind",
-    "status",
-    "to",
-    "subject",
-    "message_id",
-    "attempts",
-    "last_error",
-    "incidents",
-    "created_at",
-    "sent_at",
-]
-
-
-def config(tmp_path: Path, settings: Settings, smtp: SmtpServer) -> str:
-    path = tmp_path / "cli.toml"
-    path.write_text(
-        f"""[database]
-url = {json.dumps(settings.database.url)}
-[mail]
-enabled = true
-smtp_host = "{smtp.host}"
-smtp_port = {smtp.port}
-from_address = "csirt@example.net"
-"""
-    )
-    return str(path)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_outbox_cli_round(
@@ -55,26 +19,26 @@ def test_outbox_cli_round(
     settings = mail_settings(settings, smtp)
     draft = queue_one(db, settings, status="draft")
     other = queue_one(db, settings, status="draft", to="bob@example.org")
-    cfg = config(tmp_path, settings, smtp)
-    code, out, _ = run(capsys, "outbox", "list", "--json", "--config", cfg)
+    cfg = mail_config(tmp_path, settings, smtp, "csirt@example.net")
+    code, out, _ = run_cli(capsys, "outbox", "list", "--json", "--config", cfg)
     assert code == 0
     rows = json.loads(out)
     assert [list(r) for r in rows] == [LIST_FIELDS, LIST_FIELDS]
     assert {r["status"] for r in rows} == {"draft"} and rows[0]["sent_at"] is None
-    assert run(capsys, "outbox", "send", "--config", cfg)[1].strip() == "sent 0, failed 0, deferred 0"
-    assert run(capsys, "outbox", "approve", str(draft), "--actor", "alice", "--config", cfg)[0] == 0
-    assert run(capsys, "outbox", "discard", str(other), "--actor", "alice", "--config", cfg)[0] == 0
-    code, _out, err = run(capsys, "outbox", "approve", str(other), "--config", cfg)
+    assert run_cli(capsys, "outbox", "send", "--config", cfg)[1].strip() == "sent 0, failed 0, deferred 0"
+    assert run_cli(capsys, "outbox", "approve", str(draft), "--actor", "alice", "--config", cfg)[0] == 0
+    assert run_cli(capsys, "outbox", "discard", str(other), "--actor", "alice", "--config", cfg)[0] == 0
+    code, _out, err = run_cli(capsys, "outbox", "approve", str(other), "--config", cfg)
     assert code == 1 and "discarded" in err
-    assert run(capsys, "outbox", "send", "--config", cfg)[1].strip() == "sent 1, failed 0, deferred 0"
+    assert run_cli(capsys, "outbox", "send", "--config", cfg)[1].strip() == "sent 1, failed 0, deferred 0"
     assert [r.rcpt_tos for r in smtp.wait_for(1)] == [["alice@example.org"]]
-    code, out, _ = run(capsys, "outbox", "show", str(draft), "--json", "--config", cfg)
+    code, out, _ = run_cli(capsys, "outbox", "show", str(draft), "--json", "--config", cfg)
     shown = json.loads(out)
     assert shown["status"] == "sent" and shown["approved_by"] == "alice" and "本文です" in shown["body"]
     assert shown["sent_at"].endswith("Z")
-    code, out, _ = run(capsys, "outbox", "list", "--status", "discarded", "--json", "--config", cfg)
+    code, out, _ = run_cli(capsys, "outbox", "list", "--status", "discarded", "--json", "--config", cfg)
     assert [r["id"] for r in json.loads(out)] == [other]
-    code, out, _ = run(capsys, "outbox", "list", "--config", cfg)
+    code, out, _ = run_cli(capsys, "outbox", "list", "--config", cfg)
     assert "bob@example.org" in out and "discarded" in out
 
 
@@ -83,8 +47,8 @@ def test_outbox_send_refuses_when_mail_disabled(
 ) -> None:
     settings = mail_settings(settings, smtp)
     queue_one(db, settings)
-    cfg = Path(config(tmp_path, settings, smtp))
+    cfg = Path(mail_config(tmp_path, settings, smtp, "csirt@example.net"))
     cfg.write_text(cfg.read_text().replace("enabled = true", "enabled = false"))
-    code, _out, err = run(capsys, "outbox", "send", "--config", str(cfg))
+    code, _out, err = run_cli(capsys, "outbox", "send", "--config", str(cfg))
     assert code == 2 and "enabled is false" in err
     assert smtp.messages == []

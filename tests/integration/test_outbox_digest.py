@@ -13,11 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from incident_helpers import add_report
-from outbox_helpers import item, mail_settings
+from outbox_helpers import TEAM, item, mail_config, mail_settings, run_cli
 from pgp_support import World
 from smtp_server import SmtpServer
 
-from abusebox.cli import main
 from abusebox.core.config import DigestRecipient, Settings
 from abusebox.core.models import Observation
 from abusebox.incidents.grouping import Grouper
@@ -46,20 +45,7 @@ def seed(db: Database, settings: Settings) -> list[int]:
     return sorted(set(touched))
 
 
-def config(tmp_path: Path, settings: Settings, smtp: SmtpServer) -> str:
-    path = tmp_path / "digest.toml"
-    path.write_text(
-        f"""[database]
-url = {json.dumps(settings.database.url)}
-[mail]
-enabled = true
-smtp_host = "{smtp.host}"
-smtp_port = {smtp.port}
-from_address = "abuse@example.jp"
-team_name = "Example CSIRT"
-contact_name = "山田 太郎"
-department = "情報システム部"
-
+DIGEST = """
 [[digest]]
 name = "jpcert-daily"
 to = ["info@jpcert.example"]
@@ -69,13 +55,6 @@ template = "digest-jpcert"
 language = "ja"
 format = "csv+xarf"
 """
-    )
-    return str(path)
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = main(list(argv))
-    return code, capsys.readouterr().out
 
 
 def test_daily_digest_for_jpcert(
@@ -83,13 +62,13 @@ def test_daily_digest_for_jpcert(
 ) -> None:
     incidents = seed(db, settings)
     assert len(incidents) == 2
-    cfg = config(tmp_path, settings, smtp)
-    code, out = cli(capsys, "digest", "run", "--dry-run", "--config", cfg)
+    cfg = mail_config(tmp_path, settings, smtp, "abuse@example.jp", TEAM + DIGEST)
+    code, out, _ = run_cli(capsys, "digest", "run", "--dry-run", "--config", cfg)
     assert code == 0 and "1. 連絡先" in out and "dry run: nothing queued" in out
-    assert json.loads(cli(capsys, "outbox", "list", "--json", "--config", cfg)[1]) == []
-    code, out = cli(capsys, "digest", "run", "--config", cfg)
+    assert json.loads(run_cli(capsys, "outbox", "list", "--json", "--config", cfg)[1]) == []
+    code, out, _ = run_cli(capsys, "digest", "run", "--config", cfg)
     assert code == 0 and "jpcert-daily: 2 incidents, 6 observations, queued as outbox" in out
-    assert cli(capsys, "outbox", "send", "--config", cfg)[1].strip() == "sent 1, failed 0, deferred 0"
+    assert run_cli(capsys, "outbox", "send", "--config", cfg)[1].strip() == "sent 1, failed 0, deferred 0"
     [got] = smtp.wait_for(1)
     assert got.rcpt_tos == ["info@jpcert.example"]
     msg = got.message()
@@ -121,8 +100,8 @@ def test_daily_digest_for_jpcert(
     reports = json.loads(xarf.decode("utf-8") if isinstance(xarf, bytes) else xarf)
     assert len(reports) == 6 and reports[0]["Report"]["SourceIp"] == "203.0.113.9"
     # A second run: nothing new, nothing sent.
-    assert cli(capsys, "digest", "run", "--config", cfg)[1].strip() == "jpcert-daily: nothing new"
-    assert cli(capsys, "outbox", "send", "--config", cfg)[1].strip() == "sent 0, failed 0, deferred 0"
+    assert run_cli(capsys, "digest", "run", "--config", cfg)[1].strip() == "jpcert-daily: nothing new"
+    assert run_cli(capsys, "outbox", "send", "--config", cfg)[1].strip() == "sent 0, failed 0, deferred 0"
     assert len(smtp.messages) == 1
 
 

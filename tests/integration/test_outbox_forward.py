@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from outbox_helpers import EN_REPORT, ack_settings, authenticated, example, ingest
+from outbox_helpers import EN_REPORT, TEAM, ack_settings, authenticated, example, ingest, mail_config, run_cli
 from smtp_server import SmtpServer
 from sqlalchemy import update
 
-from abusebox.cli import main
 from abusebox.core.config import Settings
 from abusebox.outbox.sender import send_pass
 from abusebox.store.db import Database
@@ -34,30 +33,6 @@ language = "en"
 """
 
 
-def config(tmp_path: Path, settings: Settings, smtp: SmtpServer) -> str:
-    path = tmp_path / "forward.toml"
-    path.write_text(
-        f"""[database]
-url = {json.dumps(settings.database.url)}
-[mail]
-enabled = true
-smtp_host = "{smtp.host}"
-smtp_port = {smtp.port}
-from_address = "abuse@example.jp"
-team_name = "Example CSIRT"
-contact_name = "山田 太郎"
-department = "情報システム部"
-{RULES}"""
-    )
-    return str(path)
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_forward_to_jpcert_in_the_form_layout(
     db: Database, settings: Settings, smtp: SmtpServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -65,22 +40,24 @@ def test_forward_to_jpcert_in_the_form_layout(
     [incident] = result.incidents
     with db.session() as session:  # what enrichment learns from RDAP
         session.execute(update(IncidentRow).where(IncidentRow.id == incident).values(country="JP", asn=64500))
-    cfg = config(tmp_path, settings, smtp)
-    code, _out, err = cli(capsys, "forward", str(incident), "--config", cfg)
+    cfg = mail_config(tmp_path, settings, smtp, "abuse@example.jp", TEAM + RULES)
+    code, _out, err = run_cli(capsys, "forward", str(incident), "--config", cfg)
     assert code == 1 and "contacting" in err  # only what a handler moved to contacting
     for state in ("triage", "contacting"):
         assert (
-            cli(capsys, "incidents", "set-state", str(incident), state, "--note", "x", "--config", cfg)[0]
+            run_cli(capsys, "incidents", "set-state", str(incident), state, "--note", "x", "--config", cfg)[0]
             == 0
         )
-    code, out, _err = cli(capsys, "forward", str(incident), "--dry-run", "--config", cfg)
+    code, out, _err = run_cli(capsys, "forward", str(incident), "--dry-run", "--config", cfg)
     assert code == 0 and "1. 連絡先" in out and "queued" not in out
-    assert json.loads(cli(capsys, "outbox", "list", "--json", "--kind", "forward", "--config", cfg)[1]) == []
-    code, out, _err = cli(capsys, "forward", str(incident), "--actor", "alice", "--config", cfg)
+    assert (
+        json.loads(run_cli(capsys, "outbox", "list", "--json", "--kind", "forward", "--config", cfg)[1]) == []
+    )
+    code, out, _err = run_cli(capsys, "forward", str(incident), "--actor", "alice", "--config", cfg)
     assert code == 0 and "queued as outbox" in out
-    code, _out, err = cli(capsys, "forward", str(incident), "--config", cfg)
+    code, _out, err = run_cli(capsys, "forward", str(incident), "--config", cfg)
     assert code == 1 and "already forwarded" in err
-    assert cli(capsys, "outbox", "send", "--config", cfg)[1].strip().startswith("sent ")
+    assert run_cli(capsys, "outbox", "send", "--config", cfg)[1].strip().startswith("sent ")
     [got] = [r for r in smtp.wait_for(2) if r.rcpt_tos == ["info@jpcert.example"]]
     msg = got.message()
     assert msg.get_content_charset() == "iso-2022-jp"
@@ -102,7 +79,7 @@ def test_forward_to_jpcert_in_the_form_layout(
     assert "203.0.113.45 (JP, AS64500)" in body
     assert "2026-11-19 17:14:02 JST (2026-11-19T08:14:02Z)  203.0.113.45" in body  # a log line, timestamped
     assert "Failed password for root from 203.0.113.45" in body
-    shown = json.loads(cli(capsys, "outbox", "list", "--json", "--kind", "forward", "--config", cfg)[1])
+    shown = json.loads(run_cli(capsys, "outbox", "list", "--json", "--kind", "forward", "--config", cfg)[1])
     assert [r["incidents"] for r in shown] == [[incident]] and shown[0]["status"] == "sent"
 
 
@@ -117,11 +94,11 @@ def test_other_countries_go_to_the_abuse_contact(
             .where(IncidentRow.id == incident)
             .values(country="DE", abuse_contacts=["abuse@isp.example.de"], state="contacting")
         )
-    cfg = config(tmp_path, settings, smtp)
-    code, out, _err = cli(capsys, "forward", str(incident), "--dry-run", "--config", cfg)
+    cfg = mail_config(tmp_path, settings, smtp, "abuse@example.jp", TEAM + RULES)
+    code, out, _err = run_cli(capsys, "forward", str(incident), "--dry-run", "--config", cfg)
     assert code == 0 and out.startswith("To: abuse@isp.example.de")
     assert "Logs (times in UTC)" in out
-    code, _out, err = cli(capsys, "forward", str(incident), "--rule", "nope", "--config", cfg)
+    code, _out, err = run_cli(capsys, "forward", str(incident), "--rule", "nope", "--config", cfg)
     assert code == 1 and "no [[forward]] rule named" in err
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from outbox_helpers import mail_settings
+from outbox_helpers import LIST_FIELDS, mail_settings
 from paths import EXAMPLES
 from smtp_server import SmtpServer
 from web_support import add_user, client, csrf_of, login
@@ -24,19 +24,6 @@ from abusebox.store import outbox as outbox_store
 from abusebox.store.db import Database
 
 Desk = tuple[Settings, int, list[int], str, str]
-LIST_FIELDS = [
-    "id",
-    "kind",
-    "status",
-    "to",
-    "subject",
-    "message_id",
-    "attempts",
-    "last_error",
-    "incidents",
-    "created_at",
-    "sent_at",
-]
 
 
 def cli_list(tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str], *flags: str) -> object:
