@@ -45,9 +45,6 @@ class Constituency:
             version: sorted(((plen, table) for plen, table in by_len.items()), reverse=True)
             for version, by_len in tables.items()
         }
-        self._bits = {4: 32, 6: 128}
-        self._v4 = self._tables[4]
-        self._v6 = self._tables[6]
 
     def __len__(self) -> int:
         return sum(len(t) for tables in self._tables.values() for _plen, t in tables)
@@ -58,19 +55,20 @@ class Constituency:
         Addresses are read by the C ``inet_pton`` (a large feed asks for every one of its
         addresses); what it refuses (a zone id, say) is read by ``ipaddress`` as before.
         """
-        if not self._v4 and not self._v6:
+        v4, v6 = self._tables[4], self._tables[6]
+        if not v4 and not v6:
             return None
         try:
             if ":" in ip:
                 packed = socket.inet_pton(socket.AF_INET6, ip)
                 if packed[:12] != _V4_MAPPED:
-                    return _longest(self._v6, 128, int.from_bytes(packed))
+                    return _longest(v6, 128, int.from_bytes(packed))
                 packed = packed[12:]
             else:
                 packed = socket.inet_pton(socket.AF_INET, ip)
         except (OSError, ValueError):
             return self._match_parsed(ip)
-        return _longest(self._v4, 32, int.from_bytes(packed))
+        return _longest(v4, 32, int.from_bytes(packed))
 
     def _match_parsed(self, ip: str) -> Owner | None:
         try:
@@ -79,7 +77,7 @@ class Constituency:
             return None
         if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
             addr = addr.ipv4_mapped
-        return _longest(self._tables[addr.version], self._bits[addr.version], int(addr))
+        return _longest(self._tables[addr.version], addr.max_prefixlen, int(addr))
 
     def is_ours(self, ip: str) -> bool:
         return self.match(ip) is not None
