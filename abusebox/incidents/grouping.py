@@ -31,13 +31,14 @@ from abusebox.core.config import GroupingSettings, Settings
 from abusebox.incidents import lifecycle, priority
 from abusebox.incidents.constituency import Constituency, Owner
 from abusebox.store import enrichment as enrichment_store
-from abusebox.store import incidents as store
+from abusebox.store import grouping as store
+from abusebox.store.incidents import add_events
 from abusebox.store.reports import StoredObservation
 from abusebox.store.schema import IncidentRow, utcnow
 
 ACTOR = "abusebox"
 # An incident a batch places observations in: one loaded from the store, or one it opens.
-Placed = IncidentRow | store.NewIncident
+Placed = store.StoredIncident | store.NewIncident
 
 
 def prefix_key(ip: str, settings: GroupingSettings) -> str:
@@ -130,9 +131,10 @@ class Grouper:
 
         A handful of statements per call, whatever the number of reports and
         observations: one query for the candidate incidents per chunk of keys (their
-        union over the batch, so an incident a report opens is seen by the next), the
-        flush of the existing incidents' changes, one bulk insert of the new incidents
-        (plain values, their counts final, ids reserved), one of events, one enqueue.
+        union over the batch, so an incident a report opens is seen by the next), one
+        executemany of the stored incidents' changes (plain values, store/grouping.py),
+        one bulk insert of the new incidents (their counts final, ids reserved), one of
+        events, one enqueue.
         """
         now = now or utcnow()
         owners: dict[str, Owner | None] = {}
@@ -151,6 +153,9 @@ class Grouper:
         opened: list[store.NewIncident] = []
         assignments: list[tuple[int, Placed, str]] = []
         to_enrich: set[str] = set()
+        # The candidates are read as stored: whatever the caller changed in the session
+        # (a desk action rerunning a message) is written first.
+        session.flush()
         # Before the candidates are read: another worker grouping the same keys waits here.
         store.lock_groups(session, [(key, category) for key, _kind, category, _run in runs])
         with session.no_autoflush:
@@ -176,10 +181,14 @@ class Grouper:
                             }
                             events.append((incident, "created", detail))
                     elif incident.state == "resolved":
-                        # Its event goes through the session (flushed below, before ours);
-                        # it is the first of this batch for that incident either way.
+                        # Through the ORM, as a handler's change would be: its event goes
+                        # through the session (flushed below, before ours); it is the first
+                        # of this batch for that incident either way.
                         why = f"new observation from report {run[0].report_pk} within the window"
-                        lifecycle.reopen(session, incident, why)
+                        orm_row = session.get(IncidentRow, incident.id)
+                        assert orm_row is not None  # read in this transaction, under the group's lock
+                        lifecycle.reopen(session, orm_row, why)
+                        incident.state = orm_row.state
                     grouped = {"report": run[0].report_pk, "observations": len(run), "key": key}
                     events.append((incident, "grouped", grouped))
                     assignments.extend((m.pk, incident, key) for m in run)
@@ -194,12 +203,13 @@ class Grouper:
                     if escalated is not None:
                         events.append((incident, "escalated", escalated))
                 touched.append(list(mine.values()))
+        session.flush()  # reopened incidents' states and events, before ours
         # Stored incidents' counters are added in SQL (concurrent workers); new ones are
         # inserted with their final counts.
-        store.counters_in_sql([inc for mine in touched for inc in mine if isinstance(inc, IncidentRow)])
-        session.flush()  # the existing incidents' changes and reopen events, before ours
+        changed = {id(inc): inc for mine in touched for inc in mine if isinstance(inc, store.StoredIncident)}
+        store.update_stored(session, list(changed.values()))
         store.insert_new_incidents(session, opened)  # their ids are needed below
-        store.add_events(session, [(inc.id, ACTOR, action, detail) for inc, action, detail in events])
+        add_events(session, [(inc.id, ACTOR, action, detail) for inc, action, detail in events])
         enrichment_store.enqueue(session, sorted(to_enrich), now)
         return [[inc.id for inc in mine] for mine in touched], [
             (pk, inc.id, key) for pk, inc, key in assignments

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from abusebox.core.config import LifecycleSettings
-from abusebox.store.incidents import NewIncident, add_event
+from abusebox.store.grouping import NewIncident, StoredIncident
+from abusebox.store.incidents import add_event
 from abusebox.store.schema import IncidentRow
 
 PRIORITIES = ("low", "normal", "high", "critical")
@@ -37,7 +38,7 @@ def escalate(session: Session, incident: IncidentRow, settings: LifecycleSetting
 
 
 def raise_priority(
-    incident: IncidentRow | NewIncident, settings: LifecycleSettings
+    incident: IncidentRow | StoredIncident | NewIncident, settings: LifecycleSettings
 ) -> dict[str, object] | None:
     """Raise the priority in memory; the detail of the "escalated" event to record, or None.
 
