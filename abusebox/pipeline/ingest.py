@@ -67,6 +67,7 @@ class Pipeline:
         self.pool = pool
         self.lease = lease or leases.Lease()
         self._claimed: set[int] = set()  # `new` messages in hand under our lease, not yet committed
+        self._renewed = time.monotonic()  # when every lease in hand was last renewed (``_write``)
         self._checked_dead = False
         # What triage learned from the desk, reloaded when a new decision is recorded.
         self.learned = learned if learned is not None else shared_cache(db, settings)
@@ -89,12 +90,18 @@ class Pipeline:
                     if isinstance(item, SourceError):
                         side.append(IngestResult("unreadable", None, str(item.args[0]), str(item.args[1])))
                 # Evidence first: the chunk's raw bytes are committed before any is analysed.
-                # The new ones are claimed in the same transaction: no other worker takes them.
+                # They are ours as inserted, and stored `new` ones met again are claimed in
+                # the same transaction: no other worker takes them.
                 with self.db.session() as session:
-                    stored_chunk = message_store.store_raw_many(session, messages)
-                    wanted = [s.pk for s in stored_chunk if s.status == "new" and s.pk not in in_flight]
+                    stored_chunk = message_store.store_raw_many(session, messages, leases.terms(self.lease))
+                    fresh = {s.pk for s in stored_chunk if s.is_new}
+                    wanted = [
+                        s.pk
+                        for s in stored_chunk
+                        if s.status == "new" and s.pk not in fresh and s.pk not in in_flight
+                    ]
                     self._release_dead(session, wanted)
-                    mine = leases.claim(session, self.lease, wanted)
+                    mine = fresh | leases.claim(session, self.lease, wanted)
                 self._claimed.update(mine)
                 for item, stored in zip(messages, stored_chunk, strict=True):
                     if on_stored is not None:
@@ -264,14 +271,18 @@ class Pipeline:
     def _write(self, batch: Batch, desk: DeskVerdict | None) -> list[IngestResult]:
         """Commit a batch; messages analysed under our lease only while we still hold it.
 
-        The guard (leases.hold, which also renews every lease still in hand) runs in the
-        transaction that writes the results, so a lease cannot change hands in between.
+        The guard (leases.hold) runs in the transaction that writes the results, so a
+        lease cannot change hands in between. It renews the batch's leases, and every
+        lease still in hand once a quarter of the lease has passed since that was last
+        done (each renewal rewrites the message's row).
         """
         if not self._claimed:
             return commit.write(self.db.session, self.grouper, batch, desk)
         lost: list[IngestResult] = []
+        renew_all = time.monotonic() - self._renewed >= self.lease.seconds / 4
+        guarded = self._claimed if renew_all else self._claimed & {o.key[0] for o in batch}
         with self.db.session() as session:
-            held = leases.hold(session, self.lease, sorted(self._claimed))
+            held = leases.hold(session, self.lease, sorted(guarded))
             keep: Batch = []
             for outcome in batch:
                 pk, label = outcome.key
@@ -282,7 +293,9 @@ class Pipeline:
                     keep.append(outcome)
             results = commit.write(commit.inside(session), self.grouper, keep, desk) if keep else []
         self._claimed -= {outcome.key[0] for outcome in batch}
-        self._claimed &= held
+        if renew_all:
+            self._claimed &= held
+            self._renewed = time.monotonic()
         return [*results, *lost]
 
 

@@ -25,6 +25,7 @@ _FIELD_NAME = re.compile(rb"[A-Za-z0-9][A-Za-z0-9-]{0,78}")
 # Kernel views that pose as regular files (a size of 0, contents made on read: the
 # process environment, where secrets live): never evidence.
 _VIRTUAL_ROOTS = ("/proc", "/sys", "/dev")
+_VIRTUAL = "a kernel or device file, not mail: not read"
 
 
 def is_maildir(path: Path) -> bool:
@@ -66,10 +67,21 @@ def read_eml(
     path: Path, source: str, max_bytes: int | None = DEFAULT_MAX_READ_BYTES
 ) -> RawMessage | SourceError:
     if _virtual(path):
-        return SourceError(str(path), "a kernel or device file, not mail: not read")
+        return SourceError(str(path), _VIRTUAL)
+    return _read_file(path, source, max_bytes)
+
+
+def _read_file(
+    path: Path, source: str, max_bytes: int | None, *, follow: bool = True
+) -> RawMessage | SourceError:
+    """Read a file known not to be a kernel view; ``follow=False``: a symlink is refused
+    (the caller found a plain file there, and a symlink put in its place is not followed)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         # Opened without blocking (a FIFO would wait forever) and checked on the descriptor.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, flags)
     except OSError as exc:
         return SourceError(str(path), f"cannot read: {exc.strerror}")
     try:
@@ -188,24 +200,40 @@ def iter_maildir(
         try:
             if not folder.is_dir():
                 continue
-            names = sorted(os.listdir(folder))
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+            # Resolved once: a plain file in it is a kernel view only if the folder is one.
+            virtual = _virtual(folder)
         except OSError as exc:
             yield SourceError(str(folder), f"cannot read: {exc.strerror}")
             continue
-        for name in names:
-            if name.startswith("."):
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            file = folder / name
+            file = folder / entry.name
             key = f"{path.name}/{maildir_key(file)}"
             if skip is not None and key in skip:
                 continue
-            if file.is_symlink() and not _inside(file, root):
-                yield SourceError(str(file), "a symlink out of the Maildir: not followed")
-                continue
-            item = read_eml(file, source, max_bytes)
+            item: RawMessage | SourceError
+            if _is_symlink(entry):
+                if not _inside(file, root):
+                    yield SourceError(str(file), "a symlink out of the Maildir: not followed")
+                    continue
+                item = read_eml(file, source, max_bytes)
+            elif virtual:
+                item = SourceError(str(file), _VIRTUAL)
+            else:
+                item = _read_file(file, source, max_bytes, follow=False)
             if isinstance(item, RawMessage):
                 item = RawMessage(item.raw, source, key)
             yield item
+
+
+def _is_symlink(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False  # cannot tell: read without following (a symlink is then refused)
 
 
 def _is_mbox(path: Path) -> bool:

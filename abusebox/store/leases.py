@@ -21,7 +21,7 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
@@ -53,6 +53,11 @@ def _free(lease: Lease) -> ColumnElement[bool]:
     """Nobody holds it, we do, or the holder's lease has run out."""
     mine = MessageRow.claimed_by == lease.worker
     return or_(MessageRow.claimed_by.is_(None), mine, MessageRow.lease_until < utcnow())
+
+
+def terms(lease: Lease) -> tuple[str, datetime]:
+    """(worker, until) of a claim made now: for rows claimed as they are inserted."""
+    return lease.worker, utcnow() + timedelta(seconds=lease.seconds)
 
 
 def claim_next(
@@ -189,5 +194,6 @@ __all__ = [
     "hold",
     "holder",
     "release_dead",
+    "terms",
     "this_worker",
 ]

@@ -95,22 +95,32 @@ def store_raw(session: Session, message: RawMessage, headers: dict[str, Any] | N
     return _store(session, [message], headers)[0]
 
 
-def store_raw_many(session: Session, messages: list[RawMessage]) -> list[StoredMessage]:
-    """Store several raw messages with one statement (same rules as store_raw)."""
+def store_raw_many(
+    session: Session, messages: list[RawMessage], claim: tuple[str, datetime] | None = None
+) -> list[StoredMessage]:
+    """Store several raw messages with one statement (same rules as store_raw).
+
+    ``claim`` (worker, lease until: store/leases.py) is set on the rows it inserts, so a
+    worker storing what it will analyse holds them from the first write.
+    """
     if not messages:
         return []
-    return _store(session, messages, None)
+    return _store(session, messages, None, claim)
 
 
 def _store(
-    session: Session, messages: list[RawMessage], headers: dict[str, Any] | None
+    session: Session,
+    messages: list[RawMessage],
+    headers: dict[str, Any] | None,
+    claim: tuple[str, datetime] | None = None,
 ) -> list[StoredMessage]:
     """Insert the new ones in one statement, then look up the ones already stored."""
     h = headers or {}
     now = utcnow()
+    shas = [message.sha256 for message in messages]  # each hashed once
     rows = [
         {
-            "sha256": message.sha256,
+            "sha256": sha,
             "raw": message.raw,
             "size": len(message.raw),
             "source": message.source,
@@ -124,11 +134,15 @@ def _store(
             "attempts": 0,
             "archived": False,
         }
-        for message in messages
+        for message, sha in zip(messages, shas, strict=True)
     ]
+    if claim is not None:
+        claimed_by, lease_until = claim
+        for row in rows:
+            row["claimed_by"], row["lease_until"] = claimed_by, lease_until
     statement = _insert_ignoring_duplicates(session.get_bind().dialect.name)
     inserted = {sha: pk for sha, pk in session.connection().execute(statement, rows)}
-    others = sorted({m.sha256 for m in messages} - inserted.keys())
+    others = sorted(set(shas) - inserted.keys())
     found: dict[str, tuple[int, str]] = {}
     if others:
         for pk, sha, status in session.execute(
@@ -136,8 +150,7 @@ def _store(
         ):
             found[sha] = (pk, status)
     out: list[StoredMessage] = []
-    for message in messages:
-        sha = message.sha256
+    for sha in shas:
         pk = inserted.pop(sha, None)  # the first copy of new bytes is new; a second one is not
         if pk is not None:
             found[sha] = (pk, "new")

@@ -288,3 +288,49 @@ def test_a_worker_whose_lease_was_taken_over_commits_nothing(settings: Settings,
     assert (result.outcome, result.message_pk) == ("processed", stored.pk)
     with db.session() as session:
         assert session.execute(select(func.count()).select_from(ReportRow)).scalar_one() == 1
+
+
+def test_a_commit_renews_the_leases_in_hand_once_a_quarter_of_the_lease_has_passed(
+    settings: Settings, db: Database
+) -> None:
+    """Each renewal rewrites the message's row, so a commit's guard renews its own batch's
+    leases, and every lease still in hand only once a quarter of the lease has passed
+    since it last did: a message in hand never runs out while its worker commits others."""
+    from abusebox.core.models import RawMessage
+    from abusebox.pipeline.ingest import Pipeline
+    from abusebox.pipeline.pool import AnalyzerPool
+    from abusebox.store import messages as message_store
+
+    lease = leases.Lease(60, "here:1:me")
+    mails = [make_report(n) for n in range(3)]
+    with db.session() as session:
+        stored = message_store.store_raw_many(
+            session, [RawMessage(m, "test", f"m{n}") for n, m in enumerate(mails)], leases.terms(lease)
+        )
+        # Claimed as stored: no other worker takes them.
+        assert leases.claim_next(session, leases.Lease(60, "elsewhere:1:far"), 10) == []
+    first, second, third = (s.pk for s in stored)
+
+    def lease_until() -> dict[int, object]:
+        with db.session() as session:
+            return dict(session.execute(select(MessageRow.id, MessageRow.lease_until)).all())
+
+    with AnalyzerPool(settings) as pool:
+        pipeline = Pipeline(settings, db, pool, lease=lease)
+        outcomes = {
+            o.key[0]: o for o in pool.run([((s.pk, "m"), m) for s, m in zip(stored, mails, strict=True)])
+        }
+        pipeline._claimed.update(outcomes)
+        with db.session() as session:  # leases about to run out
+            session.execute(update(MessageRow).values(lease_until=utcnow() + timedelta(seconds=10)))
+        before = lease_until()
+        (done,) = pipeline._write([outcomes[first]], None)
+        assert done.outcome == "processed"
+        assert lease_until()[third] == before[third]  # not due yet: only the batch's own
+        pipeline._renewed -= lease.seconds / 4
+        (done,) = pipeline._write([outcomes[second]], None)
+        assert done.outcome == "processed"
+    renewed = lease_until()[third]
+    assert isinstance(renewed, type(utcnow())) and renewed > utcnow() + timedelta(seconds=50)
+    with db.session() as session:
+        assert leases.holder(session, third) == ("new", lease.worker)

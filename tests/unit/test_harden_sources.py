@@ -18,7 +18,7 @@ import pytest
 
 from abusebox.core.errors import SourceError
 from abusebox.core.models import RawMessage
-from abusebox.sources.local import iter_maildir, iter_path
+from abusebox.sources.local import _read_file, iter_maildir, iter_path
 
 MAIL = b"From: reporter@example.org\nSubject: scan\n\n198.51.100.7 scanned us\n"
 SECRET = b"From: root@example.org\nSubject: secret\n\nroot:$6$hash:19000:0:99999:7:::\n"
@@ -82,6 +82,29 @@ def test_a_maildir_symlink_out_is_reported(tmp_path: Path, outside: Path) -> Non
     assert [i.raw for i in items if isinstance(i, RawMessage)] == [MAIL]
     errors = [i for i in items if isinstance(i, SourceError)]
     assert len(errors) == 1 and "symlink out of the Maildir" in errors[0].args[1]
+
+
+def test_a_maildir_folder_that_is_a_kernel_view_is_never_read(tmp_path: Path) -> None:
+    maildir = tmp_path / "Maildir"
+    (maildir / "cur").mkdir(parents=True)
+    (maildir / "cur" / "1.M1P1.host:2,S").write_bytes(MAIL)
+    (maildir / "new").symlink_to("/proc/self", target_is_directory=True)
+    items = list(iter_maildir(maildir, "test"))
+    assert [i.raw for i in items if isinstance(i, RawMessage)] == [MAIL]
+    errors = {Path(i.args[0]).name: i.args[1] for i in items if isinstance(i, SourceError)}
+    assert "kernel or device file" in errors["environ"]
+
+
+def test_a_file_swapped_for_a_symlink_after_the_listing_is_not_followed(
+    tmp_path: Path, outside: Path
+) -> None:
+    # The Maildir walk lists plain files, then opens them without following a symlink:
+    # one put in a plain file's place between the two is refused, not read.
+    link = tmp_path / "swapped"
+    link.symlink_to(outside)
+    item = _read_file(link, "test", None, follow=False)
+    assert isinstance(item, SourceError) and "cannot read" in item.args[1]
+    assert isinstance(_read_file(outside, "test", None, follow=False), RawMessage)
 
 
 def test_every_file_of_a_folder_is_read_or_reported(tmp_path: Path) -> None:

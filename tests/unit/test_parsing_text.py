@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import time
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
@@ -14,7 +16,9 @@ from abusebox.core.models import TextPart
 from abusebox.extract import extract
 from abusebox.parsing.mime import parse_message
 from abusebox.parsing.text import (
+    FORMAT_RANGES,
     FORWARD_MARKER,
+    drop_format_chars,
     fold_width,
     html_to_text,
     is_quote_header,
@@ -162,3 +166,14 @@ def test_html_text_lines_are_trimmed_and_blank_runs_collapsed(markup: str) -> No
     assert "\n\n\n" not in text
     assert all(line == line.strip() for line in text.split("\n"))
     assert text == text.strip()
+
+
+def test_the_format_ranges_are_exactly_this_pythons_format_characters() -> None:
+    listed = {c for a, b in FORMAT_RANGES for c in range(a, b + 1)}
+    cf = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+    assert listed == cf
+
+
+@given(st.text())
+def test_dropping_format_characters_is_a_category_filter(text: str) -> None:
+    assert drop_format_chars(text) == "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
