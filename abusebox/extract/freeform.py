@@ -25,7 +25,8 @@ from abusebox.extract.linetimes import LineTimes, TimeContext
 from abusebox.extract.rolepass import heading_label, inherit_listed, settle_roles, wrapped_label
 from abusebox.extract.roles import RoleGuess, guess_role
 from abusebox.extract.tablecols import Header, is_separator, read_header
-from abusebox.extract.times import combine, day_first_from, find_time_parts, stated_zone
+from abusebox.extract.timeparts import day_first_from, find_time_parts
+from abusebox.extract.times import combine, stated_zone
 from abusebox.parsing.language import language_of
 from abusebox.parsing.text import fold_width
 

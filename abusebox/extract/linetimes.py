@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from abusebox.extract.lines import EvidenceLine
-from abusebox.extract.times import TimeParts, combine, combine_range, range_ends
+from abusebox.extract.timeparts import TimeParts
+from abusebox.extract.times import combine, combine_range, range_ends
 
 # A paragraph or part that states a few times close together ("First seen ... Last
 # seen ...", "Listed since ... Last detection ...") describes one incident window: its

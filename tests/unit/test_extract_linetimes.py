@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from abusebox.extract.lines import EvidenceLine
 from abusebox.extract.linetimes import LineTimes, TimeContext, relative_day
-from abusebox.extract.times import find_time_parts
+from abusebox.extract.timeparts import find_time_parts
 
 JST = timezone(timedelta(hours=9))
 REFERENCE = datetime(2026, 11, 19, 13, 0, tzinfo=JST)

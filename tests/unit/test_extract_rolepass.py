@@ -5,7 +5,7 @@ from __future__ import annotations
 from abusebox.core.config import Settings
 from abusebox.extract.freeform import extract_freeform
 from abusebox.extract.ips import find_ips
-from abusebox.extract.times import find_time_parts
+from abusebox.extract.timeparts import find_time_parts
 from abusebox.parsing.mime import parse_message
 from abusebox.parsing.text import html_to_text
 from abusebox.pipeline.analyze import analyze

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from abusebox.extract.times import detect_day_first, find_time_parts, find_times, parse_time, stated_zone
+from abusebox.extract.timeparts import detect_day_first, find_time_parts
+from abusebox.extract.times import find_times, parse_time, stated_zone
 from abusebox.extract.zones import parse_zone
 
 JST = timezone(timedelta(hours=9))
