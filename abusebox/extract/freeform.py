@@ -22,41 +22,23 @@ from abusebox.extract.categories import category_from_text, line_category
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
 from abusebox.extract.linetimes import LineTimes, TimeContext
+from abusebox.extract.ports import (
+    SERVER_CATEGORIES,
+    exposed_service,
+    port_field,
+    record_port,
+    report_service,
+    service_port,
+)
 from abusebox.extract.rolepass import heading_label, inherit_listed, settle_roles, wrapped_label
 from abusebox.extract.roles import RoleGuess, guess_role
 from abusebox.extract.tablecols import Header, is_separator, read_header
 from abusebox.extract.timeparts import day_first_from, find_time_parts
 from abusebox.extract.times import combine, stated_zone
 from abusebox.parsing.language import language_of
-from abusebox.parsing.text import fold_width
 
 MAX_EVIDENCE = 500
 
-# The port we record is the port of the service that was attacked or exposed (DPT=,
-# "port 22/tcp", "宛先ポート 22", the target's ip:port, sshd -> 22). The source's own
-# port (sshd "from A port 54321", A:54321) is ephemeral and says nothing: not recorded.
-_SERVICE_PORT = re.compile(
-    r"\b(?:DPT|dport|dst_?port|dest_?port|destination[ _]port|service[ _]port|target[ _]port)"
-    r"[\"']?\s?[=:]\s?(\d{1,5})\b"
-    r"|\b(\d{1,5})\s?/\s?(?:tcp|udp)\b"
-    r"|(?:宛先|攻撃先|対象)ポート(?:番号)?\s?[:：]?\s?(\d{1,5})|(\d{1,5})\s?番ポート"
-    r"|ポート(?:番号)?\s?[:：]?\s?(\d{1,5})"
-    r"|\bport\s?(\d{1,5})\b"
-    r"|\b(?:tcp|udp)\s?/\s?(\d{1,5})\b",  # "TCP/22", as Japanese notices write it
-    re.IGNORECASE | re.ASCII,
-)
-_SERVICE_WORDS = (
-    (re.compile(r"\bssh[d2]?\b", re.I | re.ASCII), 22),
-    (re.compile(r"\btelnet\b", re.I | re.ASCII), 23),
-    (re.compile(r"\bRDP\b|\bremote desktop\b|リモートデスクトップ", re.I | re.ASCII), 3389),
-)
-# A record's own field ("Port:  443" on a line of its own, as C2 trackers and exposure
-# monitors write their key: value blocks): the port of the service the record describes.
-_PORT_FIELD = re.compile(r"^[ \t]*(?:port|ポート(?:番号)?)[ \t]*[:：=][ \t]*(\d{1,5})[ \t]*$", re.I | re.M)
-# "ioc: 203.0.113.95:8443", "C2 server: 192.0.2.4:443": a field whose value is the address
-# with its port, and nothing else: the record's service (a log's "from A:54321" is not one).
-_FIELD_LABEL = re.compile(r"^[ \t]*(?:[^\s:：=][^:：=]{0,40}[:：=])?[ \t]*[\[(]?$")
-_PORT_HINT = re.compile(r"port|pt=|/tcp|/udp|tcp/|udp/|ポート", re.IGNORECASE)
 _DPT = re.compile(r"\bDPT=\d")
 
 
@@ -66,85 +48,6 @@ class _Context:
     zone: tzinfo | None
     day_first: bool | None
     category: str | None
-
-
-def _service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare: bool = True) -> int | None:
-    """The attacked port stated on ``line``; ``bare=False`` ignores a plain "port N"."""
-    line = fold_width(line)  # "ＳＳＨ", "ＴＣＰ／２２"; one to one, so indices stay valid
-    source_ends = [h.end for h, r in zip(hits, roles, strict=True) if r.role == "source"]
-    matches = _SERVICE_PORT.finditer(line) if _PORT_HINT.search(line) else ()
-    for m in matches:
-        value = next(g for g in m.groups() if g is not None)
-        if m.group(6) is not None and (not bare or any(0 <= m.start() - end <= 2 for end in source_ends)):
-            continue  # "from 203.0.113.9 port 54321": the source's own port
-        if 0 < int(value) <= 65535:
-            return int(value)
-    for hit, role in zip(hits, roles, strict=True):
-        if role.role == "target" and hit.port is not None:
-            return hit.port
-    for pattern, port in _SERVICE_WORDS:
-        if pattern.search(line):
-            return port
-    return None
-
-
-def _port_field(text: str) -> int | None:
-    """The one ``Port: N`` field of a paragraph of key: value lines; None for none or several."""
-    ports = {int(m.group(1)) for m in _PORT_FIELD.finditer(fold_width(text))}
-    port = ports.pop() if len(ports) == 1 else None
-    return port if port is not None and 0 < port <= 65535 else None
-
-
-# Reports in which the source runs the service they are about (a C2 server, an exposed
-# database, a phishing site): its own port is that service's. Elsewhere (an attack) it
-# is the attacker's ephemeral port and says nothing.
-_SERVER_CATEGORIES = frozenset({"malware", "vulnerable", "phishing"})
-
-
-def _record_port(line: str, hits: list[IpHit], roles: list[RoleGuess]) -> int | None:
-    """The port of a source written as a record's field value, ``label: A:port``."""
-    sources = [h for h, r in zip(hits, roles, strict=True) if r.role == "source"]
-    if len(hits) != 1 or len(sources) != 1:
-        return None
-    hit, port = sources[0], sources[0].port
-    if port is None or line[hit.end :].strip(" \t])") or not _FIELD_LABEL.match(line[: hit.start]):
-        return None
-    return port if 0 < port <= 65535 else None
-
-
-# Login services without a port word of their own: a report naming one of them next to
-# SSH or RDP is about several services, and no single port applies to all its sources.
-_OTHER_SERVICES = re.compile(
-    r"\bHTTP/\d|\bwp-login|\bxmlrpc|\b(?:e?smtp|imap|pop3|ftp|sasl|dovecot|postfix|exim|sip|vnc|mysql)\b",
-    re.I | re.ASCII,
-)
-
-
-# Exposed services named by notices of open resolvers, amplifiers and the like.
-_EXPOSED_WORDS = (
-    (re.compile(r"open (?:dns )?resolver|オープンリゾルバ|\bDNS\b", re.I | re.ASCII), 53),
-    (re.compile(r"\bNTP\b|monlist", re.I | re.ASCII), 123),
-    (re.compile(r"memcached", re.I | re.ASCII), 11211),
-    (re.compile(r"\bSSDP\b", re.I | re.ASCII), 1900),
-    (re.compile(r"\bSNMP\b", re.I | re.ASCII), 161),
-)
-
-
-def _exposed_service(text: str) -> int | None:
-    """The port of the one exposed service a vulnerability notice names; None for several."""
-    head = text[:200_000]
-    ports = {port for pattern, port in _EXPOSED_WORDS if pattern.search(head)}
-    return ports.pop() if len(ports) == 1 else None
-
-
-def _report_service(text: str) -> int | None:
-    """The port of the one login service a brute-force report names anywhere ("Remote
-    Desktop" in the prose, Event 4625 lines below it); None when it names several."""
-    head = text[:200_000]
-    ports = {port for pattern, port in _SERVICE_WORDS if pattern.search(head)}
-    if len(ports) != 1 or _OTHER_SERVICES.search(head):
-        return None
-    return ports.pop()
 
 
 class _LineCategories:
@@ -250,9 +153,9 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
     # itself (with its port and log evidence) replaces them.
     borrowed: dict[tuple[str, datetime | None, str], int] = {}
     categories = _LineCategories()
-    service = _report_service(text) if ctx.category == "brute-force" else None
+    service = report_service(text) if ctx.category == "brute-force" else None
     if ctx.category == "vulnerable":
-        service = _exposed_service(text)
+        service = exposed_service(text)
     # "宛先 : 203.0.113.5:443" on a line of its own: the one port the targets name.
     target_ports = {
         h.port for _i, _l, hits, roles in guesses for h, r in zip(hits, roles, strict=True)
@@ -268,15 +171,15 @@ def extract_freeform(parsed: ParsedMessage) -> Extraction:
         header = headers.get(index)
         port = header.port(line.text) if header is not None else None
         if port is None:
-            port = _service_port(line.text, hits, roles)
-        if port is None and category in _SERVER_CATEGORIES:
-            port = _record_port(line.text, hits, roles)
+            port = service_port(line.text, hits, roles)
+        if port is None and category in SERVER_CATEGORIES:
+            port = record_port(line.text, hits, roles)
         if port is None:  # prose: "... から\n弊社サーバに対してSSHの総当たり攻撃" spans lines
             # Once per paragraph, not once per line of it: a paragraph of n lines would
             # otherwise be scanned n times (quadratic in a long paragraph).
             if line.paragraph not in paragraph_ports:
                 text = paragraphs.get(line.paragraph, "")
-                paragraph_ports[line.paragraph] = _service_port(text, [], [], bare=False) or _port_field(text)
+                paragraph_ports[line.paragraph] = service_port(text, [], [], bare=False) or port_field(text)
             port = paragraph_ports[line.paragraph]
         if port is None:
             port = service
@@ -364,7 +267,7 @@ def _subject_sources(parsed: ParsedMessage, ctx: _Context, extraction: Extractio
                 ip=hit.ip,
                 time=when,
                 category=line_category(subject) or ctx.category,
-                port=_service_port(subject, hits, [guess]) if len(hits) == 1 else None,
+                port=service_port(subject, hits, [guess]) if len(hits) == 1 else None,
                 evidence=subject.strip()[:MAX_EVIDENCE],
                 role="source",
                 confidence=round(guess.confidence * 0.9, 3),

@@ -40,14 +40,14 @@ def test_a_long_paragraph_is_scanned_for_its_port_once_not_once_per_line(
     ]
     raw = ("From: r@example.org\nSubject: odd traffic\n\n" + "\n".join(lines) + "\n").encode()
     scanned = 0
-    real = freeform._service_port
+    real = freeform.service_port
 
     def counting(line: str, *args: object, **kwargs: object) -> int | None:
         nonlocal scanned
         scanned += len(line)
         return real(line, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(freeform, "_service_port", counting)
+    monkeypatch.setattr(freeform, "service_port", counting)
     analyze(raw, Settings())
     assert scanned <= 3 * len(raw), scanned  # linear: each line, and the paragraph once
 
