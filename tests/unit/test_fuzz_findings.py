@@ -57,24 +57,24 @@ def test_a_long_header_of_unterminated_encoded_words_is_read_linearly(
 ) -> None:
     # The fuzzer's 225 KB Subject of "=?utf-8?b?44CQSubject: " repeated took 18 s in the
     # stdlib's encoded-word pattern (it backtracks); long values take a linear reading.
-    from abusebox.parsing import mime
+    from abusebox.parsing import headers
 
     longest = 0
-    real = mime.decode_header
+    real = headers.decode_header
 
     def spy(value: object) -> object:
         nonlocal longest
         longest = max(longest, len(str(value)))
         return real(value)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(mime, "decode_header", spy)
+    monkeypatch.setattr(headers, "decode_header", spy)
     subject = "=?utf-8?b?44CQSubject: " * 5000 + "=?utf-8?b?44K544Kt44Oj44Oz?="
     raw = f"From: r@example.org\nSubject: {subject}\n\n203.0.113.9 scanned us\n".encode()
     analysis = analyze(raw, Settings())
-    assert longest <= mime._LONG_HEADER
+    assert longest <= headers._LONG_HEADER
     assert analysis.parsed.subject.endswith("スキャン")  # the one complete word is still decoded
     # Short values keep the stdlib's exact reading.
     assert (
-        mime.decode_header_value("=?iso-2022-jp?b?GyRCJTklLSVjJXMbKEI=?= 203.0.113.5")
+        headers.decode_header_value("=?iso-2022-jp?b?GyRCJTklLSVjJXMbKEI=?= 203.0.113.5")
         == "スキャン 203.0.113.5"
     )

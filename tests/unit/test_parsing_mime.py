@@ -10,7 +10,8 @@ from paths import EXAMPLES as INBOX
 from abusebox.core.config import LimitSettings
 from abusebox.core.errors import LimitExceeded
 from abusebox.parsing.charsets import decode_bytes
-from abusebox.parsing.mime import decode_header_value, parse_message
+from abusebox.parsing.headers import decode_header_value
+from abusebox.parsing.mime import parse_message
 
 EXAMPLES = INBOX / "cur"
 

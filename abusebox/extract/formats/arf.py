@@ -25,7 +25,7 @@ from abusebox.extract.formats.fields import first, key_values
 from abusebox.extract.formats.values import evidence, field_ip
 from abusebox.extract.formats.xarf import extract_xarf
 from abusebox.extract.times import parse_time
-from abusebox.parsing.mime import parse_date
+from abusebox.parsing.headers import parse_date
 
 FEEDBACK_CATEGORIES: dict[str, str] = {
     "abuse": "spam",

@@ -18,7 +18,7 @@ from abusebox.extract.formats.context import FormatContext
 from abusebox.extract.freeform import extract_freeform
 from abusebox.extract.times import parse_time
 from abusebox.parsing.addresses import get_addresses
-from abusebox.parsing.mime import parse_date
+from abusebox.parsing.headers import parse_date
 from abusebox.parsing.text import FORWARD_MARKER
 
 MAX_FORWARD_DEPTH = 3
