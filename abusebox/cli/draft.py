@@ -27,11 +27,11 @@ def cmd_draft(args: argparse.Namespace) -> int:
     from abusebox.outbox.drafts import render_notification
     from abusebox.outbox.tickets import tag_for, ticket_number
     from abusebox.store import incidents as incident_store
-    from abusebox.store import outbox as outbox_store
+    from abusebox.store import outbox_facts
 
     with open_db(args.settings).session() as session:
         detail = incident_store.get_incident(session, args.id)
-        created = outbox_store.incident_created(session, args.id)
+        created = outbox_facts.incident_created(session, args.id)
     if detail is None:
         err(f"no incident {args.id}")
         return 1

@@ -24,6 +24,7 @@ from abusebox.outbox.templates import language_of, render
 from abusebox.outbox.tickets import tag_for, ticket_number
 from abusebox.store import messages as message_store
 from abusebox.store import outbox as outbox_store
+from abusebox.store import outbox_facts
 from abusebox.triage.rules.authentication import authserv_id, results
 
 ACTOR = "outbox"
@@ -88,7 +89,7 @@ def acknowledge(
     session: Session,
     settings: Settings,
     messages: list[tuple[int, Analysis]],
-    tickets: dict[int, list[outbox_store.TicketIncident]],
+    tickets: dict[int, list[outbox_facts.TicketIncident]],
     now: datetime,
 ) -> list[int]:
     """Queue the acknowledgements a batch of committed messages is owed; return the outbox pks.
@@ -117,7 +118,7 @@ def _capped(
     session: Session,
     settings: Settings,
     analysis: Analysis,
-    incidents: list[outbox_store.TicketIncident] | None,
+    incidents: list[outbox_facts.TicketIncident] | None,
     now: datetime,
 ) -> str | None:
     mail = settings.mail
@@ -138,7 +139,7 @@ def _queue(
     settings: Settings,
     pk: int,
     analysis: Analysis,
-    incidents: list[outbox_store.TicketIncident],
+    incidents: list[outbox_facts.TicketIncident],
     now: datetime,
 ) -> int:
     parsed = analysis.parsed

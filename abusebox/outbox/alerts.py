@@ -19,6 +19,7 @@ from abusebox.outbox.templates import language_of, render
 from abusebox.outbox.tickets import tag_for, ticket_number
 from abusebox.store import incidents as incident_store
 from abusebox.store import outbox as outbox_store
+from abusebox.store import outbox_facts
 
 ACTOR = "outbox"
 URGENT = ("high", "critical")
@@ -29,7 +30,7 @@ def alert(session: Session, settings: Settings, incident_pks: list[int], now: da
     if not mail.alert_to:
         return []
     made: list[int] = []
-    for row in outbox_store.incident_facts(session, incident_pks):
+    for row in outbox_facts.incident_facts(session, incident_pks):
         if row.merged_into_pk is not None or not (row.ours or row.priority in URGENT):
             continue
         key = f"incident:{row.id}"

@@ -25,7 +25,8 @@ from abusebox.outbox.tickets import tickets_in
 from abusebox.store import incidents as incident_store
 from abusebox.store import messages as message_store
 from abusebox.store import outbox as outbox_store
-from abusebox.store.outbox import message_logged
+from abusebox.store import outbox_facts
+from abusebox.store.outbox_facts import message_logged
 from abusebox.store.raw import RawUnavailable, read_raw
 
 ACTOR = "outbox"
@@ -67,7 +68,7 @@ def detect(
         return Correspondence(found, "a reply to our mail (In-Reply-To/References)")
     tagged: list[int] = []
     for year, pk in tickets_in(parsed.subject or "", settings.mail)[:10]:
-        created = outbox_store.incident_created(session, pk)
+        created = outbox_facts.incident_created(session, pk)
         if created is not None and created.year == year:
             tagged.append(pk)
     if tagged:
@@ -145,7 +146,7 @@ def _log(session: Session, pk: int, analysis: Analysis, found: Correspondence) -
         "why": found.why,
         "verdict": analysis.verdict,
     }
-    done = outbox_store.logged_for_message(session, "correspondence", pk, list(found.incidents))
+    done = outbox_facts.logged_for_message(session, "correspondence", pk, list(found.incidents))
     for incident_pk in found.incidents:
         if incident_pk not in done:
             incident_store.add_event(session, incident_pk, ACTOR, "correspondence", detail)
@@ -175,7 +176,7 @@ def _bounce(session: Session, pk: int, dsn: Dsn) -> Correspondence | None:
     why = f"a delivery status notification about our mail (outbox #{row.id})"
     found = Correspondence(tuple(row.incidents), why)
     extra = {"outbox": row.id, "kind": row.kind, "permanent": permanent, "dsn": dsn.describe()}
-    done = outbox_store.logged_for_message(session, "outbox_bounced", pk, row.incidents)
+    done = outbox_facts.logged_for_message(session, "outbox_bounced", pk, row.incidents)
     for incident_pk in row.incidents:
         if incident_pk not in done:
             incident_store.add_event(session, incident_pk, ACTOR, "outbox_bounced", {"message": pk, **extra})

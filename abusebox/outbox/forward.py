@@ -22,7 +22,7 @@ from abusebox.outbox.templates import language_of, render
 from abusebox.outbox.tickets import tag_for, ticket_number
 from abusebox.store import incidents as incident_store
 from abusebox.store import outbox as outbox_store
-from abusebox.store import routing
+from abusebox.store import outbox_facts, routing
 from abusebox.store.incidents import IncidentDetail
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def forward(
         raise ForwardError(
             f"incident {detail.pk} is {detail.state}: move it to contacting first (or use an auto rule)"
         )
-    created = outbox_store.incident_created(session, detail.pk)
+    created = outbox_facts.incident_created(session, detail.pk)
     assert created is not None
     done = [pk for pk, status in outbox_store.by_cap_key(session, "forward", cap_key(rule, detail.pk))
             if status != "discarded"]  # fmt: skip

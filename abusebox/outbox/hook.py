@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from abusebox.core.config import Settings
 from abusebox.core.models import Analysis
 from abusebox.outbox import acks, alerts, notify
-from abusebox.store import outbox as outbox_store
+from abusebox.store import outbox_facts
 
 
 def after_commit(session: Session, settings: Settings, messages: list[tuple[int, Analysis]]) -> None:
@@ -23,7 +23,7 @@ def after_commit(session: Session, settings: Settings, messages: list[tuple[int,
     if not reports:
         return
     now = datetime.now(UTC)
-    tickets = outbox_store.incidents_of_messages(session, reports)
+    tickets = outbox_facts.incidents_of_messages(session, reports)
     acks.acknowledge(session, settings, messages, tickets, now)
     touched = sorted({t.pk for found in tickets.values() for t in found})
     notify.notify(session, settings, touched, now)

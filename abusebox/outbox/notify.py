@@ -20,6 +20,7 @@ from abusebox.outbox.tickets import tag_for, ticket_number
 from abusebox.pgp.sign import OutgoingPgpError
 from abusebox.store import incidents as incident_store
 from abusebox.store import outbox as outbox_store
+from abusebox.store import outbox_facts
 
 ACTOR = "outbox"
 
@@ -40,7 +41,7 @@ def auto_approved(settings: Settings, category: str | None, owner: str | None) -
 def notify(session: Session, settings: Settings, incident_pks: list[int], now: datetime) -> list[int]:
     """Draft (or refresh) the owner notification of each incident of ours; the new outbox pks."""
     made: list[int] = []
-    for row in outbox_store.incident_facts(session, incident_pks):
+    for row in outbox_facts.incident_facts(session, incident_pks):
         if not row.ours or row.merged_into_pk is not None:
             continue
         existing = outbox_store.by_cap_key(session, "notify", cap_key(row.id))

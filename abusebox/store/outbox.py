@@ -16,15 +16,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.core.choices import OUTBOX_KINDS, OUTBOX_STATUSES
-from abusebox.store.schema import (
-    DigestMarkRow,
-    IncidentEventRow,
-    IncidentRow,
-    MessageEventRow,
-    ObservationRow,
-    OutboxRow,
-    ReportRow,
-)
+from abusebox.store.schema import DigestMarkRow, OutboxRow
 
 KINDS = OUTBOX_KINDS
 STATUSES = OUTBOX_STATUSES
@@ -322,29 +314,6 @@ def record_bounce(session: Session, pk: int, error: str, *, failed: bool) -> boo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def logged_for_message(session: Session, action: str, message_pk: int, incidents: list[int]) -> set[int]:
-    """Of ``incidents``, those whose timeline already has ``action`` about message ``message_pk``.
-
-    What makes correspondence and bounces idempotent: a replayed message logs nothing twice.
-    """
-    if not incidents:
-        return set()
-    rows = session.execute(
-        select(IncidentEventRow.incident_pk, IncidentEventRow.detail).where(
-            IncidentEventRow.action == action, IncidentEventRow.incident_pk.in_(incidents)
-        )
-    )
-    return {pk for pk, detail in rows if isinstance(detail, dict) and detail.get("message") == message_pk}
-
-
-def message_logged(session: Session, action: str, message_pk: int) -> bool:
-    """Does message ``message_pk``'s own ledger already have an ``action`` event?"""
-    query = select(MessageEventRow.id).where(
-        MessageEventRow.message_pk == message_pk, MessageEventRow.action == action
-    )
-    return session.scalars(query.limit(1)).first() is not None
-
-
 def marked(session: Session, recipient: str, observation_pks: list[int]) -> set[int]:
     """Observations already included in a digest to ``recipient``."""
     if not observation_pks:
@@ -360,39 +329,6 @@ def mark(session: Session, recipient: str, observation_pks: list[int], outbox_pk
         DigestMarkRow(recipient=recipient, observation_pk=pk, outbox_pk=outbox_pk) for pk in observation_pks
     )
     session.flush()
-
-
-@dataclass(frozen=True)
-class TicketIncident:
-    """An incident a message's observations were grouped into: what an acknowledgement cites."""
-
-    pk: int
-    created_at: datetime
-    report_count: int
-
-
-def incidents_of_messages(session: Session, message_pks: list[int]) -> dict[int, list[TicketIncident]]:
-    """message pk -> the incidents its observations are in, lowest pk first."""
-    if not message_pks:
-        return {}
-    rows = session.execute(
-        select(ReportRow.message_pk, IncidentRow.id, IncidentRow.created_at, IncidentRow.report_count)
-        .join(ObservationRow, ObservationRow.report_pk == ReportRow.id)
-        .join(IncidentRow, IncidentRow.id == ObservationRow.incident_pk)
-        .where(ReportRow.message_pk.in_(message_pks))
-        .distinct()
-    ).all()
-    out: dict[int, list[TicketIncident]] = {}
-    for message_pk, pk, created_at, count in rows:
-        out.setdefault(message_pk, []).append(TicketIncident(pk, created_at, count))
-    for found in out.values():
-        found.sort(key=lambda t: t.pk)
-    return out
-
-
-def incident_created(session: Session, pk: int) -> datetime | None:
-    """When an incident was opened (its ticket number's year), None when there is no such incident."""
-    return session.scalar(select(IncidentRow.created_at).where(IncidentRow.id == pk))
 
 
 def by_cap_key(session: Session, kind: str, cap_key: str) -> list[tuple[int, str]]:
@@ -415,10 +351,3 @@ def replace_content(
         .values(recipients=recipients, subject=subject, body=body, raw=raw)
         .execution_options(synchronize_session=False)
     )
-
-
-def incident_facts(session: Session, pks: list[int]) -> list[IncidentRow]:
-    """The incident rows (ours, owner, category, priority, created_at) a batch touched."""
-    if not pks:
-        return []
-    return list(session.scalars(select(IncidentRow).where(IncidentRow.id.in_(pks)).order_by(IncidentRow.id)))
