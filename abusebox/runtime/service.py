@@ -21,10 +21,9 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -34,21 +33,18 @@ from sqlalchemy.exc import OperationalError
 from abusebox.core.choices import WORKER_ROLES
 from abusebox.core.config import ConfigError, Settings, SourceSettings
 from abusebox.core.errors import TransientError
-from abusebox.pipeline.counts import Counts, IngestResult
-from abusebox.pipeline.ingest import Pipeline
+from abusebox.pipeline.counts import Counts
 from abusebox.pipeline.pool import AnalyzerPool
 from abusebox.runtime.imap_poll import ImapPoller
+from abusebox.runtime.passes import poll_local, resume_pending
 from abusebox.sources.imap import ImapSession, server_text
-from abusebox.sources.local import iter_maildir, iter_path
 from abusebox.store import heartbeat
 from abusebox.store import mailbox as mailbox_store
-from abusebox.store import messages as message_store
 from abusebox.store.db import Database
 from abusebox.store.leader import LeaderLock, leader_lock
 from abusebox.store.leases import Lease
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 LOCAL_KINDS = ("maildir", "mbox", "eml")
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
@@ -57,70 +53,6 @@ IDLE_MAX_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE well within the servers' 3
 WORK_IDLE_SECONDS = 1.0  # how long a worker waits when no stored message is free to claim
 ROLES = WORKER_ROLES
 Poller = Callable[[SourceSettings, Counts], None]
-
-
-def until(stop: threading.Event, items: Iterable[T]) -> Iterator[T]:
-    """Pass items through until a stop is requested."""
-    for item in items:
-        if stop.is_set():
-            return
-        yield item
-
-
-def poll_local(
-    settings: Settings,
-    db: Database,
-    pool: AnalyzerPool,
-    source: SourceSettings,
-    stop: threading.Event,
-    *,
-    lease: Lease | None = None,
-    store_only: bool = False,
-) -> Counts:
-    """One poll of a local source: new Maildir files or the whole mbox/eml path.
-
-    ``store_only`` (``--role leader``): the raw messages are stored and left `new` for
-    the workers; files already stored are skipped whatever their status.
-    """
-    path = settings.resolve_path(source.path or "")
-    if source.kind == "maildir":
-        with db.session() as session:
-            known = message_store.known_source_ids(session, source.name, finished_only=not store_only)
-        items = iter_maildir(path, source.name, skip=known)
-    else:
-        items = iter_path(path, source.name)
-    counts = Counts()
-    pipeline = Pipeline(settings, db, pool, lease=lease)
-    results = pipeline.store(until(stop, items)) if store_only else pipeline.ingest(until(stop, items))
-    for result in results:
-        counts.add(result)
-        _log_result(source.name, result)
-    counts.fetched = counts.read + counts.unreadable  # every item a local source gives is fetched
-    return counts
-
-
-def resume_pending(
-    settings: Settings,
-    db: Database,
-    pool: AnalyzerPool,
-    *,
-    lease: Lease | None = None,
-    stop: Callable[[], bool] = lambda: False,
-) -> int:
-    """Analyse stored `new` messages nobody holds (left by a stopped run, or stored by a
-    leader for the workers); the number committed by this call."""
-    done = 0
-    for result in Pipeline(settings, db, pool, lease=lease).process_new(stop):
-        if result.outcome in ("processed", "quarantined"):
-            done += 1
-    return done
-
-
-def _log_result(source: str, result: IngestResult) -> None:
-    if result.outcome == "quarantined":
-        log.warning("%s: %s quarantined: %s", source, result.label, result.reason)
-    elif result.outcome == "unreadable":
-        log.warning("%s: %s unreadable: %s", source, result.label, result.reason)
 
 
 @dataclass(frozen=True)
@@ -424,4 +356,4 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-__all__ = ["ROLES", "Periodic", "Worker", "poll_local", "resume_pending"]
+__all__ = ["ROLES", "Periodic", "Worker"]
