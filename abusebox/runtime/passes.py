@@ -23,8 +23,7 @@ from abusebox.store import messages as message_store
 from abusebox.store.db import Database
 from abusebox.store.leases import Lease
 
-# service.py's logger, where these functions were: their lines keep the name the log format shows.
-log = logging.getLogger("abusebox.runtime.service")
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
