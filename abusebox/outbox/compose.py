@@ -135,9 +135,14 @@ def _jis_header(name: str, text: str, *ascii_tail: str, charset: str = "iso-2022
 
 def _from(settings: MailSettings, charset: Charset) -> Address | EncodedHeader:
     address = Address(display_name=one_line(settings.team_name, 100), addr_spec=settings.from_address)
-    if charset == "iso-2022-jp" and _jis(address.display_name):
-        return _jis_header("From", address.display_name, f"<{address.addr_spec}>")
-    return address
+    name = address.display_name
+    if name.isascii():
+        return address
+    if charset == "iso-2022-jp" and _jis(name):
+        return _jis_header("From", name, f"<{address.addr_spec}>")
+    # Whole-name UTF-8 encoded words, as for the Subject: email.policy's own folding of a
+    # name it must encode can leave a line over 78 characters (found by a test).
+    return _jis_header("From", name, f"<{address.addr_spec}>", charset="utf-8")
 
 
 def _subject(subject: str, charset: Charset) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.policy import default
 
 from hypothesis import example, given, settings
@@ -47,6 +48,8 @@ JIS_TEXT = st.text(
 # Text ISO-2022-JP cannot hold goes out as UTF-8 words; email.policy's own folding of it
 # once dropped the space between two encoded words (found by this test).
 @example("0 0000000000000" + "\u00a1" * 10 + "\u0800\u0ae6 \u00a1 \u00a1", "")
+# ... and of a From name ISO-2022-JP cannot hold it once left a line of 79 characters.
+@example("", "0000000000000" + "\u00a1" * 7 + "\U00016f00 00")
 def test_any_subject_and_team_name_in_iso_2022_jp_stay_one_header_each(subject: str, team: str) -> None:
     mail = MailSettings(from_address="abuse@example.jp", team_name=team)
     out = Outgoing(to=["r@example.jp"], subject=subject, body="本文\n", message_id=new_message_id(mail),
@@ -58,6 +61,9 @@ def test_any_subject_and_team_name_in_iso_2022_jp_stay_one_header_each(subject: 
     assert [a.addr_spec for a in msg["From"].addresses] == ["abuse@example.jp"]
     assert "\n" not in str(msg["Subject"]) and "\r" not in str(msg["Subject"])
     assert str(msg["Subject"]) == one_line(subject, 400)
+    if not one_line(team, 100).isascii():  # the name as RFC 2047 reads its encoded words
+        raw_from = message_from_bytes(data)["From"].rsplit("<", 1)[0].rstrip()
+        assert str(make_header(decode_header(raw_from))) == one_line(team, 100)
     head = data.split(b"\r\n\r\n", 1)[0]
     assert all(len(line) <= 78 for line in head.split(b"\r\n"))
 
