@@ -233,6 +233,12 @@ def _ipv6_hits(norm: _Normalised) -> list[IpHit]:
 _ADDRESS_CHAR = re.compile(r"[0-9:\uff10-\uff1a]")
 
 
+def may_hold_ipv6(text: str) -> bool:
+    """Whether ``text`` (normalised) can hold an IPv6 address: every one is written with
+    "::" or with at least six colons, unlike a log line's times ("03:14:07")."""
+    return "::" in text or text.count(":") >= 6
+
+
 def find_ips(text: str) -> list[IpHit]:
     """All addresses and networks in ``text``, in order of appearance, without overlaps."""
     if not _ADDRESS_CHAR.search(text):
@@ -240,7 +246,8 @@ def find_ips(text: str) -> list[IpHit]:
     norm = _Normalised(text)
     hits = _ipv4_hits(norm)
     if ":" in norm.text:
-        hits.extend(_ipv6_hits(norm))
+        if may_hold_ipv6(norm.text):
+            hits.extend(_ipv6_hits(norm))
         hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
         kept: list[IpHit] = []
         limit = -1

@@ -117,6 +117,11 @@ _HTTP_HOST = re.compile(r"\bhost: ?\"$")
 _URL_HOST = re.compile(r"\b(?:https?|hxxps?|h\*\*ps?|ftp|fxp)\[?:\]?//$", re.IGNORECASE)
 
 
+# How every key pattern above ends (a separator, spaces, an opening quote): where the
+# text before an address does not end so, none of them can match and none is tried.
+_KEY_TAIL = re.compile(r"[=:：][\s\u3000]{0,16}[\"'\[(<（]?$")
+
+
 def _nearest(pattern: re.Pattern[str], text: str) -> int:
     """End position of the last match of ``pattern`` in ``text``, or -1."""
     end = -1
@@ -138,13 +143,14 @@ def _guess(before: str, after: str, head: str | None) -> RoleGuess:
     line up to the address when no address stands before it (the syslog host field)."""
     if _REPORTING_AGENT.search(before):
         return RoleGuess("target", 0.95, "the reporting agent or the PBX of a sip: URI")
-    if _KEY_INFECTED.search(before):
+    keyed = _KEY_TAIL.search(before) is not None
+    if keyed and _KEY_INFECTED.search(before):
         return RoleGuess("source", 1.0, "key names the infected host", kind="infected")
-    if _KEY_C2.search(before):
+    if keyed and _KEY_C2.search(before):
         return RoleGuess("source", 1.0, "key names a C2 server", kind="c2")
-    if _KEY_SOURCE.search(before):
+    if keyed and _KEY_SOURCE.search(before):
         return RoleGuess("source", 1.0, "log key names the source")
-    target = _KEY_TARGET.search(before)
+    target = _KEY_TARGET.search(before) if keyed else None
     if target:
         # 対象 ("the host concerned") is the victim beside a source, else the offender.
         # "Server IP:" too: the victim beside a source, the hosting server (a takedown) alone.

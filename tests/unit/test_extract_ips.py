@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from abusebox.extract import ips
 from abusebox.extract.ips import find_ips, parse_ip
 
 FULLWIDTH = {cp: cp + 0xFEE0 for cp in range(0x21, 0x7F)}
@@ -50,7 +51,8 @@ def test_any_address_in_any_log_shape_is_found_once(addr, shape):
     line = template.format(ip=addr.exploded if shape % 3 == 0 else str(addr))
     found = [h.ip for h in find_ips(line)]
     # Once, plus once more where the shape itself names the same address (UFW's DST=).
-    assert found.count(_expected(addr)) == 1 + template.replace("{ip}", "").count(f"={addr}")
+    named = [word.split("=", 1)[1] for word in template.replace("{ip}", "").split() if "=" in word]
+    assert found.count(_expected(addr)) == 1 + named.count(str(addr))
 
 
 @settings(max_examples=100, deadline=None)
@@ -171,3 +173,18 @@ def test_one_megabyte_of_address_characters_is_linear(unit):
     started = time.perf_counter()
     find_ips(text)
     assert time.perf_counter() - started < 5.0  # generous wall bound; real figures in benchmarks/
+
+
+@given(st.text(alphabet="0123456789abcdefABCDEF:.[]/ fgx%", max_size=60))
+def test_the_ipv6_precheck_never_hides_an_address(text: str) -> None:
+    # find_ips tries the IPv6 pattern only where may_hold_ipv6 says an address may be.
+    if ips._ipv6_hits(ips._Normalised(text)):
+        assert ips.may_hold_ipv6(text)
+
+
+@given(st.ip_addresses(v=6))
+def test_every_written_form_of_an_ipv6_address_passes_the_precheck(addr: ipaddress.IPv6Address) -> None:
+    mapped = ipaddress.IPv6Address(int(addr) & ~0xFFFFFFFF | 0xC0000201)
+    written = [addr.compressed, addr.exploded, f"{mapped.exploded.rsplit(':', 2)[0]}:192.0.2.1"]
+    for form in written:
+        assert ips.may_hold_ipv6(f"from {form} port 22")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from abusebox.extract import roles
 from abusebox.extract.ips import find_ips
 from abusebox.extract.roles import guess_role
 
@@ -109,3 +112,19 @@ def test_flows_json_urls_and_named_servers(line: str, expected: list[tuple[str, 
 def test_japanese_keys_padded_with_full_width_spaces():
     assert _roles("　通信先　　：２０３．０．１１３．２０１（ＴＣＰ／２２）") == [("203.0.113.201", "target")]
     assert _roles("■発信元ＩＰアドレス　：192.0.2.5") == [("192.0.2.5", "source")]
+
+
+# Text before an address, from the pieces the key patterns are made of.
+_PIECES = st.sampled_from(
+    ["src", "source", "ip", "C2", "c&c", "server", "infected", "host", "dst", "送信元", "宛先", "感染",
+     "端末", "対象", "공격", "来源", "IP", "アドレス", "=", ":", "：", " ", "\u3000", "\xa0", "\t",
+     "\"", "'", "[", "(", "<", "（", ")", "）", "-", "_", "a", "1", "\n"]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=12).map("".join))
+def test_no_key_pattern_matches_text_without_the_key_tail(before: str) -> None:
+    # _guess tries the key patterns only where the text ends as every one of them ends.
+    if roles._KEY_TAIL.search(before) is None:
+        for pattern in (roles._KEY_INFECTED, roles._KEY_C2, roles._KEY_SOURCE, roles._KEY_TARGET):
+            assert pattern.search(before) is None
