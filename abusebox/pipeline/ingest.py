@@ -49,6 +49,8 @@ STORE_BATCH = 50  # raw messages committed per transaction ...
 STORE_BATCH_BYTES = 16 * 1024 * 1024  # ... or this many bytes, whichever comes first
 CLAIM_BATCH = 50  # stored `new` messages a worker claims at a time (process_new)
 HELD_ELSEWHERE = "being analysed by another worker"
+# Told, in the transaction that stores them, the messages of a chunk and their pks.
+OnStored = Callable[[Session, list[tuple[RawMessage, int]]], None]
 
 
 class Pipeline:
@@ -74,11 +76,13 @@ class Pipeline:
         self.grouper = Grouper(settings)
 
     def ingest(
-        self,
-        items: Iterable[RawMessage | SourceError],
-        on_stored: Callable[[RawMessage, int], None] | None = None,
+        self, items: Iterable[RawMessage | SourceError], on_stored: OnStored | None = None
     ) -> Iterator[IngestResult]:
-        """Store, analyse and commit a stream of messages; yield one result per item."""
+        """Store, analyse and commit a stream of messages; yield one result per item.
+
+        ``on_stored`` is called in each transaction that stores raw bytes, with (message,
+        pk) for each: what the caller records there (an IMAP UID) commits with the bytes.
+        """
         side: list[IngestResult] = []
         in_flight: set[int] = set()  # the same bytes twice in one stream are analysed once
         self._refresh_learned()
@@ -94,6 +98,8 @@ class Pipeline:
                 # the same transaction: no other worker takes them.
                 with self.db.session() as session:
                     stored_chunk = message_store.store_raw_many(session, messages, leases.terms(self.lease))
+                    if on_stored is not None:
+                        on_stored(session, [(m, s.pk) for m, s in zip(messages, stored_chunk, strict=True)])
                     fresh = {s.pk for s in stored_chunk if s.is_new}
                     wanted = [
                         s.pk
@@ -104,8 +110,6 @@ class Pipeline:
                     mine = fresh | leases.claim(session, self.lease, wanted)
                 self._claimed.update(mine)
                 for item, stored in zip(messages, stored_chunk, strict=True):
-                    if on_stored is not None:
-                        on_stored(item, stored.pk)
                     if stored.status in ("processed", "quarantined") or stored.pk in in_flight:
                         side.append(IngestResult("duplicate", stored.pk, item.source_id))
                         continue
@@ -117,8 +121,11 @@ class Pipeline:
 
         yield from self._committed(run_ahead(self.pool, to_analyse()), side)
 
-    def store(self, items: Iterable[RawMessage | SourceError]) -> Iterator[IngestResult]:
-        """Store raw messages only, leaving them `new` for the workers (``--role leader``)."""
+    def store(
+        self, items: Iterable[RawMessage | SourceError], on_stored: OnStored | None = None
+    ) -> Iterator[IngestResult]:
+        """Store raw messages only, leaving them `new` for the workers (``--role leader``);
+        ``on_stored`` as for ``ingest``."""
         for chunk in _store_chunks(items):
             messages = [item for item in chunk if isinstance(item, RawMessage)]
             for item in chunk:
@@ -126,6 +133,8 @@ class Pipeline:
                     yield IngestResult("unreadable", None, str(item.args[0]), str(item.args[1]))
             with self.db.session() as session:
                 stored_chunk = message_store.store_raw_many(session, messages)
+                if on_stored is not None:
+                    on_stored(session, [(m, s.pk) for m, s in zip(messages, stored_chunk, strict=True)])
             for item, stored in zip(messages, stored_chunk, strict=True):
                 yield IngestResult("stored" if stored.is_new else "duplicate", stored.pk, item.source_id)
 

@@ -26,6 +26,7 @@ from functools import partial
 from urllib.parse import quote
 
 from imapclient import IMAPClient
+from sqlalchemy.orm import Session
 
 from abusebox.core.config import Settings, SourceSettings
 from abusebox.core.models import RawMessage
@@ -191,27 +192,21 @@ class ImapPoller:
             uid_of[item.source_id] = uid
             items.append(item)
 
-        def on_stored(item: RawMessage, pk: int) -> None:
-            # Right after the raw bytes' own commit: from here on the ledger knows the UID.
-            self._record(uidvalidity, uid_of[item.source_id], pk)
+        def on_stored(session: Session, stored: list[tuple[RawMessage, int]]) -> None:
+            # In the transaction that commits the raw bytes: the ledger knows each UID
+            # from the moment its bytes are kept.
+            batch = [(uid_of[item.source_id], pk) for item, pk in stored]
+            mailbox_store.record_items(session, src.name, src.folder, uidvalidity, batch)
 
         pipeline = Pipeline(self.settings, self.db, self.pool, lease=self.lease)
         if self.store_only:
-            for result in pipeline.store(self._until_stopped(items)):
-                if result.message_pk is not None:  # stored: the ledger knows the UID
-                    self._record(uidvalidity, uid_of[result.label], result.message_pk)
+            for result in pipeline.store(self._until_stopped(items), on_stored=on_stored):
                 counts.add(result)
             return
         with self.pool_lock:
             for result in pipeline.ingest(self._until_stopped(items), on_stored=on_stored):
                 counts.add(result)
                 _log_result(src.name, result)
-
-    def _record(self, uidvalidity: int, uid: int, message_pk: int) -> None:
-        """Write the ledger row of a UID whose raw bytes are committed, in its own transaction."""
-        src = self.source
-        with self.db.session() as db_session:
-            mailbox_store.record_item(db_session, src.name, src.folder, uidvalidity, uid, message_pk)
 
     def _replay(self, pks: list[int], counts: Counts) -> None:
         with self.pool_lock:

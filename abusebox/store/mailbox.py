@@ -91,17 +91,24 @@ def ledger(
     }
 
 
-def record_item(
-    session: Session, source: str, folder: str, uidvalidity: int, uid: int, message_pk: int
+def record_items(
+    session: Session, source: str, folder: str, uidvalidity: int, stored: list[tuple[int, int]]
 ) -> None:
-    """Write the ledger row for a UID whose raw bytes are committed (idempotent).
+    """Write the ledger rows of (UID, message pk) whose raw bytes this transaction stores
+    (idempotent): one statement for a fetched batch.
 
     Already recorded (a concurrent poll or a repeated call): nothing happens.
     """
+    if not stored:
+        return
     session.execute(
-        dialect_insert(session, MailboxItemRow)
-        .values(source=source, folder=folder, uidvalidity=uidvalidity, uid=uid, message_pk=message_pk)
-        .on_conflict_do_nothing(index_elements=["source", "folder", "uidvalidity", "uid"])
+        dialect_insert(session, MailboxItemRow).on_conflict_do_nothing(
+            index_elements=["source", "folder", "uidvalidity", "uid"]
+        ),
+        [
+            {"source": source, "folder": folder, "uidvalidity": uidvalidity, "uid": uid, "message_pk": pk}
+            for uid, pk in stored
+        ],
     )
 
 

@@ -7,11 +7,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from imap_server import DovecotServer, Mailbox, make_report
 from imapclient import IMAPClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.orm import Session
 
 from abusebox.core.config import LimitSettings, Settings, SourceSettings
 from abusebox.runtime import imap_poll
@@ -358,16 +360,16 @@ def test_database_outage_mid_batch_never_gives_a_message_another_ones_analysis(
     locker = create_engine(settings.database.url)
     conn = locker.connect()
     trans = conn.begin()
-    real_record = imap_poll.ImapPoller._record
-    recorded: list[int] = []
+    real_record = mailbox_store.record_items
 
-    def record_then_fail(*args: object) -> None:
-        real_record(*args)  # type: ignore[arg-type]
-        recorded.append(1)
-        if len(recorded) == 4:  # four stored, some of them being analysed: the database goes away
-            conn.execute(text("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"))
+    def record_then_fail(session: Session, *args: Any) -> None:
+        real_record(session, *args)
+        # Once the batch's raw bytes (and these ledger rows) are committed, its analyses
+        # under way: the database goes away.
+        lock = text("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")
+        event.listen(session, "after_commit", lambda _session: conn.execute(lock), once=True)
 
-    monkeypatch.setattr(imap_poll.ImapPoller, "_record", record_then_fail)
+    monkeypatch.setattr(mailbox_store, "record_items", record_then_fail)
     two = replace(
         settings,
         database=replace(settings.database, url=url),
@@ -380,7 +382,7 @@ def test_database_outage_mid_batch_never_gives_a_message_another_ones_analysis(
         assert mailbox.count(PROCESSED) == 0
         trans.rollback()
         conn.close()
-        monkeypatch.setattr(imap_poll.ImapPoller, "_record", real_record)
+        monkeypatch.setattr(mailbox_store, "record_items", real_record)
         counts = w.poll_source(mailbox.source(batch_size=12))  # the same analysis pool goes on
     finally:
         w.close()
