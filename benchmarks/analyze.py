@@ -20,7 +20,7 @@ from pathlib import Path
 
 from abusebox.core.config import PgpSettings, Settings
 from benchmarks.mixed import corpus
-from benchmarks.stages import SLOW_MS, STAGES, MailCost, mail_costs
+from benchmarks.stages import SLOW_MS, STAGES, MailCost, heap_frozen, mail_costs
 
 NAME = "analyze"
 HELP = "the analysis stages alone, in process: ms/msg per stage, p99, slowest mails"
@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         if profiler:
             profiler.enable()
         clock = time.perf_counter if args.wall else time.process_time
-        costs = mail_costs(mails, settings, clock)
+        with heap_frozen():
+            costs = mail_costs(mails, settings, clock)
         if profiler:
             profiler.disable()
             if args.profile:
