@@ -10,7 +10,8 @@ import pytest
 from smtp_server import SmtpServer
 
 from abusebox.cli import main
-from abusebox.core.config import MailSettings, Settings
+from abusebox.core.config import Settings
+from abusebox.core.mail_config import MailSettings
 from abusebox.core.models import RawMessage
 from abusebox.outbox.compose import Outgoing, new_message_id
 from abusebox.outbox.queue import enqueue

@@ -27,7 +27,8 @@ from abusebox.cli import (
     users,
 )
 from abusebox.cli.common import err, load_config
-from abusebox.core.config import ConfigError, Settings, find_config
+from abusebox.core.config import ConfigError, Settings
+from abusebox.core.config_file import find_config
 
 COMMAND_GROUPS = (
     db_cmd,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from abusebox.cli.output import clean
-from abusebox.core.config import ConfigError, Settings, load_settings
+from abusebox.core.config import ConfigError, Settings
+from abusebox.core.config_file import load_settings
 
 if TYPE_CHECKING:
     from abusebox.store.db import Database

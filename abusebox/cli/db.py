@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from abusebox.cli.common import database_errors, err, load_config, open_db, schema_head, shown_url
-from abusebox.core.config import DEFAULT_CONFIG_NAME, Settings, find_config
+from abusebox.core.config import Settings
+from abusebox.core.config_file import DEFAULT_CONFIG_NAME, find_config
 from abusebox.core.resources import EXAMPLE_CONFIG
 
 

@@ -49,4 +49,4 @@ MAIL_LANGUAGES = ("ja", "en")
 
 # `abusebox run --role` (runtime/service.py) and the message lease (store/leases.py).
 WORKER_ROLES = ("all", "leader", "worker")
-DEFAULT_LEASE_SECONDS = 300.0  # well above a message's time limit: renewed at every commit
+DEFAULT_LEASE_SECONDS = 300.0  # well above a message's time limit: renewed by the commits

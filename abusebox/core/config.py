@@ -2,6 +2,9 @@
 
 Each section is a frozen dataclass; settings_loader checks names and types. Secrets
 are never in the file: a key such as ``password_env`` names the environment variable.
+The outgoing half's sections (``[mail]``, ``[[forward]]``, ``[[digest]]``) are in
+mail_config.py; finding, reading and loading the file, and reading secrets, in
+config_file.py.
 """
 
 from __future__ import annotations
@@ -9,16 +12,13 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-import stat
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
-from abusebox.core.settings_loader import ConfigError, build
-
-DEFAULT_CONFIG_NAME = "abusebox.toml"
-CONFIG_ENV = "ABUSEBOX_CONFIG"
+from abusebox.core.hosts import is_loopback
+from abusebox.core.mail_config import DigestRecipient, ForwardRule, MailSettings
+from abusebox.core.settings_loader import ConfigError
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class SourceSettings:
             for key in ("host", "user"):
                 if not getattr(self, key):
                     return key, f"source {self.name!r} of kind imap needs `{key}`"
-            if self.security == "plain" and not self.allow_plain and not _is_loopback(self.host or ""):
+            if self.security == "plain" and not self.allow_plain and not is_loopback(self.host or ""):
                 return "security", (
                     f"source {self.name!r}: plain is only allowed to a loopback host "
                     "unless allow_plain = true"
@@ -132,15 +132,6 @@ class SourceSettings:
         if self.poll_interval_seconds < 1:
             return "poll_interval_seconds", "must be at least 1"
         return None
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -256,100 +247,6 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
-class MailSettings:
-    enabled: bool = False
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 25
-    security: Literal["tls", "starttls", "plain"] = "plain"
-    user: str | None = None
-    password_env: str | None = None
-    ca_file: str | None = None  # PEM CA bundle that signs the MTA's certificate (else the system's)
-    from_address: str = "abuse@example.org"
-    team_name: str = "Example CSIRT"
-    language: str = "ja"
-    send_acknowledgements: bool = True
-    # -- the outbox (docs/outbox.md) --
-    ticket_tag: str = "[abusebox #{ticket}]"  # in subjects; {ticket} is e.g. 2026-000123
-    own_addresses: list[str] = field(default_factory=list)  # never acknowledged (besides from_address)
-    ack_require_authentication: bool = True  # DMARC pass from our MTA, or a valid PGP signature
-    ack_per_sender: int = 1  # acknowledgements per sender per window, unless a new incident
-    ack_sender_window_hours: float = 24.0
-    ack_per_hour: int = 200  # acknowledgements per hour in all
-    iso_2022_jp: list[str] = field(default_factory=list)  # recipients (addresses or @domains)
-    max_attempts: int = 10  # temporary failures before a mail is `failed`
-    retry_base_seconds: float = 60.0  # backoff: base * 2**(attempts-1), capped
-    retry_max_seconds: float = 3600.0
-    send_interval_seconds: float = 30.0  # how often `abusebox run` delivers approved mail
-    send_lease_seconds: float = 300.0  # an unfinished delivery older than this was interrupted
-    timeout_seconds: float = 30.0
-    notify_auto_approve_categories: list[str] = field(default_factory=list)
-    notify_auto_approve_owners: list[str] = field(default_factory=list)
-    contact_name: str = ""  # the person named in forwards (JPCERT/CC form: 氏名)
-    department: str = ""  # (部署名)
-    alert_to: list[str] = field(default_factory=list)  # on-duty addresses for internal alerts
-    alert_per_hour: int = 20
-
-    def validate(self) -> tuple[str, str] | None:
-        if self.ticket_tag.count("{ticket}") != 1:
-            return "ticket_tag", "must contain {ticket} exactly once"
-        if self.user and self.security == "plain" and not _is_loopback(self.smtp_host):
-            return "security", "plain would send the SMTP password in clear text: use starttls or tls"
-        for key in ("ack_per_sender", "ack_per_hour", "max_attempts", "alert_per_hour"):
-            if getattr(self, key) < 0:
-                return key, "must not be negative"
-        return None
-
-
-@dataclass(frozen=True)
-class ForwardRule:
-    """`[[forward]]`: where incidents matching category/country/ours go (JPCERT/CC, a CERT)."""
-
-    name: str
-    to: list[str] = field(default_factory=list)
-    to_abuse_contact: bool = False  # also (or instead) the network's RDAP abuse contact
-    category: list[str] = field(default_factory=list)  # empty: any
-    country: list[str] = field(default_factory=list)  # RDAP country codes; empty: any
-    ours: Literal["any", "ours", "external"] = "external"
-    template: str = "forward"
-    language: str = "ja"
-    format: Literal["jpcert", "text"] = "jpcert"
-    charset: Literal["utf-8", "iso-2022-jp"] = "utf-8"
-    auto: bool = False  # forward without waiting for a handler's `contacting`
-    purpose: int = 3  # JPCERT/CC form: 1 情報提供, 2 質問, 3 関係サイトへの連絡を希望
-
-    def validate(self) -> tuple[str, str] | None:
-        if self.purpose not in (1, 2, 3):
-            return "purpose", "must be 1, 2 or 3"
-        if not self.to and not self.to_abuse_contact:
-            return "to", f"forward rule {self.name!r} needs `to` or `to_abuse_contact = true`"
-        return None
-
-
-@dataclass(frozen=True)
-class DigestRecipient:
-    """`[[digest]]`: one periodic summary mail (cron schedule in its own time zone)."""
-
-    name: str
-    to: list[str]
-    schedule: str = "0 9 * * *"  # crontab: minute hour day month day-of-week
-    timezone: str = "Asia/Tokyo"
-    category: list[str] = field(default_factory=list)
-    country: list[str] = field(default_factory=list)
-    ours: Literal["any", "ours", "external"] = "any"
-    template: str = "digest"
-    language: str = "ja"
-    format: Literal["csv", "csv+xarf"] = "csv"
-    charset: Literal["utf-8", "iso-2022-jp"] = "utf-8"
-
-    def validate(self) -> tuple[str, str] | None:
-        if len(self.schedule.split()) != 5:
-            return "schedule", f"digest {self.name!r}: expected five crontab fields"
-        if not self.to:
-            return "to", f"digest {self.name!r} needs at least one address"
-        return None
-
-
-@dataclass(frozen=True)
 class WebSettings:
     enabled: bool = True  # `abusebox run` serves the web UI too
     host: str = "127.0.0.1"
@@ -420,75 +317,4 @@ class Settings:
         raise KeyError(name)
 
 
-def load_settings(path: str | Path) -> Settings:
-    """Read and validate a config file; raise ConfigError naming file and key."""
-    p = Path(path)
-    raw = _read_config(p)
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{p}: not valid TOML: nested too deeply") from None
-    if "path" in data:  # reserved: where the settings came from
-        raise ConfigError(f"{p.name}: path: unknown key")
-    data["path"] = str(p)
-    return build(Settings, data, file=p.name)
-
-
-MAX_CONFIG_BYTES = 1024 * 1024
-
-
-def _read_config(p: Path) -> bytes:
-    """The bytes of a config file: a regular file of bounded size, never a device or FIFO.
-
-    Opened without blocking (a FIFO would wait for a writer forever) and checked on the
-    open descriptor, so what is read is what was checked.
-    """
-    try:
-        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such file (run `abusebox init` to write one)") from None
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise ConfigError(f"{p}: {kind}, not a config file")
-    with os.fdopen(fd, "rb") as fh:
-        try:
-            raw = fh.read(MAX_CONFIG_BYTES + 1)
-        except OSError as exc:
-            raise ConfigError(f"{p}: cannot read: {exc.strerror}") from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{p}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config file")
-    return raw
-
-
-def find_config(explicit: str | None) -> Path | None:
-    """The config to use: --config, else ./abusebox.toml, else $ABUSEBOX_CONFIG."""
-    if explicit:
-        return Path(explicit)
-    local = Path(DEFAULT_CONFIG_NAME)
-    if local.exists():
-        return local
-    env = os.environ.get(CONFIG_ENV)
-    if env:
-        return Path(env)
-    return None
-
-
-def secret(env_name: str | None, what: str) -> str | None:
-    """Read a secret from the environment variable the config names."""
-    if not env_name:
-        return None
-    value = os.environ.get(env_name)
-    if value is None:
-        raise ConfigError(f"{what}: environment variable {env_name} is not set")
-    return value
-
-
-__all__ = ["ConfigError", "Settings", "find_config", "load_settings", "secret"]
+__all__ = ["ConfigError", "Settings"]

@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.policy import SMTP, Policy, default
 from email.utils import format_datetime, make_msgid
 
-from abusebox.core.config import MailSettings
+from abusebox.core.mail_config import MailSettings
 
 Charset = str  # "utf-8" or "iso-2022-jp"
 _MSGID = re.compile(r"<[!#-'*+\-/-9=?A-Z^-~.]{1,200}@[A-Za-z0-9.\-\[\]:]{1,200}>")

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from abusebox.core.config import DigestRecipient, Settings
+from abusebox.core.config import Settings
+from abusebox.core.mail_config import DigestRecipient
 from abusebox.core.models import format_utc
 from abusebox.core.safetext import safe_cell
 from abusebox.core.taxonomy import taxonomy

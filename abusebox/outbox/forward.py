@@ -14,7 +14,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from abusebox.core.config import ForwardRule, Settings
+from abusebox.core.config import Settings
+from abusebox.core.mail_config import ForwardRule
 from abusebox.outbox.compose import Outgoing, new_message_id
 from abusebox.outbox.drafts import context
 from abusebox.outbox.queue import enqueue

@@ -18,7 +18,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from abusebox.core.config import ConfigError, MailSettings, Settings, secret
+from abusebox.core.config import ConfigError, Settings
+from abusebox.core.config_file import secret
+from abusebox.core.mail_config import MailSettings
 from abusebox.store import incidents as incident_store
 from abusebox.store import outbox as outbox_store
 from abusebox.store.db import Database

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from abusebox.core.config import MailSettings
+from abusebox.core.mail_config import MailSettings
 
 
 def ticket_number(incident_pk: int, created_at: datetime) -> str:

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from apscheduler.triggers.cron import CronTrigger
 
-from abusebox.core.config import DigestRecipient, Settings
+from abusebox.core.config import Settings
+from abusebox.core.mail_config import DigestRecipient
 from abusebox.enrich.job import run_enrichment
 from abusebox.incidents.lifecycle import auto_resolve
 from abusebox.outbox.digest import run_digest

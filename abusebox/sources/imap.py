@@ -29,7 +29,8 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from abusebox.core.config import ConfigError, SourceSettings, secret
+from abusebox.core.config import ConfigError, SourceSettings
+from abusebox.core.config_file import secret
 from abusebox.core.errors import TransientError
 
 log = logging.getLogger(__name__)

@@ -385,7 +385,7 @@ def test_ingest_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
 
 
 def test_messages_show_gives_the_recorded_traceback(tmp_path: Path) -> None:
-    from abusebox.core.config import load_settings
+    from abusebox.core.config_file import load_settings
     from abusebox.store import messages as message_store
     from abusebox.store.db import Database
 

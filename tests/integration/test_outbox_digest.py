@@ -17,7 +17,8 @@ from outbox_helpers import TEAM, item, mail_config, mail_settings, run_cli
 from pgp_support import World
 from smtp_server import SmtpServer
 
-from abusebox.core.config import DigestRecipient, Settings
+from abusebox.core.config import Settings
+from abusebox.core.mail_config import DigestRecipient
 from abusebox.core.models import Observation
 from abusebox.incidents.grouping import Grouper
 from abusebox.outbox.digest import run_digest

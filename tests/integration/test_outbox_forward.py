@@ -107,7 +107,7 @@ def test_an_auto_rule_forwards_once_without_waiting(
 ) -> None:
     from dataclasses import replace
 
-    from abusebox.core.config import ForwardRule
+    from abusebox.core.mail_config import ForwardRule
     from abusebox.outbox.forward import auto_forward
 
     base = ack_settings(settings, smtp)

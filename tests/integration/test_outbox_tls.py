@@ -19,7 +19,9 @@ from imap_server import write_self_signed_cert
 from outbox_helpers import item, mail_settings, queue_one
 from smtp_server import SmtpServer
 
-from abusebox.core.config import ConfigError, MailSettings, Settings, load_settings
+from abusebox.core.config import ConfigError, Settings
+from abusebox.core.config_file import load_settings
+from abusebox.core.mail_config import MailSettings
 from abusebox.outbox.sender import send_pass
 from abusebox.store.db import Database
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from paths import REPO
 
-from abusebox.core.config import ConfigError, Settings, load_settings, secret
+from abusebox.core.config import ConfigError, Settings
+from abusebox.core.config_file import load_settings, secret
 
 
 def write(tmp_path: Path, text: str) -> Path:

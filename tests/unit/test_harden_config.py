@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from abusebox.cli import main
-from abusebox.core.config import MAX_CONFIG_BYTES, ConfigError, load_settings
+from abusebox.core.config import ConfigError
+from abusebox.core.config_file import MAX_CONFIG_BYTES, load_settings
 
 
 def config(tmp_path: Path, text: str | bytes) -> Path:

@@ -9,7 +9,7 @@ from email.policy import default
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from abusebox.core.config import MailSettings
+from abusebox.core.mail_config import MailSettings
 from abusebox.outbox.compose import Outgoing, build, new_message_id, one_line, safe_msgid, to_bytes
 from abusebox.outbox.tickets import tag_for, ticket_number, tickets_in
 
