@@ -2,8 +2,9 @@
 
 A worker claims messages (``claim_next``: the oldest free or expired ones; ``claim``:
 the ones it just stored or is asked to replay), analyses them and commits the results
-in a transaction that first runs ``hold``: it renews the lease of the messages still
-in hand and returns those the worker still holds. A message whose lease ran out and
+in a transaction that first runs ``hold``: it renews the lease of the messages it is
+given (the batch's, and every quarter-lease all still in hand: pipeline/ingest.py) and
+returns those the worker still holds. A message whose lease ran out and
 was claimed by another worker is not in that set, so its second analysis is dropped:
 a message is committed once, and so are the acknowledgements written with it.
 
