@@ -18,9 +18,9 @@ from abusebox.core.config import EnrichmentSettings, Settings
 from abusebox.enrich.ratelimit import RegistryCoolingDown, RegistryLimiter
 from abusebox.enrich.rdap import MAX_CONTACTS, LookupFailed, NotRoutable, RateLimited, RdapClient
 from abusebox.store import enrichment as store
+from abusebox.store.base import utcnow
 from abusebox.store.db import Database
 from abusebox.store.incidents import add_event
-from abusebox.store.schema import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -32,9 +32,10 @@ from abusebox.incidents import lifecycle, priority
 from abusebox.incidents.constituency import Constituency, Owner
 from abusebox.store import enrichment as enrichment_store
 from abusebox.store import grouping as store
+from abusebox.store.base import utcnow
 from abusebox.store.incidents import add_events
 from abusebox.store.reports import StoredObservation
-from abusebox.store.schema import IncidentRow, utcnow
+from abusebox.store.schema import IncidentRow
 
 ACTOR = "abusebox"
 # An incident a batch places observations in: one loaded from the store, or one it opens.

@@ -15,9 +15,10 @@ from abusebox.core.config import LifecycleSettings
 from abusebox.core.errors import AbuseboxError
 from abusebox.incidents import priority
 from abusebox.store import handling as store
+from abusebox.store.base import utcnow
 from abusebox.store.db import Database
 from abusebox.store.incidents import add_event, incident_row, recount
-from abusebox.store.schema import IncidentRow, utcnow
+from abusebox.store.schema import IncidentRow
 
 
 class HandlingError(AbuseboxError):

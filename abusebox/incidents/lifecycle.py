@@ -18,8 +18,9 @@ from abusebox.core.choices import REJECT_REASONS as REJECT_REASONS
 from abusebox.core.config import Settings
 from abusebox.core.errors import AbuseboxError
 from abusebox.store import incidents as store
+from abusebox.store.base import utcnow
 from abusebox.store.db import Database
-from abusebox.store.schema import IncidentRow, utcnow
+from abusebox.store.schema import IncidentRow
 
 SYSTEM = "abusebox"
 

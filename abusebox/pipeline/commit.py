@@ -33,9 +33,9 @@ from abusebox.pipeline.counts import IngestResult
 from abusebox.pipeline.pool import AnalysisFailure, AnalysisOutcome
 from abusebox.store import messages as message_store
 from abusebox.store import reports as report_store
+from abusebox.store.base import utcnow
 from abusebox.store.db import outage_by_code, ping, short_error
 from abusebox.store.incidents import recount
-from abusebox.store.schema import utcnow
 from abusebox.triage.override import DeskVerdict, desk_result
 
 log = logging.getLogger(__name__)

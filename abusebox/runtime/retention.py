@@ -19,9 +19,9 @@ from pathlib import Path
 from abusebox.core.config import Settings
 from abusebox.core.models import format_utc
 from abusebox.store import evidence as store
+from abusebox.store.base import utcnow
 from abusebox.store.db import Database
 from abusebox.store.raw import archive_path
-from abusebox.store.schema import utcnow
 
 
 @dataclass

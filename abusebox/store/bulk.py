@@ -43,8 +43,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from abusebox.store.base import UtcDateTime
 from abusebox.store.db import STORABLE_CHECKED, storable_all
-from abusebox.store.schema import UtcDateTime
 
 
 def reserve_pks(session: Session, table: Table, n: int) -> list[int]:

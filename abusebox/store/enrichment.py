@@ -11,14 +11,9 @@ from typing import Any
 from sqlalchemy import ARRAY, Text, bindparam, func, literal, select, true, update
 from sqlalchemy.orm import Session
 
+from abusebox.store.base import table_of
 from abusebox.store.db import dialect_insert
-from abusebox.store.schema import (
-    EnrichmentQueueRow,
-    EnrichmentRow,
-    IncidentRow,
-    ObservationRow,
-    table_of,
-)
+from abusebox.store.schema import EnrichmentQueueRow, EnrichmentRow, IncidentRow, ObservationRow
 
 # The enqueue upsert, built once per dialect: one INSERT ... SELECT FROM unnest(addresses)
 # (PostgreSQL) or json_each (SQLite) for a whole batch. A multi-row VALUES list would be

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from abusebox.store import bulk
+from abusebox.store.base import table_of, utcnow
 from abusebox.store.db import chunks
-from abusebox.store.schema import IncidentRow, ObservationRow, table_of, utcnow
+from abusebox.store.schema import IncidentRow, ObservationRow
 
 _OBSERVATIONS = table_of(ObservationRow)
 _INCIDENTS = table_of(IncidentRow)

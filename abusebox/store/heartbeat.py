@@ -12,8 +12,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from abusebox.store.base import table_of, utcnow
 from abusebox.store.db import dialect_insert
-from abusebox.store.schema import LeaderHeartbeatRow, table_of, utcnow
+from abusebox.store.schema import LeaderHeartbeatRow
 
 _TABLE = table_of(LeaderHeartbeatRow)
 

@@ -12,16 +12,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.store import bulk
+from abusebox.store.base import table_of, utcnow
 from abusebox.store.events import Event
-from abusebox.store.schema import (
-    IncidentEventRow,
-    IncidentRow,
-    MessageRow,
-    ObservationRow,
-    ReportRow,
-    table_of,
-    utcnow,
-)
+from abusebox.store.schema import IncidentEventRow, IncidentRow, MessageRow, ObservationRow, ReportRow
 
 CLOSED_STATES = ("resolved", "rejected")
 _EVENTS = table_of(IncidentEventRow)

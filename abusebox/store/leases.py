@@ -28,8 +28,9 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from abusebox.core.choices import DEFAULT_LEASE_SECONDS
+from abusebox.store.base import utcnow
 from abusebox.store.db import chunks
-from abusebox.store.schema import MessageRow, utcnow
+from abusebox.store.schema import MessageRow
 
 _WORKER_IDS: dict[int, str] = {}
 

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from abusebox.store.schema import LoginFailureRow, table_of
+from abusebox.store.base import table_of
+from abusebox.store.schema import LoginFailureRow
 
 _TABLE = table_of(LoginFailureRow)
 

@@ -16,8 +16,9 @@ from typing import Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from abusebox.store.base import utcnow
 from abusebox.store.db import dialect_insert
-from abusebox.store.schema import MailboxItemRow, MailboxStateRow, MessageRow, utcnow
+from abusebox.store.schema import MailboxItemRow, MailboxStateRow, MessageRow
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from abusebox.core.models import RawMessage
 from abusebox.core.reasons import Reason
+from abusebox.store.base import table_of, utcnow
 from abusebox.store.events import Event
-from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow, table_of, utcnow
+from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow
 
 _MESSAGES = table_of(MessageRow)
 _INSERTS: dict[str, Any] = {}  # dialect name -> statement

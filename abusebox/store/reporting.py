@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
+from abusebox.store.base import table_of
 from abusebox.store.db import dialect_insert
 from abusebox.store.schema import (
     DeskTallyDeltaRow,
@@ -27,7 +28,6 @@ from abusebox.store.schema import (
     MessageRow,
     OutboxRow,
     ReportRow,
-    table_of,
 )
 
 _OTHER: Any = literal_column("'other'")

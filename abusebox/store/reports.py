@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from abusebox.core.models import Analysis, Observation
 from abusebox.pgp.stored import stored_detail
 from abusebox.store import bulk
-from abusebox.store.schema import ObservationRow, ReportRow, table_of, utcnow
+from abusebox.store.base import table_of, utcnow
+from abusebox.store.schema import ObservationRow, ReportRow
 
 _REPORTS = table_of(ReportRow)
 _OBSERVATIONS = table_of(ObservationRow)

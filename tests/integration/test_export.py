@@ -20,10 +20,11 @@ from abusebox.core.models import Observation
 from abusebox.desk.export import export_incident
 from abusebox.incidents.grouping import Grouper
 from abusebox.runtime.retention import apply_retention
+from abusebox.store.base import utcnow
 from abusebox.store.db import Database
 from abusebox.store.incidents import get_incident
 from abusebox.store.raw import archive_path
-from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, utcnow
+from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 HOSTILE = '=HYPERLINK("http://evil.example/","x")'

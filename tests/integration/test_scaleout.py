@@ -26,8 +26,9 @@ from sqlalchemy import func, select, update
 
 from abusebox.core.config import Settings
 from abusebox.store import leases
+from abusebox.store.base import utcnow
 from abusebox.store.db import Database
-from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, OutboxRow, ReportRow, utcnow
+from abusebox.store.schema import IncidentRow, MessageRow, ObservationRow, OutboxRow, ReportRow
 
 TOTALS = {"postgresql": 2000, "sqlite": 200}  # SQLite: the same roles, one writer at a time
 LATE = 100  # added to the Maildir after the leader was killed: its successor polls them

@@ -9,9 +9,10 @@ from sqlalchemy import inspect, select
 from abusebox.cli.common import schema_head
 from abusebox.core.models import RawMessage
 from abusebox.store import messages as message_store
+from abusebox.store.base import Base
 from abusebox.store.db import SCHEMA_HEAD, Database
 from abusebox.store.messages import StoredMessage
-from abusebox.store.schema import Base, MessageRow
+from abusebox.store.schema import MessageRow
 
 
 def store_raw(db: Database, message: RawMessage) -> StoredMessage:

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
+from abusebox.store.base import UtcDateTime
 from abusebox.store.bulk import _is_text, _sqlite_processor, sqlite_utc_text
 from abusebox.store.db import _storable, storable_all
-from abusebox.store.schema import UtcDateTime
 
 _DIALECT = sqlite.dialect()
 _SQLALCHEMY = UtcDateTime().dialect_impl(_DIALECT).bind_processor(_DIALECT)
