@@ -33,8 +33,10 @@ class _Ended:
 class Feed:
     """Messages handed from the caller's thread to the pool's feed thread (``run_ahead``).
 
-    ``wake`` becomes readable whenever something was put, the input ended or the caller
-    stopped, so the feed thread waits on it beside the workers' pipes.
+    ``wake`` becomes readable whenever something was put into an empty feed, the input
+    ended or the caller stopped, so the feed thread waits on it beside the workers' pipes.
+    An item put behind others needs no wake-up: the feed thread takes items until the feed
+    is empty or every worker is busy, and then waits on those workers too.
     """
 
     def __init__(self) -> None:
@@ -49,8 +51,10 @@ class Feed:
         with self._lock:
             sequence = self._next
             self._next += 1
+            was_empty = not self._items
             self._items.append(((sequence, item[0]), item[1]))
-        self._poke()
+        if was_empty:
+            self._poke()
         return sequence
 
     def take(self) -> tuple[tuple[tuple[int, object], bytes] | None, bool]:
