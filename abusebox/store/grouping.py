@@ -209,7 +209,7 @@ def groupable_candidates(
 def _loaded(loaded: dict[int, StoredIncident], row: Any) -> StoredIncident:
     incident = loaded.get(row.id)
     if incident is None:
-        incident = loaded[row.id] = StoredIncident(*row)
+        incident = loaded[row.id] = StoredIncident(**row._mapping)  # by column name
     return incident
 
 
