@@ -138,11 +138,10 @@ def _from(settings: MailSettings, charset: Charset) -> Address | EncodedHeader:
     name = address.display_name
     if name.isascii():
         return address
-    if charset == "iso-2022-jp" and _jis(name):
-        return _jis_header("From", name, f"<{address.addr_spec}>")
-    # Whole-name UTF-8 encoded words, as for the Subject: email.policy's own folding of a
-    # name it must encode can leave a line over 78 characters (found by a test).
-    return _jis_header("From", name, f"<{address.addr_spec}>", charset="utf-8")
+    # Else whole-name UTF-8 encoded words, as for the Subject: email.policy's own folding
+    # of a name it must encode can leave a line over 78 characters (found by a test).
+    words = "iso-2022-jp" if charset == "iso-2022-jp" and _jis(name) else "utf-8"
+    return _jis_header("From", name, f"<{address.addr_spec}>", charset=words)
 
 
 def _subject(subject: str, charset: Charset) -> str:

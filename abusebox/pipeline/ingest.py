@@ -97,7 +97,7 @@ class Pipeline:
                 # They are ours as inserted, and stored `new` ones met again are claimed in
                 # the same transaction: no other worker takes them.
                 with self.db.session() as session:
-                    stored_chunk = message_store.store_raw_many(session, messages, leases.terms(self.lease))
+                    stored_chunk = message_store.store_raw_many(session, messages, self.lease)
                     if on_stored is not None:
                         on_stored(session, [(m, s.pk) for m, s in zip(messages, stored_chunk, strict=True)])
                     fresh = {s.pk for s in stored_chunk if s.is_new}

@@ -50,16 +50,15 @@ class Lease:
     seconds: float = DEFAULT_LEASE_SECONDS
     worker: str = field(default_factory=this_worker)
 
+    def until(self) -> datetime:
+        """When a claim or renewal made now runs out."""
+        return utcnow() + timedelta(seconds=self.seconds)
+
 
 def _free(lease: Lease) -> ColumnElement[bool]:
     """Nobody holds it, we do, or the holder's lease has run out."""
     mine = MessageRow.claimed_by == lease.worker
     return or_(MessageRow.claimed_by.is_(None), mine, MessageRow.lease_until < utcnow())
-
-
-def terms(lease: Lease) -> tuple[str, datetime]:
-    """(worker, until) of a claim made now: for rows claimed as they are inserted."""
-    return lease.worker, utcnow() + timedelta(seconds=lease.seconds)
 
 
 def claim_next(
@@ -70,7 +69,6 @@ def claim_next(
     Ours are included (left by a commit the database refused for the moment), except
     ``in_hand``: those the caller is still analysing.
     """
-    now = utcnow()
     conditions = [MessageRow.status == "new", _free(lease)]
     if in_hand:
         conditions.append(MessageRow.id.not_in(sorted(in_hand)))
@@ -84,7 +82,7 @@ def claim_next(
     rows = session.execute(
         update(MessageRow)
         .where(MessageRow.id.in_(candidates.scalar_subquery()))
-        .values(claimed_by=lease.worker, lease_until=now + timedelta(seconds=lease.seconds))
+        .values(claimed_by=lease.worker, lease_until=lease.until())
         .returning(MessageRow.id, MessageRow.raw),
         execution_options={"synchronize_session": False},
     ).all()
@@ -93,7 +91,7 @@ def claim_next(
 
 def claim(session: Session, lease: Lease, pks: list[int]) -> set[int]:
     """Claim these messages where they are `new` and free (or already ours); the pks claimed."""
-    until = utcnow() + timedelta(seconds=lease.seconds)
+    until = lease.until()
     got: set[int] = set()
     for part in chunks(sorted(set(pks))):
         candidates = (
@@ -119,7 +117,7 @@ def hold(session: Session, lease: Lease, pks: list[int]) -> set[int]:
     Run in the transaction that commits the results: its row locks keep every other
     worker off these messages until then.
     """
-    until = utcnow() + timedelta(seconds=lease.seconds)
+    until = lease.until()
     got: set[int] = set()
     for part in chunks(sorted(set(pks))):
         got.update(
@@ -196,6 +194,5 @@ __all__ = [
     "hold",
     "holder",
     "release_dead",
-    "terms",
     "this_worker",
 ]

@@ -17,6 +17,7 @@ from abusebox.core.models import RawMessage
 from abusebox.core.reasons import Reason
 from abusebox.store.base import table_of, utcnow
 from abusebox.store.events import Event
+from abusebox.store.leases import Lease
 from abusebox.store.schema import MessageEventRow, MessageRow, ReportRow
 
 _MESSAGES = table_of(MessageRow)
@@ -97,11 +98,11 @@ def store_raw(session: Session, message: RawMessage, headers: dict[str, Any] | N
 
 
 def store_raw_many(
-    session: Session, messages: list[RawMessage], claim: tuple[str, datetime] | None = None
+    session: Session, messages: list[RawMessage], claim: Lease | None = None
 ) -> list[StoredMessage]:
     """Store several raw messages with one statement (same rules as store_raw).
 
-    ``claim`` (worker, lease until: store/leases.py) is set on the rows it inserts, so a
+    ``claim``: the rows it inserts are claimed under this lease (store/leases.py), so a
     worker storing what it will analyse holds them from the first write.
     """
     if not messages:
@@ -113,7 +114,7 @@ def _store(
     session: Session,
     messages: list[RawMessage],
     headers: dict[str, Any] | None,
-    claim: tuple[str, datetime] | None = None,
+    claim: Lease | None = None,
 ) -> list[StoredMessage]:
     """Insert the new ones in one statement, then look up the ones already stored."""
     h = headers or {}
@@ -138,9 +139,9 @@ def _store(
         for message, sha in zip(messages, shas, strict=True)
     ]
     if claim is not None:
-        claimed_by, lease_until = claim
+        until = claim.until()
         for row in rows:
-            row["claimed_by"], row["lease_until"] = claimed_by, lease_until
+            row["claimed_by"], row["lease_until"] = claim.worker, until
     statement = _insert_ignoring_duplicates(session.get_bind().dialect.name)
     inserted = {sha: pk for sha, pk in session.connection().execute(statement, rows)}
     others = sorted(set(shas) - inserted.keys())

@@ -306,7 +306,7 @@ def test_a_commit_renews_the_leases_in_hand_once_a_quarter_of_the_lease_has_pass
     mails = [make_report(n) for n in range(3)]
     with db.session() as session:
         stored = message_store.store_raw_many(
-            session, [RawMessage(m, "test", f"m{n}") for n, m in enumerate(mails)], leases.terms(lease)
+            session, [RawMessage(m, "test", f"m{n}") for n, m in enumerate(mails)], lease
         )
         # Claimed as stored: no other worker takes them.
         assert leases.claim_next(session, leases.Lease(60, "elsewhere:1:far"), 10) == []
