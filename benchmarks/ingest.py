@@ -5,8 +5,9 @@ mailbox of a throwaway Dovecot, then measures, alternating, in the same run: the
 (both cores, benchmarks/ceiling.py); `abusebox ingest` of the Maildir (the whole process);
 `abusebox poll --once` of the Dovecot mailbox to stored, grouped incidents, every stage on.
 Each on a fresh SQLite database and, unless --no-postgres, a fresh PostgreSQL schema. It
-prints a per-stage cost table (parse, PGP, extract, triage, commit: ms per message) and,
-last, `ingest: abusebox N msgs/s, ceiling M msgs/s, ratio R`.
+prints a per-stage cost table (parse, PGP, extract, triage, commit: ms per message), the
+floor (benchmarks/floor.py: the parse and SQLite's own writes alone, and the highest ratio
+they leave), and, last, `ingest: abusebox N msgs/s, ceiling M msgs/s, ratio R`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import abusebox as abusebox_package
-from benchmarks import ceiling, stages
+from benchmarks import ceiling, floor, stages
 from benchmarks.mixed import REPO, corpus, write_maildir
 
 NAME = "ingest"
@@ -94,10 +95,22 @@ def write_config(tmp: Path, url: str, source: str = "") -> Path:
     return config
 
 
-def run_ingest(tmp: Path, maildir: Path, kind: str, pg_url: str) -> float:
+def run_ingest(tmp: Path, maildir: Path, kind: str, pg_url: str, keep: Path | None = None) -> float:
+    """Seconds of `abusebox ingest`; ``keep``: where to copy the SQLite database it left."""
     with database(kind, tmp, pg_url) as url:
         config = write_config(tmp, url)
-        return abusebox(config, "ingest", "--quiet", str(maildir))
+        elapsed = abusebox(config, "ingest", "--quiet", str(maildir))
+        if keep is not None and kind == "sqlite":
+            floor.snapshot(url, keep)
+        return elapsed
+
+
+def measure_floor(tmp: Path, files: list[Path], ingested: Path) -> floor.Floor:
+    """The floor (benchmarks/floor.py) over ``files``, replaying what ``ingested`` holds."""
+    with database("sqlite", tmp, "") as url:
+        write_config(tmp, url)
+        written = floor.writes(ingested, Path(url.removeprefix("sqlite:///")))
+    return floor.Floor(len(files), floor.parse_cpu(files), written, os.cpu_count() or 1)
 
 
 class Imap:
@@ -184,12 +197,14 @@ def run(args: argparse.Namespace) -> int:
         write_maildir(maildir, mails)
         files = sorted((maildir / "new").iterdir())
         imap = None if args.no_poll else Imap()
+        ingested = tmp / "ingested.db"
         try:
             for round_no in range(1, args.rounds + 1):
                 print(f"round {round_no}:", flush=True)
                 record("ceiling (bare chain)", ceiling.run(files, tmp / f"ceiling-{round_no}.db"))
                 for kind in kinds:
-                    record(f"ingest {kind}", run_ingest(tmp, maildir, kind, args.postgres))
+                    kept = ingested if round_no == 1 else None
+                    record(f"ingest {kind}", run_ingest(tmp, maildir, kind, args.postgres, kept))
                     if imap is not None:
                         record(f"poll {kind}", run_poll(tmp, imap, mails, kind, args.postgres))
         finally:
@@ -197,7 +212,10 @@ def run(args: argparse.Namespace) -> int:
                 imap.close()
         print(flush=True)
         stages.print_table(mails[: args.stage_sample], tmp)
+        print(flush=True)
+        lower = measure_floor(tmp, files, ingested)
     top = best["ceiling (bare chain)"]
+    floor.print_floor(lower, top)
     print()
     for kind in kinds[1:]:
         for what in ("poll", "ingest"):
