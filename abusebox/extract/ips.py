@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -169,29 +170,49 @@ def range_networks(first: IPAddress, last: IPAddress) -> list[str]:
     return [canonical_ip(b.compressed) for b in blocks if not _dropped(b)]
 
 
+def _quad(text: str) -> bytes | None:
+    """A dotted quad the IPv4 pattern found, packed by the C ``inet_pton``, or None.
+
+    It takes exactly what ``ipaddress`` takes of such a run (four decimal parts of 0-255,
+    no leading zeros: a test checks every shape), so a quad it takes is its own canonical
+    text; it is read here without building an address object for every candidate.
+    """
+    try:
+        return socket.inet_pton(socket.AF_INET, text)
+    except OSError:
+        return None
+
+
+def _dropped_quad(packed: bytes) -> bool:
+    """``_dropped`` of a packed IPv4 address: 0/8, loopback, link-local, multicast, 240/4."""
+    first = packed[0]
+    return first == 0 or first == 127 or first >= 224 or packed[:2] == b"\xa9\xfe"
+
+
 def _ipv4_hits(norm: _Normalised) -> list[IpHit]:
     text = norm.text
     hits: list[IpHit] = []
     for m in _IPV4.finditer(text):
-        first = _address(m.group("a"))
-        if first is None:
+        quad = m.group("a")
+        packed = _quad(quad)
+        if packed is None:
             continue  # 010.1.1.1 and 300.1.1.1: not addresses
         if _VERSION_WORD.search(text, max(0, m.start() - 16), m.start()):
             continue
         start, end = norm.span(m.start(), m.end())
         if m.group("b") or m.group("last"):
-            last = _address(m.group("b") or f"{m.group('a').rsplit('.', 1)[0]}.{m.group('last')}")
-            nets = range_networks(first, last) if last is not None else []
+            last = _address(m.group("b") or f"{quad.rsplit('.', 1)[0]}.{m.group('last')}")
+            nets = range_networks(ipaddress.IPv4Address(packed), last) if last is not None else []
             hits.extend(IpHit(n, start, end, None, "/" in n) for n in nets)
             continue
         if m.group("prefix"):
-            hits.extend(_network_hit(first, m.group("prefix"), start, end))
+            hits.extend(_network_hit(ipaddress.IPv4Address(packed), m.group("prefix"), start, end))
             continue
-        if _dropped(first):
+        if _dropped_quad(packed):
             continue
         port_text = m.group("port") or m.group("tport")
         port = int(port_text) if port_text and int(port_text) <= 65535 else None
-        hits.append(IpHit(canonical_ip(str(first)), start, end, port, False))
+        hits.append(IpHit(quad, start, end, port, False))
     return hits
 
 

@@ -97,12 +97,15 @@ class LineTimes:
         self.parts = parts
         self.dates: list[TimeParts | None] = []
         self.ranges = [range_ends(line.text, found) for line, found in zip(lines, parts, strict=True)]
+        # (line, part) -> (time, range end) of the parts that carry their own date, read once
+        # here and again for the line itself: the same instant, so computed once.
+        self._dated: dict[tuple[int, int], tuple[datetime | None, datetime | None]] = {}
         by_paragraph: dict[int, set[_Entry]] = {}
         by_part: dict[int, set[_Entry]] = {}
         last: TimeParts | None = None
         last_part = -1
         tail: tuple[int, TimeParts] | None = None  # (paragraph, date) ending the previous line
-        for line, found in zip(lines, self.parts, strict=True):
+        for index, (line, found) in enumerate(zip(lines, self.parts, strict=True)):
             if line.part != last_part:
                 last = None  # a date stated in another part does not carry over
             own_date = next((p for p in found if p.has_date and not p.has_time), None)
@@ -137,6 +140,8 @@ class LineTimes:
                         value, end = self._combine_range(hit, found[ranges[k]], date)
                     else:
                         value, end = self._combine(hit, date), None
+                    if date is None:
+                        self._dated[index, k] = (value, end)
                     if value is not None:
                         text = hit.original if date is None else f"{date.original} {hit.original}"
                         if end is not None:
@@ -170,14 +175,15 @@ class LineTimes:
         found = self.parts[index]
         parts = found[k]
         end_k = self.ranges[index].get(k)
+        dated = self._dated.get((index, k)) if date is None else None
         if end_k is None:
-            value = self._combine(parts, date)
+            value = dated[0] if dated is not None else self._combine(parts, date)
             if value is None:
                 return None
             return LineTime(
                 value, None, parts.original if date is None else f"{date.original} {parts.original}", True
             )
-        value, end = self._combine_range(parts, found[end_k], date)
+        value, end = dated if dated is not None else self._combine_range(parts, found[end_k], date)
         if value is None:
             return None
         if end is None:

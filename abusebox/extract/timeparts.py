@@ -114,7 +114,10 @@ _HYPHEN_RANGE = re.compile(
     r"(?<![0-9:T])([0-9]{1,2}:[0-9]{2})-(?=[0-9]{1,2}:[0-9]{2}(?![0-9:]))"
     r"|([0-9]:[0-9]{2}:[0-9]{2})-(?=[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?![0-9]))"
 )
-_MONTH_HINT = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", re.IGNORECASE)
+# Could a month name stand here? Each of _MON's spellings starts with three letters, in
+# title or upper case, from these classes: a cheap superset test that gates the patterns
+# that need a month name (a false yes only runs a pattern that then finds nothing).
+_MONTH_HINT = re.compile(r"[JjFfMmAaSsOoNnDd][AaEePpUuCcOo][NnBbRrYyLlGgPpTtVvCc]")
 _ERA_BASE = {"令和": 2018, "平成": 1988}
 
 

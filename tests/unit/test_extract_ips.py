@@ -188,3 +188,39 @@ def test_every_written_form_of_an_ipv6_address_passes_the_precheck(addr: ipaddre
     written = [addr.compressed, addr.exploded, f"{mapped.exploded.rsplit(':', 2)[0]}:192.0.2.1"]
     for form in written:
         assert ips.may_hold_ipv6(f"from {form} port 22")
+
+
+_octets = st.one_of(
+    st.integers(0, 255).map(str),  # canonical
+    st.text(alphabet="0123456789", min_size=1, max_size=3),  # leading zeros, 256-999
+)
+
+
+@given(st.lists(_octets, min_size=4, max_size=4).map(".".join))
+def test_a_dotted_quad_is_read_as_ipaddress_reads_it(quad: str) -> None:
+    # The fast reader of the IPv4 pattern's runs takes what ipaddress takes, and a quad
+    # it takes is its own canonical text; dropping agrees with the address object's.
+    try:
+        expected: ipaddress.IPv4Address | None = ipaddress.IPv4Address(quad)
+    except ValueError:
+        expected = None
+    packed = ips._quad(quad)
+    if expected is None:
+        assert packed is None
+        return
+    assert packed == expected.packed
+    assert str(expected) == quad
+    assert ips._dropped_quad(packed) == ips._dropped(expected) == (not _kept(expected))
+
+
+@pytest.mark.parametrize(
+    ("quad", "dropped"),
+    [
+        ("0.1.2.3", True), ("127.0.0.1", True), ("169.254.1.1", True), ("169.253.1.1", False),
+        ("223.255.255.255", False), ("224.0.0.1", True), ("239.1.1.1", True), ("240.0.0.1", True),
+        ("255.255.255.255", True), ("1.0.0.0", False), ("126.255.255.255", False), ("128.0.0.0", False),
+    ],
+)  # fmt: skip
+def test_the_edges_of_the_dropped_ipv4_blocks(quad: str, dropped: bool) -> None:
+    packed = ips._quad(quad)
+    assert packed is not None and ips._dropped_quad(packed) is dropped

@@ -234,3 +234,56 @@ def test_zone_cues_times_in(text, offset_hours):
     zone = stated_zone(text)
     assert zone is not None
     assert zone.utcoffset(None) == timedelta(hours=offset_hours)
+
+
+# Every spelling of a month that the patterns take (timeparts._MON), and some they do not.
+_MONTH_SPELLINGS = [
+    *MONTHS, *(m.upper() for m in MONTHS), "January", "February", "March", "April", "June",
+    "July", "August", "Sept", "September", "October", "November", "December",
+]  # fmt: skip
+_DATE_SHAPES = [
+    "{m} 19 03:14:15",
+    "19 {m} 2026 10:20",
+    "19/{m}/2026:10:20:30 +0900",
+    "{m} 19, 2026",
+    "19-{m}-2026",
+]
+
+
+@pytest.mark.parametrize("month", _MONTH_SPELLINGS)
+def test_the_month_hint_admits_every_month_spelling(month: str) -> None:
+    from abusebox.extract import timeparts
+
+    for shape in _DATE_SHAPES:
+        text = shape.format(m=month)
+        assert timeparts._MONTH_HINT.search(text), text
+        found = find_time_parts(text)
+        assert found and found[0].month is not None and found[0].day == 19, text
+
+
+_TOKEN = st.one_of(
+    st.sampled_from([*_MONTH_SPELLINGS, *(m.lower() for m in MONTHS), "Mon", "Thu", "ſep", "Dez", "Mai"]),
+    st.integers(1, 31).map(str),
+    st.integers(1995, 2030).map(str),
+    st.sampled_from(["03:14:15", "10:20", "T", "Z", "+0900", "JST", "th", "at", "of"]),
+)
+_TIME_TEXT = st.lists(
+    st.tuples(_TOKEN, st.sampled_from([" ", "  ", "\t", "-", "/", ":", ", ", ".", ""])), max_size=10
+).map(lambda pairs: "".join(token + sep for token, sep in pairs))
+
+
+@given(_TIME_TEXT)
+def test_the_month_hint_never_hides_a_date(text: str) -> None:
+    # The hint only gates the patterns that need a month name: with it always true,
+    # every text reads the same.
+    import re
+
+    from abusebox.extract import timeparts
+
+    found = find_time_parts(text)
+    hint = timeparts._MONTH_HINT
+    timeparts._MONTH_HINT = re.compile("")
+    try:
+        assert find_time_parts(text) == found
+    finally:
+        timeparts._MONTH_HINT = hint
