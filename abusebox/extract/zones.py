@@ -8,6 +8,7 @@ left out on purpose: a wrong zone is worse than the Date header's offset.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from datetime import UTC, timedelta, timezone, tzinfo
@@ -73,9 +74,11 @@ def fixed_zone(minutes: int, name: str | None = None) -> tzinfo:
     return timezone(timedelta(minutes=minutes), name) if name else timezone(timedelta(minutes=minutes))
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_zone(value: str) -> tzinfo | None:
     """``Z``, ``+09:00``, ``+0900``, ``+09``, ``JST``, ``(JST)``, ``UTC+9``, ``GMT+09:00``, ``日本時間``,
-    ``Asia/Tokyo`` -> tzinfo; None when not a zone we know."""
+    ``Asia/Tokyo`` -> tzinfo; None when not a zone we know. Cached: a report writes its few
+    zones on every line (tzinfo values are immutable)."""
     text = value.strip().strip("()（）").strip()
     if not text:
         return None

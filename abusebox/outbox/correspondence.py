@@ -76,6 +76,17 @@ def detect(
     return None
 
 
+def _may_be_dsn(parsed: ParsedMessage) -> bool:
+    """Whether the top Content-Type can say ``report-type=delivery-status`` (parse_dsn decides).
+
+    A header that does not hold the words, nor an RFC 2231 form of the parameter that could
+    spell them in pieces, cannot: most multipart/report mail an abuse desk gets is ARF, and
+    its stored bytes are not read and parsed again for nothing.
+    """
+    value = (parsed.header("Content-Type") or "").lower()
+    return not value or "delivery-status" in value or "report-type*" in value
+
+
 def _dsns(session: Session, settings: Settings, items: list[tuple[int, Analysis]]) -> dict[int, Dsn]:
     """The delivery status notifications among ``items``, read from their stored bytes.
 
@@ -86,6 +97,8 @@ def _dsns(session: Session, settings: Settings, items: list[tuple[int, Analysis]
     for pk, analysis in items:
         if analysis.parsed.content_type != "multipart/report" or analysis.triage.desk is not None:
             continue
+        if not _may_be_dsn(analysis.parsed):
+            continue  # an ARF complaint or a read receipt: multipart/report, never a DSN
         try:
             dsn = parse_dsn(read_raw(settings, session, pk))
         except (KeyError, RawUnavailable, RecursionError, ValueError, LookupError):

@@ -91,7 +91,13 @@ def _read_file(
         if max_bytes is not None and info.st_size > max_bytes:
             return SourceError(str(path), _too_large(info.st_size, max_bytes))
         with os.fdopen(os.dup(fd), "rb") as fh:
-            raw = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+            # Ask for the size fstat gave (and a byte more): asking for the whole limit
+            # would make the reader allocate that much for every mail. A file that grew
+            # since is read on, up to the limit, as before.
+            raw = fh.read(info.st_size + 1)
+            if len(raw) > info.st_size:
+                more = fh.read() if max_bytes is None else fh.read(max(0, max_bytes + 1 - len(raw)))
+                raw += more
     except OSError as exc:
         return SourceError(str(path), f"cannot read: {exc.strerror}")
     finally:

@@ -36,6 +36,7 @@ from sqlalchemy import (
     Numeric,
     Table,
     TypeDecorator,
+    Update,
     func,
     insert,
     select,
@@ -94,10 +95,49 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     connection.exec_driver_sql(str(compiled), values, execution_options=CHECKED)
 
 
+def execute_rows(session: Session, statement: Update, rows: list[dict[str, Any]]) -> None:
+    """``statement`` (an UPDATE with named bind parameters) once per row of ``rows``.
+
+    SQLite: compiled once, each parameter's values converted over the whole batch by its
+    type's bind processor (as ``insert_rows`` does), then one executemany of the driver;
+    SQLAlchemy would build and process the parameters row by row. PostgreSQL, or a
+    statement with parameters of another kind (an IN list): SQLAlchemy's executemany.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = _COMPILED.get(statement) if dialect.name == "sqlite" else None
+    if compiled is None and dialect.name == "sqlite":
+        compiled = _COMPILED[statement] = statement.compile(dialect=dialect)
+    if (
+        compiled is None
+        or not compiled.positional
+        or any(b.expanding or b.literal_execute for b in compiled.binds.values())
+    ):
+        connection.execute(statement, rows)
+        return
+    times: dict[datetime, str] = {}
+    by_name: list[list[Any]] = []
+    for name in compiled.positiontup or ():
+        bind = compiled.binds[name]
+        values = [r[name] for r in rows] if name in rows[0] else [bind.effective_value] * len(rows)
+        by_name.append(
+            _converted(_sqlite_processor(bind.type, dialect), values, _is_text_type(bind.type), times)
+        )
+    connection.exec_driver_sql(str(compiled), list(zip(*by_name, strict=True)), execution_options=CHECKED)
+
+
+_COMPILED: dict[Update, Any] = {}  # SQLite: statements execute_rows has compiled
+
+
 def _is_text(column: Column[Any]) -> bool:
     """Whether a column's values may be text taken from mail: all but numbers, times and
     JSON (SQLAlchemy's ``json.dumps`` escapes every character outside ASCII)."""
-    column_type = column.type
+    return _is_text_type(column.type)
+
+
+def _is_text_type(column_type: Any) -> bool:
     if isinstance(column_type, TypeDecorator):
         column_type = column_type.impl_instance
     return not isinstance(column_type, _NOT_TEXT)

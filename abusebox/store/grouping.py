@@ -298,11 +298,8 @@ def update_stored(session: Session, incidents: list[StoredIncident]) -> None:
             raised.append({**params, "b_priority": incident.priority})
         else:
             plain.append(params)
-    connection = session.connection()
-    if plain:
-        connection.execute(_UPDATE, plain)
-    if raised:
-        connection.execute(_UPDATE_PRIORITY, raised)
+    bulk.execute_rows(session, _UPDATE, plain)
+    bulk.execute_rows(session, _UPDATE_PRIORITY, raised)
     ids = {incident.id for incident in incidents}
     for obj in list(session.identity_map.values()):
         if isinstance(obj, IncidentRow) and obj.id in ids:

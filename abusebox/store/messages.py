@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from abusebox.core.models import RawMessage
 from abusebox.core.reasons import Reason
+from abusebox.store import bulk
 from abusebox.store.base import table_of, utcnow
 from abusebox.store.events import Event
 from abusebox.store.leases import Lease
@@ -215,7 +216,8 @@ def mark_processed_many(session: Session, processed: list[tuple[int, str, dict[s
     if not processed:
         return
     now = utcnow()
-    session.connection().execute(
+    bulk.execute_rows(
+        session,
         _MARK_PROCESSED,
         [
             {

@@ -24,7 +24,7 @@ from abusebox.store.schema import ObservationRow, ReportRow
 _REPORTS = table_of(ReportRow)
 _OBSERVATIONS = table_of(ObservationRow)
 # Built once per table: SQLAlchemy then reuses their compiled form for every batch.
-_INSERTS: dict[tuple[str, bool], Any] = {}
+_INSERTS: dict[str, Any] = {}  # PostgreSQL: INSERT ... RETURNING per table
 SEQUENCE_ROWS = 200  # PostgreSQL: from this many rows on, ids come from the sequence first
 
 
@@ -205,30 +205,28 @@ def insert_reserved(
 def _insert_returning_pks(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` with as few statements as the dialect allows; their pks, in order.
 
-    PostgreSQL: SQLAlchemy keeps the order itself. SQLite does not promise an order for
-    RETURNING, so SQLAlchemy would fall back to one INSERT per row; but a new rowid is
-    one above the largest (or above the largest ever used), and this transaction holds
-    the write lock (BEGIN IMMEDIATE), so the new pks, sorted, are in the rows' order.
+    SQLite: the ids are the ones it would assign (store/bulk.py ``reserve_pks``: one above
+    the largest; this transaction holds the write lock, BEGIN IMMEDIATE) and the rows go in
+    by one executemany of the driver with values converted once per column, not by
+    SQLAlchemy's per-row parameter work.
 
-    Many rows on PostgreSQL: their ids are reserved from the table's sequence first and
-    the rows written by one COPY (store/bulk.py). A multi-row INSERT ...
-    RETURNING is re-parsed by psycopg for every page (a statement that long is not
-    cached), which cost more than the database's work on a large feed.
+    PostgreSQL: a few rows by INSERT ... RETURNING (SQLAlchemy keeps the order); many, with
+    their ids reserved from the table's sequence first, by one COPY (store/bulk.py). A
+    multi-row INSERT ... RETURNING is re-parsed by psycopg for every page (a statement that
+    long is not cached), which cost more than the database's work on a large feed.
     """
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql" and len(rows) >= SEQUENCE_ROWS:
+    if dialect == "sqlite" or len(rows) >= SEQUENCE_ROWS:
         pks = bulk.reserve_pks(session, table, len(rows))
         bulk.insert_rows(session, table, [{**row, "id": pk} for row, pk in zip(rows, pks, strict=True)])
         return pks
-    ordered = dialect != "sqlite"
-    statement = _INSERTS.get((table.name, ordered))
+    statement = _INSERTS.get(table.name)
     if statement is None:
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
-        _INSERTS[(table.name, ordered)] = statement
+        statement = _INSERTS[table.name] = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     pks = list(session.connection().execute(statement, rows).scalars())
     if len(pks) != len(rows):
         raise RuntimeError(f"inserted {len(rows)} rows into {table.name} but got {len(pks)} pks back")
-    return pks if ordered else sorted(pks)
+    return pks
 
 
 def add_observations(

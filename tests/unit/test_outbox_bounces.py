@@ -38,3 +38,44 @@ def test_a_forged_message_id_with_a_line_break_is_not_taken() -> None:
     assert dsn is not None and dsn.original_message_id is None
     [rcpt] = dsn.recipients
     assert rcpt.permanent and rcpt.address == "a@example.org"
+
+
+_PARAM_FORMS = st.sampled_from(
+    [
+        "report-type=delivery-status",
+        'report-type="delivery-status"',
+        "REPORT-TYPE=Delivery-Status",
+        "report-type = delivery-status",
+        "report-type*=us-ascii''delivery-status",
+        "report-type*=us-ascii'en'delivery%2Dstatus",
+        "report-type*0=deliv; report-type*1=ery-status",
+        'report-type*0="delivery-"; report-type*1="status"',
+        "report-type=feedback-report",
+        "report-type=disposition-notification",
+        "report-type=",
+        "",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PARAM_FORMS, st.sampled_from(["; ", ";", ";\r\n\t"]), st.booleans())
+def test_the_dsn_gate_lets_every_dsn_through(param: str, sep: str, boundary_first: bool) -> None:
+    # correspondence reads a multipart/report again only where its Content-Type can name a
+    # DSN: whatever parse_dsn takes for one must pass that gate.
+    from abusebox.outbox.correspondence import _may_be_dsn
+    from abusebox.parsing.mime import parse_message
+
+    params = ['boundary="B"', param] if boundary_first else [param, 'boundary="B"']
+    ctype = "multipart/report" + "".join(f"{sep}{p}" for p in params if p)
+    raw = (
+        b"From: MAILER-DAEMON@mx.example\r\nMIME-Version: 1.0\r\nContent-Type: "
+        + ctype.encode()
+        + b"\r\n\r\n"
+        + STATUS
+        + QUOTED
+    )
+    if parse_dsn(raw) is not None:
+        assert _may_be_dsn(parse_message(raw)), ctype
+    if "feedback-report" in param or "disposition" in param:
+        assert parse_dsn(raw) is None and not _may_be_dsn(parse_message(raw))
