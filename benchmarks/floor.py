@@ -32,21 +32,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BATCH = 100  # messages per transaction, as pipeline/ingest.py's COMMIT_BATCH
+from abusebox.parsing.mime import LimitExceeded, parse_message
+from abusebox.pipeline.ingest import COMMIT_BATCH as BATCH
+from abusebox.store.grouping import _CHANGES
+
 # Set by the analysis of a message; the raw store leaves them empty (or "new").
 _PROCESSED = ("message_id_header", "from_addr", "subject", "date", "status", "status_reason", "processed_at")
 _UNSTORED = {"status": "new"}
-# What grouping writes to an incident an earlier batch opened (store/grouping.py's _CHANGES).
-_GROUPED = (
-    "observation_count",
-    "report_count",
-    "first_seen",
-    "last_seen",
-    "window_start",
-    "window_end",
-    "last_activity_at",
-    "updated_at",
-)
+# What grouping writes to an incident an earlier batch opened.
+_GROUPED = tuple(_CHANGES)
+_TABLES = ("messages", "reports", "observations", "incidents", "incident_events", "enrichment_queue")
 
 
 @dataclass(frozen=True)
@@ -66,8 +61,6 @@ class Floor:
 
 
 def _parse_chunk(paths: list[str]) -> float:
-    from abusebox.parsing.mime import LimitExceeded, parse_message
-
     start = time.process_time()
     for path in paths:
         try:
@@ -81,8 +74,8 @@ def parse_cpu(files: list[Path], processes: int | None = None) -> float:
     """CPU seconds of parse_message over ``files``, summed over the processes."""
     paths = [str(f) for f in files]
     chunks = [paths[i : i + 50] for i in range(0, len(paths), 50)]
+    _parse_chunk(chunks[0][:5])  # warm before the fork: compiled patterns are inherited
     with mp.get_context("fork").Pool(processes or os.cpu_count() or 1) as pool:
-        _parse_chunk(chunks[0][:5])  # imports in the parent are inherited: warm
         return sum(pool.map(_parse_chunk, chunks))
 
 
@@ -102,9 +95,7 @@ class _Replay:
     def __init__(self, source: Path) -> None:
         conn = sqlite3.connect(source)
         try:
-            self.tables = {t: _rows(conn, t) for t in ("messages", "reports", "observations", "incidents")}
-            self.tables["incident_events"] = _rows(conn, "incident_events")
-            self.tables["enrichment_queue"] = _rows(conn, "enrichment_queue")
+            self.tables = {t: _rows(conn, t) for t in _TABLES}
         finally:
             conn.close()
         self.batches = self._cut()
@@ -118,14 +109,13 @@ class _Replay:
         batches: list[dict[str, list[tuple[Any, ...]]]] = [
             defaultdict(list) for _ in range(-(-len(messages) // BATCH))
         ]
-        blank = [(m_cols.index(c), _UNSTORED.get(c)) for c in _PROCESSED]
+        processed = [m_cols.index(c) for c in _PROCESSED]
         for row in messages:
             stored = list(row)
-            for index, value in blank:
-                stored[index] = value
+            for index, name in zip(processed, _PROCESSED, strict=True):
+                stored[index] = _UNSTORED.get(name)
             batches[batch_of[row[0]]]["messages"].append(tuple(stored))
-            status = tuple(row[m_cols.index(c)] for c in _PROCESSED)
-            batches[batch_of[row[0]]]["status"].append((*status, row[0]))
+            batches[batch_of[row[0]]]["status"].append((*(row[i] for i in processed), row[0]))
         report_batch: dict[int, int] = {}
         message_pk = self.column("reports", "message_pk")
         for row in self.tables["reports"][1]:
@@ -145,10 +135,11 @@ class _Replay:
             batches[b]["observations"].append(row)
             if pk is not None and opened[pk] != b:
                 batches[b]["touched"].append((pk,))
+        grouped = [self.column("incidents", c) for c in _GROUPED]
         final = {}
         for row in self.tables["incidents"][1]:
             batches[opened.get(row[0], 0)]["incidents"].append(row)
-            final[row[0]] = tuple(row[self.column("incidents", c)] for c in _GROUPED)
+            final[row[0]] = tuple(row[i] for i in grouped)
         event_incident = self.column("incident_events", "incident_pk")
         for row in self.tables["incident_events"][1]:
             batches[opened.get(row[event_incident], 0)]["incident_events"].append(row)

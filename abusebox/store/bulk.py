@@ -107,9 +107,11 @@ def execute_rows(session: Session, statement: Update, rows: list[dict[str, Any]]
         return
     connection = session.connection()
     dialect = connection.dialect
-    compiled = _COMPILED.get(statement) if dialect.name == "sqlite" else None
-    if compiled is None and dialect.name == "sqlite":
-        compiled = _COMPILED[statement] = statement.compile(dialect=dialect)
+    compiled = None
+    if dialect.name == "sqlite":
+        compiled = _COMPILED.get(statement)
+        if compiled is None:
+            compiled = _COMPILED[statement] = statement.compile(dialect=dialect)
     if (
         compiled is None
         or not compiled.positional
