@@ -11,7 +11,7 @@ not settled here either: ``detect_day_first`` only reports what unambiguous date
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import tzinfo
 
@@ -107,6 +107,25 @@ _PREFILTERS: tuple[Callable[[str, bool], bool], ...] = (
     lambda t, m: ":" in t or "時" in t or "时" in t or "시" in t,
 )
 _HAS_DIGIT = re.compile(r"[0-9]")
+# Where the costly patterns can start. Scanning a whole line with one of them tries it at
+# every character; but each of these starts a bounded distance before a mark it cannot do
+# without, so it is tried only there (``_anchored``). Per pattern index: which mark, at most
+# how far before it a match starts, and the characters a match can start with.
+#   0 CLF "19/Nov": the day (2 digits) and "/" before the month name.
+#   4 "Thu, 19th - Nov": a weekday (at most 14 characters: "Wednesday., " and 3 blanks),
+#     the day with its suffix and up to 3 separators (7) before the month name.
+#   5 "Thu Nov 19": the weekday before the month name.
+#   8 a time of day: 午前/午後, a blank and the hour (5) before its ":", or the same and a
+#     blank (6) before 時/时/시 (the hour of "午後 3 時" may start with the blank).
+_DIGITS = "0123456789"
+_WEEKDAY_LETTERS = "MTWFS"
+_CLOCK_MARK = re.compile("[:時时시]")
+_ANCHORS: dict[int, tuple[bool, int, frozenset[str]]] = {
+    0: (True, 3, frozenset(_DIGITS)),
+    4: (True, 21, frozenset(_WEEKDAY_LETTERS + _DIGITS)),
+    5: (True, 14, frozenset(_WEEKDAY_LETTERS + "JFMASOND")),
+    8: (False, 6, frozenset(_DIGITS + "午 \t")),
+}
 # "21:50-22:15": a hyphen between two times of day without seconds (or two with seconds)
 # joins a range; it is not the first time's UTC offset (-22:15 is none anyway, and an ISO
 # offset follows seconds). Read as "~" (one character for one: spans stay valid).
@@ -114,10 +133,11 @@ _HYPHEN_RANGE = re.compile(
     r"(?<![0-9:T])([0-9]{1,2}:[0-9]{2})-(?=[0-9]{1,2}:[0-9]{2}(?![0-9:]))"
     r"|([0-9]:[0-9]{2}:[0-9]{2})-(?=[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?![0-9]))"
 )
-# Could a month name stand here? Each of _MON's spellings starts with three letters, in
-# title or upper case, from these classes: a cheap superset test that gates the patterns
-# that need a month name (a false yes only runs a pattern that then finds nothing).
-_MONTH_HINT = re.compile(r"[JjFfMmAaSsOoNnDd][AaEePpUuCcOo][NnBbRrYyLlGgPpTtVvCc]")
+# Is a month name written anywhere? The patterns that need one (CLF, day first, month
+# first) are tried only then. The name alone is searched as cheaply as a letter-class
+# hint would be (its first letters are a set the engine skips to), and unlike such a
+# hint it does not let "for" or "our" run two patterns over every English line.
+_MONTH_NAME = re.compile(_MON)
 _ERA_BASE = {"令和": 2018, "平成": 1988}
 
 
@@ -220,13 +240,21 @@ def find_time_parts(text: str, *, times_of_day: bool = True) -> list[TimeParts]:
         return []
     if "-" in norm:
         norm = _HYPHEN_RANGE.sub(lambda m: (m.group(1) or m.group(2)) + "~", norm)
-    has_month = _MONTH_HINT.search(norm) is not None
+    months = [m.start() for m in _MONTH_NAME.finditer(norm)]
+    has_month = bool(months)
     matches: list[re.Match[str]] = []
     count = len(_PATTERNS) if times_of_day else len(_PATTERNS) - 1  # the last one: times of day
-    for pattern, needs in zip(_PATTERNS[:count], _PREFILTERS[:count], strict=True):
+    for index, (pattern, needs) in enumerate(zip(_PATTERNS[:count], _PREFILTERS[:count], strict=True)):
         if not needs(norm, has_month):
             continue  # a cheap test first: most log lines hold one or two shapes only
-        for match in pattern.finditer(norm):
+        anchor = _ANCHORS.get(index)
+        if anchor is None:
+            found: Iterable[re.Match[str]] = pattern.finditer(norm)
+        else:
+            by_month, back, starts = anchor
+            marks = months if by_month else [m.start() for m in _CLOCK_MARK.finditer(norm)]
+            found = _anchored(pattern, norm, marks, back, starts)
+        for match in found:
             if match.end() - match.start() >= 4:
                 matches.append(match)
     # Leftmost longest first (a stable sort: equal spans keep the patterns' order). A
@@ -242,6 +270,32 @@ def find_time_parts(text: str, *, times_of_day: bool = True) -> list[TimeParts]:
                 kept.append(parts)
                 limit = parts.end
     return kept
+
+
+def _anchored(
+    pattern: re.Pattern[str], text: str, marks: list[int], back: int, starts: frozenset[str]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, for a pattern each match of which starts at most ``back``
+    characters before a mark (``marks``: every mark's position, in order), with one of
+    ``starts``.
+
+    finditer yields the match at the leftmost position where the pattern matches, then goes
+    on from its end. A match's first mark is at most ``back`` after its start, so trying the
+    positions up to ``back`` before each mark, in order, meets that same leftmost position
+    first, and ``pattern.match`` there gives the same match (its look-behinds still see the
+    text before the position).
+    """
+    tried = 0  # positions before this are tried already, or inside the last match
+    for mark in marks:
+        for position in range(max(tried, mark - back), min(mark + 1, len(text))):
+            if text[position] in starts:
+                match = pattern.match(text, position)
+                if match is not None:
+                    yield match
+                    tried = match.end()
+                    break
+        else:
+            tried = max(tried, mark + 1)
 
 
 def detect_day_first(text: str) -> bool | None:

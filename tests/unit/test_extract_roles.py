@@ -128,3 +128,36 @@ def test_no_key_pattern_matches_text_without_the_key_tail(before: str) -> None:
     if roles._KEY_TAIL.search(before) is None:
         for pattern in (roles._KEY_INFECTED, roles._KEY_C2, roles._KEY_SOURCE, roles._KEY_TARGET):
             assert pattern.search(before) is None
+
+
+# Lines around an address, from cue words, log keys, digits and the one cue that holds a
+# digit ("C2 server:"), with an address somewhere in the middle.
+_LINE_PIECES = st.sampled_from(
+    ["from ", "to ", "our ", "src=", "DST=", "C2 server: ", "c2: ", "c5: ", "C3 ", "port ", "22", "7",
+     "Nov 19 03:14:15 ", "2026-11-19T03:14:15Z ", "<13>", "web01 ", "sshd[2004]: ", "から", "へ", "弊社",
+     "rhost=", " -> ", " > ", "host: \"", "hxxp://", "sip:200@", "agent ip: ", "received from: (a1) ",
+     "was attacked ", "scanned ", "２２", " ", ":", "\t"]
+)  # fmt: skip
+
+
+@given(st.lists(_LINE_PIECES, max_size=10).map("".join), st.lists(_LINE_PIECES, max_size=6).map("".join),
+       st.booleans())  # fmt: skip
+def test_digits_other_than_c2s_do_not_change_a_guess(left: str, right: str, first: bool) -> None:
+    # The cache is keyed on the windows with digits written as 0: the guess must be the one
+    # the windows as written give.
+    line = f"{left}192.0.2.77{right}"
+    start, end = len(left), len(left) + len("192.0.2.77")
+    prev_end = 0 if first else min(start, 3)
+    before = line[max(prev_end, start - roles._BEFORE_WINDOW) : start]
+    after = line[end : min(len(line), end + roles._AFTER_WINDOW)]
+    expected = roles._guess.__wrapped__(before, after, line[:start] if prev_end == 0 else None)
+    assert guess_role(line, start, end, prev_end, len(line)) == expected
+
+
+def test_a_c2_key_keeps_its_digit_and_other_keys_read_as_c2_do_not():
+    c2 = "key names a C2 server"
+    assert guess_role("C2 server: 192.0.2.7", 11, 20, 0, 20).reason == c2
+    assert guess_role("C5 server: 192.0.2.7", 11, 20, 0, 20).reason == "log key names the destination"
+    # The second line shares the first's shape, digits aside: the cache must not answer it.
+    assert guess_role("c0: 192.0.2.7", 4, 13, 0, 13).reason == "no role cue on the line"
+    assert guess_role("c2: 192.0.2.7", 4, 13, 0, 13).reason == c2

@@ -251,12 +251,12 @@ _DATE_SHAPES = [
 
 
 @pytest.mark.parametrize("month", _MONTH_SPELLINGS)
-def test_the_month_hint_admits_every_month_spelling(month: str) -> None:
+def test_the_month_gate_admits_every_month_spelling(month: str) -> None:
     from abusebox.extract import timeparts
 
     for shape in _DATE_SHAPES:
         text = shape.format(m=month)
-        assert timeparts._MONTH_HINT.search(text), text
+        assert timeparts._MONTH_NAME.search(text), text
         found = find_time_parts(text)
         assert found and found[0].month is not None and found[0].day == 19, text
 
@@ -273,17 +273,60 @@ _TIME_TEXT = st.lists(
 
 
 @given(_TIME_TEXT)
-def test_the_month_hint_never_hides_a_date(text: str) -> None:
-    # The hint only gates the patterns that need a month name: with it always true,
+def test_the_month_gate_never_hides_a_date(text: str) -> None:
+    # The gate only skips the patterns that need a month name: with it always open,
     # every text reads the same.
     import re
 
     from abusebox.extract import timeparts
 
     found = find_time_parts(text)
-    hint = timeparts._MONTH_HINT
-    timeparts._MONTH_HINT = re.compile("")
+    gate = timeparts._MONTH_NAME
+    timeparts._MONTH_NAME = re.compile("")
     try:
         assert find_time_parts(text) == found
     finally:
-        timeparts._MONTH_HINT = hint
+        timeparts._MONTH_NAME = gate
+
+
+_CLOCK_TOKEN = st.sampled_from(
+    ["03:14:15", "3:14", "12:00", "10:20 PM", "午後", "午前", "3時", "15時20分", "半", "时", "시", "分",
+     "秒", " ", "\t", ":", ".", "-", "/", "~", "+09:00", "JST", "(JST)", "Z", "T", "2026", "19", "1", "x",
+     "Nov", "Thu", "Wednesday", "Sept.", "DEC", "19th", "19/Nov/2026:", ",", "年", "月", "日",
+     "Wednesday., ", "   ", " - ", "午後 ", "12 時", "Sun.,\t"]
+)  # fmt: skip
+
+# Each pattern's longest reach before its mark, in text a pattern must find.
+_FARTHEST = {
+    0: "x 19/Nov/2026:10:20:30 +0900",
+    4: "x Wednesday.,   19th - Nov 2026 10:20",
+    5: "x Wednesday.,   Nov 19 03:14:15",
+    8: "x 午後 12 時 and 午後 11:30 and\t3 时",
+}
+
+
+@pytest.mark.parametrize("index", sorted(_FARTHEST))
+def test_a_pattern_tried_at_its_marks_reaches_as_far_back_as_it_can_start(index: int) -> None:
+    from abusebox.extract import timeparts
+
+    text = _FARTHEST[index]
+    by_month, back, starts = timeparts._ANCHORS[index]
+    pattern = timeparts._PATTERNS[index]
+    marks = [m.start() for m in (timeparts._MONTH_NAME if by_month else timeparts._CLOCK_MARK).finditer(text)]
+    whole = [m.span() for m in pattern.finditer(text)]
+    assert whole and whole[0][0] == 2  # the match starts at the far end
+    assert [m.span() for m in timeparts._anchored(pattern, text, marks, back, starts)] == whole
+
+
+@given(st.lists(_CLOCK_TOKEN, max_size=14).map("".join))
+def test_patterns_tried_at_their_marks_find_what_a_whole_scan_finds(text: str) -> None:
+    from abusebox.extract import timeparts
+
+    months = [m.start() for m in timeparts._MONTH_NAME.finditer(text)]
+    clocks = [m.start() for m in timeparts._CLOCK_MARK.finditer(text)]
+    for index, (by_month, back, starts) in timeparts._ANCHORS.items():
+        pattern = timeparts._PATTERNS[index]
+        anchored = timeparts._anchored(pattern, text, months if by_month else clocks, back, starts)
+        assert [(m.span(), m.groupdict()) for m in anchored] == [
+            (m.span(), m.groupdict()) for m in pattern.finditer(text)
+        ], index
