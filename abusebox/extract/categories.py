@@ -14,6 +14,7 @@ from collections import defaultdict
 from abusebox.core.taxonomy import RSIT as RSIT
 from abusebox.core.taxonomy import taxonomy as taxonomy
 from abusebox.parsing.literals import PatternSet
+from abusebox.parsing.text import ascii_lower
 
 # Specific before generic: the order breaks ties.
 _PRECEDENCE = (
@@ -120,16 +121,8 @@ def category_from_rsit(type_or_taxonomy: str) -> str | None:
 # (re.IGNORECASE | re.ASCII). The same matching, faster: the entries and the text with
 # their ASCII letters lowered, searched case-sensitively (the escapes are \b \d \s \w,
 # already lower case, and no class names an upper-case range).
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def ascii_lower(text: str) -> str:
-    """``text`` with A-Z lowered and every other character as it is."""
-    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
-
-
 def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern.translate(_ASCII_LOWER), re.ASCII)  # ASCII: \b works next to kana
+    return re.compile(ascii_lower(pattern), re.ASCII)  # ASCII: \b works next to kana
 
 
 # (pattern, category, weight). English words are bounded; Japanese has no word boundaries.

@@ -188,6 +188,17 @@ def own_words(text: str) -> str:
 
 # --- normalisation --------------------------------------------------------------------
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """``text`` with A-Z lowered and every other character as it is (one for one: positions
+    found in the result index ``text`` too). A pattern of lower-case letters searched in it
+    without re.IGNORECASE finds what it finds with re.IGNORECASE | re.ASCII in ``text``,
+    and faster."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
 _WIDE = re.compile(r"[\uff01-\uff5e\u3000]")
 _WIDE_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 

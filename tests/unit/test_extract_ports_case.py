@@ -1,0 +1,61 @@
+"""service_port reads the line with its ASCII letters lowered: the same ports as matching
+the line as written with re.IGNORECASE | re.ASCII."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from abusebox.extract import ports
+from abusebox.extract.freeform import _roles
+from abusebox.extract.ips import find_ips
+from abusebox.extract.ports import service_port
+from abusebox.parsing.text import fold_width
+
+_CASE_BLIND_PORT = re.compile(ports._SERVICE_PORT.pattern, re.IGNORECASE | re.ASCII)
+_CASE_BLIND_HINT = re.compile(ports._PORT_HINT.pattern, re.IGNORECASE)
+
+
+def _as_written(line: str, hits, roles, *, bare: bool = True) -> int | None:
+    """service_port as it read the line before: case-blind patterns on the line as written."""
+    line = fold_width(line)
+    source_ends = [h.end for h, r in zip(hits, roles, strict=True) if r.role == "source"]
+    for m in _CASE_BLIND_PORT.finditer(line) if _CASE_BLIND_HINT.search(line) else ():
+        value = next(g for g in m.groups() if g is not None)
+        if m.group(6) is not None and (not bare or any(0 <= m.start() - end <= 2 for end in source_ends)):
+            continue
+        if 0 < int(value) <= 65535:
+            return int(value)
+    for hit, role in zip(hits, roles, strict=True):
+        if role.role == "target" and hit.port is not None:
+            return hit.port
+    for pattern, port in ports._SERVICE_WORDS:
+        if pattern.search(line):
+            return port
+    return None
+
+
+_PIECES = st.sampled_from(
+    ["port ", "PORT ", "Port", "DPT=", "dpt=", "Dst_Port: ", "Destination Port", "/TCP", "/udp", "TCP/",
+     "UDP / ", "22", "3389", "70000", "0", "SSH", "sshd", "ssh2", "Telnet", "RDP", "Remote Desktop",
+     "リモートデスクトップ", "宛先ポート", "ポート番号：", "番ポート", "ＴＣＰ／２２", "ＰＯＲＴ ", "from ",
+     "to ", "203.0.113.9", "198.51.100.7:8443", " ", ":", "=", "K", "ſ", "İ", "x"]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=12).map("".join), st.booleans())
+def test_the_lowered_line_gives_the_port_the_line_as_written_gives(line: str, bare: bool) -> None:
+    hits = find_ips(line)
+    roles = _roles(line, hits)
+    assert service_port(line, hits, roles, bare=bare) == _as_written(line, hits, roles, bare=bare)
+
+
+def test_upper_case_ports_and_services_are_read():
+    line = "Nov 19 03:14:15 web01 SSHD[2004]: Failed password for root from 203.0.113.77 PORT 40004"
+    hits = find_ips(line)
+    assert service_port(line, hits, _roles(line, hits)) == 22
+    line = "SRC=203.0.113.77 DST=198.51.100.7 PROTO=TCP SPT=51234 DPT=3389"
+    hits = find_ips(line)
+    assert service_port(line, hits, _roles(line, hits)) == 3389
