@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import re
+import threading
 from dataclasses import replace
 
 import ahocorasick
@@ -62,32 +62,57 @@ def domain_matches(domain: str, suffix: str) -> bool:
 _WORD_CHAR = re.compile(r"\w")
 
 
-class _Vocabulary:
-    """One Aho-Corasick automaton for a tuple of terms: the text is read once, not once per term.
+class _Lexicon:
+    """Every vocabulary count_terms is asked for, in one Aho-Corasick automaton.
 
-    Same result as a search per term: an ASCII term matches as a whole word where it
-    starts or ends with a letter or digit (``\\b`` there: "fx" not in "firefox"); every
-    other term, Japanese included, matches as a substring.
+    The rules ask for a dozen vocabularies about the same text (the sender's own words):
+    it is read once for all of them, and the terms found in it are kept for the next
+    question about it. Same result as a search per term: an ASCII term matches as a whole
+    word where it starts or ends with a letter or digit (``\\b`` there: "fx" not in
+    "firefox"); every other term, Japanese included, matches as a substring.
     """
 
-    def __init__(self, terms: tuple[str, ...]) -> None:
-        self.terms = terms
-        self.automaton = ahocorasick.Automaton()
-        for term in dict.fromkeys(terms):
-            if not term:
-                raise ValueError("an empty vocabulary term")
+    MAX_VOCABULARIES = 64  # rules name a fixed few; a caller making new ones starts it afresh
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._vocabularies: set[tuple[str, ...]] = set()
+        self._automaton = ahocorasick.Automaton()
+        self._last: tuple[str, frozenset[str]] | None = None
+
+    def present(self, text: str, terms: tuple[str, ...]) -> frozenset[str]:
+        """The terms of every vocabulary known so far (``terms`` among them) in ``text``."""
+        with self._lock:
+            if terms not in self._vocabularies:
+                self._learn(terms)
+            last = self._last
+            if last is not None and (last[0] is text or last[0] == text):
+                return last[1]
+            found = self._read(text)
+            self._last = (text, found)
+            return found
+
+    def _learn(self, terms: tuple[str, ...]) -> None:
+        if not all(terms):
+            raise ValueError("an empty vocabulary term")
+        if len(self._vocabularies) >= self.MAX_VOCABULARIES:
+            self._vocabularies.clear()
+        self._vocabularies.add(terms)
+        automaton = ahocorasick.Automaton()
+        for term in dict.fromkeys(t for vocabulary in self._vocabularies for t in vocabulary):
             bounded = term.isascii()
             left = bounded and term[0].isalnum()
             right = bounded and term[-1].isalnum()
-            self.automaton.add_word(term, (term, len(term), left, right))
-        self.automaton.make_automaton()
-        self.size = len(set(terms))
+            automaton.add_word(term, (term, len(term), left, right))
+        automaton.make_automaton()
+        self._automaton = automaton
+        self._last = None  # read with fewer terms
 
-    def found(self, text: str) -> list[str]:
+    def _read(self, text: str) -> frozenset[str]:
         hits: set[str] = set()
         last = len(text) - 1
         word = _WORD_CHAR.match
-        for end, (term, length, left, right) in self.automaton.iter(text):
+        for end, (term, length, left, right) in self._automaton.iter(text):
             if term in hits:
                 continue
             start = end - length + 1
@@ -96,21 +121,18 @@ class _Vocabulary:
             if right and end < last and word(text[end + 1]):
                 continue
             hits.add(term)
-            if len(hits) == self.size:
-                break
-        return [term for term in self.terms if term in hits]
+        return frozenset(hits)
 
 
-@functools.lru_cache(maxsize=64)
-def _vocabulary(terms: tuple[str, ...]) -> _Vocabulary:
-    return _Vocabulary(terms)
+_LEXICON = _Lexicon()
 
 
 def count_terms(text: str, terms: tuple[str, ...]) -> list[str]:
     """Which of the (already normalised) terms occur in the normalised text."""
     if not terms or not text:
         return []
-    return _vocabulary(terms).found(text)
+    present = _LEXICON.present(text, terms)
+    return [term for term in terms if term in present]
 
 
 def header_lower(parsed: ParsedMessage, name: str) -> str:

@@ -62,3 +62,33 @@ def test_the_rule_vocabularies_match_as_before() -> None:
     for terms in vocabularies:
         for text in [*samples, " ".join(terms), "\n".join(reversed(terms))]:
             assert count_terms(text, terms) == one_search_per_term(text, terms)
+
+
+def test_one_text_asked_about_several_vocabularies_in_turn() -> None:
+    # The text is read once for every vocabulary known, and what it holds is kept for the
+    # next question about it: a vocabulary first asked for after that must still be found.
+    # (Terms no rule has, so that no other test has made them known already.)
+    text = "qzclick qzhere: 試験語 of a qzfree qzprize, qzfx qzspam"
+    first = ("qzclick qzhere", "qzfree")
+    later = ("試験語", "qzfx", "qzprize", "qznothing")
+    assert count_terms(text, first) == ["qzclick qzhere", "qzfree"]
+    assert count_terms(text, later) == ["試験語", "qzfx", "qzprize"]
+    assert count_terms(text, first) == ["qzclick qzhere", "qzfree"]
+    assert count_terms("a qzfree qzprize", later) == ["qzprize"]
+    assert count_terms(text + " ", ("qzspam",)) == ["qzspam"]
+
+
+def test_more_vocabularies_than_the_automaton_keeps() -> None:
+    from abusebox.triage import text as module
+
+    many = [(f"term{n}", "shared") for n in range(module._Lexicon.MAX_VOCABULARIES + 5)]
+    for n, terms in enumerate(many):
+        assert count_terms(f"term{n} shared term{n + 1}", terms) == [f"term{n}", "shared"]
+    assert count_terms("free money", ("free",)) == ["free"]
+
+
+def test_an_empty_term_is_refused() -> None:
+    import pytest
+
+    with pytest.raises(ValueError):
+        count_terms("text", ("free", ""))
