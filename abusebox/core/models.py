@@ -111,14 +111,19 @@ class ParsedMessage:
     nested: list[ParsedMessage] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
     skipped: list[Reason] = field(default_factory=list)  # parts skipped over a bound, with why
+    # Lower-cased name -> first value, made at the first header() call (the rules ask for a
+    # few dozen headers of one message); not a field of a copy made by dataclasses.replace.
+    _first: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
         """First value of a top-level header (decoded), case-insensitive."""
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
+        first = self._first
+        if first is None:
+            first = {}
+            for key, value in self.headers:
+                first.setdefault(key.lower(), value)
+            self._first = first
+        return first.get(name.lower())
 
     def header_all(self, name: str) -> list[str]:
         lname = name.lower()

@@ -9,6 +9,7 @@ length they parse, and never raise.
 from __future__ import annotations
 
 import email.utils
+import functools
 
 MAX_ADDRESS_HEADER = 64 * 1024  # characters of one address header we parse; the rest is ignored
 
@@ -47,7 +48,17 @@ def get_addresses(value: str | None) -> list[tuple[str, str]]:
     """(display name, address) pairs of an address header, as getaddresses; never raises."""
     if not value:
         return []
-    value = str(value)[:MAX_ADDRESS_HEADER]
+    return list(_parsed(str(value)[:MAX_ADDRESS_HEADER]))
+
+
+# The stages of one message ask about its From header several times (the sender, PGP's
+# signer check, triage's display name): the stdlib parse is slow enough to do it once.
+@functools.lru_cache(maxsize=64)
+def _parsed(value: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_pairs(value))
+
+
+def _pairs(value: str) -> list[tuple[str, str]]:
     try:
         return email.utils.getaddresses([value])
     except RecursionError:

@@ -36,3 +36,11 @@ def test_ordinary_headers_parse_as_the_stdlib_does() -> None:
 def test_from_address_is_an_address_or_none(header: bytes, expected: str | None) -> None:
     parsed = parse_message(header + b"\r\nSubject: s\r\n\r\nbody\r\n")
     assert parsed.from_addr == expected
+
+
+def test_a_header_asked_about_again_gives_the_same_pairs_in_a_list_of_its_own():
+    value = '"Abuse Desk" <abuse@example.net>, csirt@example.org'
+    first = get_addresses(value)
+    assert first == [("Abuse Desk", "abuse@example.net"), ("", "csirt@example.org")]
+    first.append(("mallory", "mallory@example.com"))  # a caller's own list: the next one is whole
+    assert get_addresses(value) == [("Abuse Desk", "abuse@example.net"), ("", "csirt@example.org")]
