@@ -240,3 +240,23 @@ def test_the_feed_wakes_its_thread_only_when_an_item_lands_in_an_empty_feed() ->
         assert feed.wake.poll()
     finally:
         feed.close()
+
+
+_FROZEN_PROBE = """
+import gc
+from multiprocessing import Pipe
+from abusebox.core.config import Settings
+from abusebox.pipeline import pool
+ours, theirs = Pipe()
+ours.send(None)  # no message: the worker sets itself up and returns
+pool._worker_main(theirs, Settings(), 0, ours)
+print(gc.get_freeze_count())
+"""
+
+
+def test_a_worker_keeps_what_it_imported_out_of_the_cyclic_collector():
+    # Otherwise a full collection walks every module object and pauses one message.
+    done = subprocess.run(
+        [sys.executable, "-c", _FROZEN_PROBE], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert int(done.stdout.strip()) > 10_000
