@@ -36,8 +36,7 @@ _SERVICE_WORD_PATTERNS = (
     (r"\btelnet\b", 23),
     (r"\brdp\b|\bremote desktop\b|リモートデスクトップ", 3389),
 )
-_SERVICE_WORDS = tuple((re.compile(p, re.I | re.ASCII), port) for p, port in _SERVICE_WORD_PATTERNS)
-_LOWERED_SERVICE_WORDS = tuple((re.compile(p, re.ASCII), port) for p, port in _SERVICE_WORD_PATTERNS)
+_SERVICE_WORDS = tuple((re.compile(p, re.ASCII), port) for p, port in _SERVICE_WORD_PATTERNS)  # lowered text
 # A record's own field ("Port:  443" on a line of its own, as C2 trackers and exposure
 # monitors write their key: value blocks): the port of the service the record describes.
 _PORT_FIELD = re.compile(r"^[ \t]*(?:port|ポート(?:番号)?)[ \t]*[:：=][ \t]*(\d{1,5})[ \t]*$", re.I | re.M)
@@ -62,7 +61,7 @@ def service_port(line: str, hits: list[IpHit], roles: list[RoleGuess], *, bare: 
     for hit, role in zip(hits, roles, strict=True):
         if role.role == "target" and hit.port is not None:
             return hit.port
-    for pattern, port in _LOWERED_SERVICE_WORDS:
+    for pattern, port in _SERVICE_WORDS:
         if pattern.search(line):
             return port
     return None
@@ -94,25 +93,25 @@ def record_port(line: str, hits: list[IpHit], roles: list[RoleGuess]) -> int | N
 
 # Login services without a port word of their own: a report naming one of them next to
 # SSH or RDP is about several services, and no single port applies to all its sources.
-_OTHER_SERVICES = re.compile(
-    r"\bHTTP/\d|\bwp-login|\bxmlrpc|\b(?:e?smtp|imap|pop3|ftp|sasl|dovecot|postfix|exim|sip|vnc|mysql)\b",
-    re.I | re.ASCII,
+_OTHER_SERVICES = re.compile(  # in lowered text
+    r"\bhttp/\d|\bwp-login|\bxmlrpc|\b(?:e?smtp|imap|pop3|ftp|sasl|dovecot|postfix|exim|sip|vnc|mysql)\b",
+    re.ASCII,
 )
 
 
-# Exposed services named by notices of open resolvers, amplifiers and the like.
+# Exposed services named by notices of open resolvers, amplifiers and the like (in lowered text).
 _EXPOSED_WORDS = (
-    (re.compile(r"open (?:dns )?resolver|オープンリゾルバ|\bDNS\b", re.I | re.ASCII), 53),
-    (re.compile(r"\bNTP\b|monlist", re.I | re.ASCII), 123),
-    (re.compile(r"memcached", re.I | re.ASCII), 11211),
-    (re.compile(r"\bSSDP\b", re.I | re.ASCII), 1900),
-    (re.compile(r"\bSNMP\b", re.I | re.ASCII), 161),
+    (re.compile(r"open (?:dns )?resolver|オープンリゾルバ|\bdns\b", re.ASCII), 53),
+    (re.compile(r"\bntp\b|monlist", re.ASCII), 123),
+    (re.compile(r"memcached", re.ASCII), 11211),
+    (re.compile(r"\bssdp\b", re.ASCII), 1900),
+    (re.compile(r"\bsnmp\b", re.ASCII), 161),
 )
 
 
 def exposed_service(text: str) -> int | None:
     """The port of the one exposed service a vulnerability notice names; None for several."""
-    head = text[:200_000]
+    head = ascii_lower(text[:200_000])
     ports = {port for pattern, port in _EXPOSED_WORDS if pattern.search(head)}
     return ports.pop() if len(ports) == 1 else None
 
@@ -120,7 +119,7 @@ def exposed_service(text: str) -> int | None:
 def report_service(text: str) -> int | None:
     """The port of the one login service a brute-force report names anywhere ("Remote
     Desktop" in the prose, Event 4625 lines below it); None when it names several."""
-    head = text[:200_000]
+    head = ascii_lower(text[:200_000])
     ports = {port for pattern, port in _SERVICE_WORDS if pattern.search(head)}
     if len(ports) != 1 or _OTHER_SERVICES.search(head):
         return None

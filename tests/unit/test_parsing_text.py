@@ -177,3 +177,22 @@ def test_the_format_ranges_are_exactly_this_pythons_format_characters() -> None:
 @given(st.text())
 def test_dropping_format_characters_is_a_category_filter(text: str) -> None:
     assert drop_format_chars(text) == "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+_ASCII_UPPER_TO_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+@given(st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, blacklist_categories=())))
+def test_ascii_lower_lowers_a_to_z_and_nothing_else(text: str) -> None:
+    from abusebox.parsing.text import ascii_lower
+
+    assert ascii_lower(text) == text.translate(_ASCII_UPPER_TO_LOWER)
+
+
+def test_ascii_lower_keeps_every_other_character_in_its_place() -> None:
+    from abusebox.parsing.text import ascii_lower
+
+    text = "ÅBC不正アクセス\ud83d\ude00X\udcffİK\u212aＡ"  # a split pair, a lone surrogate, Kelvin
+    lowered = ascii_lower(text)
+    assert lowered == "Åbc不正アクセス\ud83d\ude00x\udcffİk\u212aＡ"
+    assert len(lowered) == len(text)
