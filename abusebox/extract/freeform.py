@@ -18,7 +18,7 @@ from datetime import datetime, tzinfo
 
 from abusebox.core.models import Extraction, Observation, ParsedMessage
 from abusebox.core.reasons import Reason
-from abusebox.extract.categories import category_from_text, line_category
+from abusebox.extract.categories import category_from_text, line_category, line_shape
 from abusebox.extract.ips import IpHit, find_ips
 from abusebox.extract.lines import MAX_LINES, EvidenceLine, evidence_lines, evidence_parts
 from abusebox.extract.linetimes import LineTimes, TimeContext
@@ -51,16 +51,15 @@ class _Context:
 
 
 class _LineCategories:
-    """line_category with a cache keyed on the line without digits: log lines repeat."""
+    """line_category with a cache keyed on the line's shape (line_shape): log lines repeat."""
 
-    _DIGITS = re.compile(r"[0-9]+")
     _MAX = 10_000
 
     def __init__(self) -> None:
         self._cache: dict[str, str | None] = {}
 
     def of(self, line: str) -> str | None:
-        key = self._DIGITS.sub("", line)
+        key = line_shape(line)
         if key not in self._cache:
             if len(self._cache) >= self._MAX:
                 self._cache.clear()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from abusebox.core.models import Role
+from abusebox.parsing.text import digits_as_zero
 
 _BEFORE_WINDOW = 60
 _AFTER_WINDOW = 24
@@ -135,20 +136,13 @@ def _nearest(pattern: re.Pattern[str], text: str) -> int:
 # \w, \b, [^)]...), and the cue words it reports hold none. So the windows with every
 # other ASCII digit written as 0 get the same guess, and log lines that differ only in
 # their timestamps, pids and ports share one cache entry.
-_AS_ZERO = str.maketrans("123456789", "000000000")
-
-
-def _digit_shape(text: str) -> str:
-    return text.translate(_AS_ZERO)
-
-
 def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) -> RoleGuess:
     """Role of the address at ``line[start:end]``; the neighbours bound the context windows."""
     before = line[max(prev_end, start - _BEFORE_WINDOW) : start]
     if "c2" not in before and "C2" not in before:
-        before = _digit_shape(before)
-    after = _digit_shape(line[end : min(next_start, end + _AFTER_WINDOW)])
-    return _guess(before, after, _digit_shape(line[:start]) if prev_end == 0 else None)
+        before = digits_as_zero(before)
+    after = digits_as_zero(line[end : min(next_start, end + _AFTER_WINDOW)])
+    return _guess(before, after, digits_as_zero(line[:start]) if prev_end == 0 else None)
 
 
 @lru_cache(maxsize=8192)

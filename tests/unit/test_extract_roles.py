@@ -161,3 +161,16 @@ def test_a_c2_key_keeps_its_digit_and_other_keys_read_as_c2_do_not():
     # The second line shares the first's shape, digits aside: the cache must not answer it.
     assert guess_role("c0: 192.0.2.7", 4, 13, 0, 13).reason == "no role cue on the line"
     assert guess_role("c2: 192.0.2.7", 4, 13, 0, 13).reason == c2
+
+
+def test_no_role_pattern_names_a_digit_but_c2():
+    # guess_role writes digits as 0 but where a window holds "c2": exact only while no
+    # pattern names another digit.
+    import re
+
+    patterns = [v for v in vars(roles).values() if isinstance(v, re.Pattern)]
+    assert len(patterns) > 10
+    for pattern in patterns:
+        source = re.sub(r"\\d|\{\d+(?:,\d*)?\}|\\u[0-9a-fA-F]{4}", "", pattern.pattern)
+        source = re.sub(r"(?i)c2", "", source)
+        assert not re.search(r"[0-9]", source), pattern.pattern

@@ -196,3 +196,11 @@ def test_ascii_lower_keeps_every_other_character_in_its_place() -> None:
     lowered = ascii_lower(text)
     assert lowered == "Åbc不正アクセス\ud83d\ude00x\udcffİk\u212aＡ"
     assert len(lowered) == len(text)
+
+
+@given(st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, blacklist_categories=())))
+def test_digits_as_zero_writes_ascii_digits_as_0_and_nothing_else(text: str) -> None:
+    from abusebox.parsing.text import digits_as_zero
+
+    assert digits_as_zero(text) == text.translate({c: ord("0") for c in range(ord("1"), ord("9") + 1)})
+    assert digits_as_zero("sshd[2004] ２０ \ud800 9") == "sshd[0000] ２０ \ud800 0"
