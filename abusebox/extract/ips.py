@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from abusebox.core.models import canonical_ip
-from abusebox.parsing.text import fold_width
+from abusebox.parsing.text import ascii_lower, fold_width
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -42,7 +42,7 @@ class IpHit:
 # --- normalisation -------------------------------------------------------------------
 
 _DEFANG = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\[::\]", re.IGNORECASE)
-_DEFANG_MAP = {"[:]": ":", "[::]": "::"}
+_DEFANG_MAP = {"[:]": ":", "[::]": "::"}  # every _DEFANG branch starts with "[", "(" or "{"
 
 
 class _Normalised:
@@ -54,7 +54,7 @@ class _Normalised:
         # Defanging shortens the text; keep (norm_start, orig_start, norm_len, orig_len) segments.
         self._norm_starts: list[int] = []
         self._segments: list[tuple[int, int, int, int]] = []
-        if not _DEFANG.search(text):
+        if not ("[" in text or "(" in text or "{" in text) or not _DEFANG.search(text):
             self.text = text
             return
         pieces: list[str] = []
@@ -121,6 +121,9 @@ _VERSION_WORD = re.compile(
     r"\s*[:=/]?\s*$",
     re.IGNORECASE,
 )
+# The same words in ASCII text lowered, matched case-sensitively (faster; for ASCII text the
+# same matches as the case-blind pattern, which also folds "ſ" and the Kelvin sign).
+_LOWER_VERSION_WORD = re.compile(ascii_lower(_VERSION_WORD.pattern))
 
 
 @lru_cache(maxsize=16384)
@@ -192,12 +195,13 @@ def _dropped_quad(packed: bytes) -> bool:
 def _ipv4_hits(norm: _Normalised) -> list[IpHit]:
     text = norm.text
     hits: list[IpHit] = []
+    version, searched = (_LOWER_VERSION_WORD, text.lower()) if text.isascii() else (_VERSION_WORD, text)
     for m in _IPV4.finditer(text):
         quad = m.group("a")
         packed = _quad(quad)
         if packed is None:
             continue  # 010.1.1.1 and 300.1.1.1: not addresses
-        if _VERSION_WORD.search(text, max(0, m.start() - 16), m.start()):
+        if version.search(searched, max(0, m.start() - 16), m.start()):
             continue
         start, end = norm.span(m.start(), m.end())
         if m.group("b") or m.group("last"):

@@ -14,6 +14,8 @@ from collections import Counter
 from datetime import UTC, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from abusebox.parsing.text import ascii_lower
+
 # Abbreviation -> offset in minutes east of UTC.
 ABBREVIATIONS: dict[str, int] = {
     "UTC": 0,
@@ -124,6 +126,19 @@ _CUE = re.compile(
     rf"[\s:=：は(（]{{0,4}}(?:is\s|in\s|are\s)?[(（]?(?P<zone>{_ANY_ZONE})",
     re.IGNORECASE,
 )
+# _CUE case-sensitively in the text with its ASCII letters lowered: the same matches, found
+# twice as fast, unless the text holds one of the four non-ASCII letters that re.IGNORECASE
+# equates with ASCII ones (İ, ı, ſ, the Kelvin sign): then _CUE itself.
+_LOWER_CUE = re.compile(ascii_lower(_CUE.pattern).replace("(?p<", "(?P<"))
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _cued_zone(text: str) -> str | None:
+    """The zone an explicit cue names ("Time zone: PST"), as written; None without one."""
+    cue = _CUE.search(text) if _FOLDS_TO_ASCII.search(text) else _LOWER_CUE.search(ascii_lower(text))
+    return text[cue.start("zone") : cue.end("zone")] if cue else None
+
+
 _MENTION = re.compile(
     rf"(?<![A-Za-z0-9+-])(?P<zone>(?:UTC|GMT)\s?[+-]\s?[0-9]{{1,2}}(?::?[0-9]{{2}})?"
     rf"|(?:{_ABBR_ALT})(?![A-Za-z])|日本(?:標準)?時間?|北京时间|北京時間|한국\s?(?:표준)?시간?)"
@@ -138,9 +153,9 @@ def stated_zone(text: str) -> tzinfo | None:
     offset is named more often than all others together.
     """
     text = text[:200_000]
-    cue = _CUE.search(text)
-    if cue:
-        zone = parse_zone(cue.group("zone"))
+    cued = _cued_zone(text)
+    if cued is not None:
+        zone = parse_zone(cued)
         if zone is not None:
             return zone
     counts: Counter[int] = Counter()

@@ -224,3 +224,41 @@ def test_a_dotted_quad_is_read_as_ipaddress_reads_it(quad: str) -> None:
 def test_the_edges_of_the_dropped_ipv4_blocks(quad: str, dropped: bool) -> None:
     packed = ips._quad(quad)
     assert packed is not None and ips._dropped_quad(packed) is dropped
+
+
+@given(st.text(st.sampled_from(list("[](){}.:dotDOT 1")), max_size=20))
+def test_no_defanged_dot_without_an_opening_bracket(text: str) -> None:
+    # _Normalised skips the defang search on text without "[", "(" or "{".
+    from abusebox.extract import ips
+
+    if ips._DEFANG.search(text):
+        assert "[" in text or "(" in text or "{" in text
+    assert [h.ip for h in find_ips("Server IP:    198.51.100[.]23 and 192(.)0.2.9")] == [
+        "198.51.100.23",
+        "192.0.2.9",
+    ]
+
+
+_VERSION_PIECES = st.sampled_from(
+    ["OpenSSH ", "openssh", "Version ", "VER. ", "v", "V", "build=", "Firmware: ", "Windows ", "kernel ",
+     "KERNEL", "Xversion ", "myversion ", "release/", "バージョン", " ", "x", "ſ", "\u212a", "10.0.22631.2",
+     "7.4.2.1", "192.0.2.7", "from "]
+)  # fmt: skip
+
+
+@given(st.lists(_VERSION_PIECES, max_size=8).map("".join))
+def test_version_words_in_lowered_ascii_text_as_in_the_case_blind_pattern(text: str) -> None:
+    # _ipv4_hits searches ASCII text lowered, case-sensitively, in the 16 characters
+    # before each address: the same windows must match as with the case-blind pattern.
+    if text.isascii():
+        lowered = text.lower()
+        for end in range(len(text) + 1):
+            start = max(0, end - 16)
+            case_blind = ips._VERSION_WORD.search(text, start, end) is not None
+            assert (ips._LOWER_VERSION_WORD.search(lowered, start, end) is not None) == case_blind
+
+
+def test_an_address_after_a_version_word_in_any_case_is_not_taken():
+    for text in ["OPENSSH 7.4.2.1", "Windows 10.0.22631.2", "firmware: 3.1.0.22", "Kernel/4.19.0.21"]:
+        assert find_ips(text) == [], text
+    assert [h.ip for h in find_ips("MYVERSION 198.51.100.7")] == ["198.51.100.7"]

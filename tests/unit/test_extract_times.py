@@ -330,3 +330,28 @@ def test_patterns_tried_at_their_marks_find_what_a_whole_scan_finds(text: str) -
         assert [(m.span(), m.groupdict()) for m in anchored] == [
             (m.span(), m.groupdict()) for m in pattern.finditer(text)
         ], index
+
+
+_CUE_PIECES = st.sampled_from(
+    ["Time zone: ", "TIMEZONE=", "timezone ", "TZ ", "tz:", "All times are in ", "ALL TIMES ", "times are ",
+     "Timestamps are in ", "timeſtamps are ", "Zeitstempel sind in ", "タイムゾーン：", "時刻は", "JST",
+     "jst", "CEST", "cest", "UTC+9", "utc+09:00", "GMT-5", "+0900", "Asia/Tokyo", "asia/tokyo", "日本時間",
+     "\u212a", "İ", "ı", "ſ", " ", "\n", "x", "the logs"]
+)  # fmt: skip
+
+
+@given(st.lists(_CUE_PIECES, max_size=10).map("".join))
+def test_a_cue_read_in_lowered_text_names_the_zone_the_case_blind_cue_names(text: str) -> None:
+    from abusebox.extract import zones
+
+    cue = zones._CUE.search(text)
+    assert zones._cued_zone(text) == (cue.group("zone") if cue else None)
+
+
+def test_a_cue_in_any_case_names_its_zone_as_written():
+    from abusebox.extract import zones
+
+    assert zones._cued_zone("ALL TIMES ARE IN jst below") == "jst"
+    assert zones._cued_zone("Time Zone: Asia/Tokyo") == "Asia/Tokyo"
+    assert zones._cued_zone("timeſtamps are in CET") == "CET"  # ſ folds to s: the case-blind cue
+    assert zones.stated_zone("All times are in CET") is not None
