@@ -41,8 +41,9 @@ class IpHit:
 
 # --- normalisation -------------------------------------------------------------------
 
+# Every branch starts with "[", "(" or "{": text without one is not searched.
 _DEFANG = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\[::\]", re.IGNORECASE)
-_DEFANG_MAP = {"[:]": ":", "[::]": "::"}  # every _DEFANG branch starts with "[", "(" or "{"
+_DEFANG_MAP = {"[:]": ":", "[::]": "::"}
 
 
 class _Normalised:

@@ -208,9 +208,9 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 
 
 def digits_as_zero(text: str) -> str:
-    """``text`` with every ASCII digit written as 0, one for one: the shape patterns that
-    read digits only through classes (\\d, [0-9], \\w) see alike in log lines that differ
-    in their timestamps, pids and ports. (Bytes of UTF-8, as in ascii_lower.)"""
+    """``text`` with every ASCII digit written as 0, one for one (bytes of UTF-8, as in
+    ascii_lower). A pattern that reads digits only through classes (\\d, [0-9], \\w) sees
+    log lines that differ only in their timestamps, pids and ports alike in this shape."""
     if text.isascii():
         return text.encode("ascii").translate(_DIGITS_AS_ZERO).decode("ascii")
     return text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO).decode("utf-8", "surrogatepass")

@@ -4,6 +4,7 @@ the line as written with re.IGNORECASE | re.ASCII."""
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,7 +13,6 @@ from abusebox.extract import ports
 from abusebox.extract.freeform import _roles
 from abusebox.extract.ips import find_ips
 from abusebox.extract.ports import service_port
-from abusebox.parsing.text import fold_width
 
 _CASE_BLIND_PORT = re.compile(ports._SERVICE_PORT.pattern, re.IGNORECASE | re.ASCII)
 _CASE_BLIND_HINT = re.compile(ports._PORT_HINT.pattern, re.IGNORECASE)
@@ -27,21 +27,14 @@ _CASE_BLIND_EXPOSED = [
 
 def _as_written(line: str, hits, roles, *, bare: bool = True) -> int | None:
     """service_port as it read the line before: case-blind patterns on the line as written."""
-    line = fold_width(line)
-    source_ends = [h.end for h, r in zip(hits, roles, strict=True) if r.role == "source"]
-    for m in _CASE_BLIND_PORT.finditer(line) if _CASE_BLIND_HINT.search(line) else ():
-        value = next(g for g in m.groups() if g is not None)
-        if m.group(6) is not None and (not bare or any(0 <= m.start() - end <= 2 for end in source_ends)):
-            continue
-        if 0 < int(value) <= 65535:
-            return int(value)
-    for hit, role in zip(hits, roles, strict=True):
-        if role.role == "target" and hit.port is not None:
-            return hit.port
-    for pattern, port in _CASE_BLIND_WORDS:
-        if pattern.search(line):
-            return port
-    return None
+    with mock.patch.multiple(
+        ports,
+        ascii_lower=lambda text: text,
+        _SERVICE_PORT=_CASE_BLIND_PORT,
+        _PORT_HINT=_CASE_BLIND_HINT,
+        _SERVICE_WORDS=tuple(_CASE_BLIND_WORDS),
+    ):
+        return service_port(line, hits, roles, bare=bare)
 
 
 _PIECES = st.sampled_from(
