@@ -45,6 +45,10 @@ _FEED_SUBJECT = re.compile(
 )
 
 
+_XARF_FIELDS = re.compile(r"^reported-from:|^report-type:|^schema-url:.*x-arf", re.I | re.M)
+_XARF_SOURCE = re.compile(r"^source:|^source-type:", re.I | re.M)
+
+
 def _feedback_part(ctx: TriageContext) -> bool:
     return any(p.content_type == "message/feedback-report" for p in ctx.parsed.text_parts)
 
@@ -55,8 +59,11 @@ class ArfStructure:
 
     def check(self, ctx: TriageContext) -> RuleHit | None:
         message = ctx.parsed.email
-        kind = message.get_param("report-type") if message is not None else None
-        if ctx.parsed.content_type == "multipart/report" and str(kind).lower() == "feedback-report":
+        if (
+            ctx.parsed.content_type == "multipart/report"  # asked first: get_param is slow
+            and message is not None
+            and str(message.get_param("report-type")).lower() == "feedback-report"
+        ):
             return RuleHit(-5.0, "ARF feedback report (multipart/report; report-type=feedback-report)")
         if _feedback_part(ctx):
             return RuleHit(-5.0, "carries a message/feedback-report part (ARF)")
@@ -72,9 +79,7 @@ class XArfStructure:
             return RuleHit(-5.0, "X-ARF: yes header (machine-readable abuse report)")
         for part in ctx.parsed.text_parts:
             head = part.text[:4000]
-            if re.search(
-                r"^reported-from:|^report-type:|^schema-url:.*x-arf", head, re.I | re.M
-            ) and re.search(r"^source:|^source-type:", head, re.I | re.M):
+            if _XARF_FIELDS.search(head) and _XARF_SOURCE.search(head):
                 return RuleHit(-5.0, f"X-ARF report part ({part.filename or part.content_type})")
             if '"xarf_version"' in head:
                 return RuleHit(-5.0, "X-ARF v4 JSON report")
