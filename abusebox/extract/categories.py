@@ -14,7 +14,7 @@ from collections import defaultdict
 from abusebox.core.taxonomy import RSIT as RSIT
 from abusebox.core.taxonomy import taxonomy as taxonomy
 from abusebox.parsing.literals import PatternSet
-from abusebox.parsing.text import ascii_lower, digits_as_zero
+from abusebox.parsing.text import ascii_lower, digit_shape
 
 # Specific before generic: the order breaks ties.
 _PRECEDENCE = (
@@ -348,10 +348,7 @@ DIGIT_WORDS = ("c2", "4625", "fail2ban")
 def line_shape(line: str) -> str:
     """A key under which lines get one line_category: log lines that differ only in their
     timestamps, pids and ports share it; a line holding one of DIGIT_WORDS is its own."""
-    lowered = ascii_lower(line)
-    if any(word in lowered for word in DIGIT_WORDS):
-        return line
-    return digits_as_zero(line)
+    return digit_shape(line, DIGIT_WORDS)
 
 
 def line_category(line: str) -> str | None:

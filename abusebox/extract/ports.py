@@ -31,12 +31,11 @@ _SERVICE_PORT = re.compile(
     r"|\b(?:tcp|udp)\s?/\s?(\d{1,5})\b",  # "TCP/22", as Japanese notices write it
     re.ASCII,
 )
-_SERVICE_WORD_PATTERNS = (
-    (r"\bssh[d2]?\b", 22),
-    (r"\btelnet\b", 23),
-    (r"\brdp\b|\bremote desktop\b|リモートデスクトップ", 3389),
+_SERVICE_WORDS = (  # in lowered text
+    (re.compile(r"\bssh[d2]?\b", re.ASCII), 22),
+    (re.compile(r"\btelnet\b", re.ASCII), 23),
+    (re.compile(r"\brdp\b|\bremote desktop\b|リモートデスクトップ", re.ASCII), 3389),
 )
-_SERVICE_WORDS = tuple((re.compile(p, re.ASCII), port) for p, port in _SERVICE_WORD_PATTERNS)  # lowered text
 # A record's own field ("Port:  443" on a line of its own, as C2 trackers and exposure
 # monitors write their key: value blocks): the port of the service the record describes.
 _PORT_FIELD = re.compile(r"^[ \t]*(?:port|ポート(?:番号)?)[ \t]*[:：=][ \t]*(\d{1,5})[ \t]*$", re.I | re.M)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from abusebox.core.models import Role
-from abusebox.parsing.text import digits_as_zero
+from abusebox.parsing.text import digit_shape, digits_as_zero
 
 _BEFORE_WINDOW = 60
 _AFTER_WINDOW = 24
@@ -138,9 +138,7 @@ def _nearest(pattern: re.Pattern[str], text: str) -> int:
 # their timestamps, pids and ports share one cache entry.
 def guess_role(line: str, start: int, end: int, prev_end: int, next_start: int) -> RoleGuess:
     """Role of the address at ``line[start:end]``; the neighbours bound the context windows."""
-    before = line[max(prev_end, start - _BEFORE_WINDOW) : start]
-    if "c2" not in before and "C2" not in before:
-        before = digits_as_zero(before)
+    before = digit_shape(line[max(prev_end, start - _BEFORE_WINDOW) : start], ("c2",))
     after = digits_as_zero(line[end : min(next_start, end + _AFTER_WINDOW)])
     return _guess(before, after, digits_as_zero(line[:start]) if prev_end == 0 else None)
 

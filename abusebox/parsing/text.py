@@ -216,6 +216,14 @@ def digits_as_zero(text: str) -> str:
     return text.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO).decode("utf-8", "surrogatepass")
 
 
+def digit_shape(text: str, keep: tuple[str, ...]) -> str:
+    """A cache key for patterns that read digits only through classes but in the words of
+    ``keep`` (lower case): ``digits_as_zero(text)``, or ``text`` itself when it holds one of
+    them in any case."""
+    lowered = ascii_lower(text)
+    return text if any(word in lowered for word in keep) else digits_as_zero(text)
+
+
 _WIDE = re.compile(r"[\uff01-\uff5e\u3000]")
 _WIDE_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 

@@ -17,7 +17,7 @@ from abusebox.extract.ports import service_port
 _CASE_BLIND_PORT = re.compile(ports._SERVICE_PORT.pattern, re.IGNORECASE | re.ASCII)
 _CASE_BLIND_HINT = re.compile(ports._PORT_HINT.pattern, re.IGNORECASE)
 _CASE_BLIND_WORDS = [
-    (re.compile(p, re.IGNORECASE | re.ASCII), port) for p, port in ports._SERVICE_WORD_PATTERNS
+    (re.compile(p.pattern, re.IGNORECASE | re.ASCII), port) for p, port in ports._SERVICE_WORDS
 ]
 _CASE_BLIND_OTHERS = re.compile(ports._OTHER_SERVICES.pattern, re.IGNORECASE | re.ASCII)
 _CASE_BLIND_EXPOSED = [

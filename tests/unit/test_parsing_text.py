@@ -204,3 +204,11 @@ def test_digits_as_zero_writes_ascii_digits_as_0_and_nothing_else(text: str) -> 
 
     assert digits_as_zero(text) == text.translate({c: ord("0") for c in range(ord("1"), ord("9") + 1)})
     assert digits_as_zero("sshd[2004] ２０ \ud800 9") == "sshd[0000] ２０ \ud800 0"
+
+
+def test_digit_shape_keeps_a_text_that_holds_a_digit_word_in_any_case() -> None:
+    from abusebox.parsing.text import digit_shape
+
+    assert digit_shape("sshd[2004] from", ("c2",)) == "sshd[0000] from"
+    assert digit_shape("C2 server 12", ("c2",)) == "C2 server 12"
+    assert digit_shape("c3 server 12", ("c2",)) == "c0 server 00"
