@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 SUBCOMMANDS = (
     "benchmarks.analyze",
+    "benchmarks.compiled",
     "benchmarks.ingest",
     "benchmarks.mbox",
     "benchmarks.feed",
