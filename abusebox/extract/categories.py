@@ -14,7 +14,7 @@ from collections import defaultdict
 from abusebox.core.taxonomy import RSIT as RSIT
 from abusebox.core.taxonomy import taxonomy as taxonomy
 from abusebox.parsing.literals import PatternSet
-from abusebox.parsing.text import ascii_lower, digit_shape
+from abusebox.parsing.text import ascii_lower, digit_shape, lowered_pattern
 
 # Specific before generic: the order breaks ties.
 _PRECEDENCE = (
@@ -119,10 +119,10 @@ def category_from_rsit(type_or_taxonomy: str) -> str | None:
 
 # The vocabulary matches ASCII letters in either case and nothing else case-blind
 # (re.IGNORECASE | re.ASCII). The same matching, faster: the entries and the text with
-# their ASCII letters lowered, searched case-sensitively (the escapes are \b \d \s \w,
-# already lower case, and no class names an upper-case range).
+# their ASCII letters lowered (parsing.text.lowered_pattern, which refuses an upper-case
+# escape), searched case-sensitively.
 def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(ascii_lower(pattern), re.ASCII)  # ASCII: \b works next to kana
+    return re.compile(lowered_pattern(pattern), re.ASCII)  # ASCII: \b works next to kana
 
 
 # (pattern, category, weight). English words are bounded; Japanese has no word boundaries.

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from abusebox.core.models import canonical_ip
-from abusebox.parsing.text import ascii_lower, fold_width
+from abusebox.parsing.text import fold_width, lowered_pattern
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -124,7 +124,7 @@ _VERSION_WORD = re.compile(
 )
 # The same words in ASCII text lowered, matched case-sensitively (faster; for ASCII text the
 # same matches as the case-blind pattern, which also folds "ſ" and the Kelvin sign).
-_LOWER_VERSION_WORD = re.compile(ascii_lower(_VERSION_WORD.pattern))
+_LOWER_VERSION_WORD = re.compile(lowered_pattern(_VERSION_WORD.pattern))
 
 
 @lru_cache(maxsize=16384)

@@ -14,7 +14,7 @@ from collections import Counter
 from datetime import UTC, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from abusebox.parsing.text import ascii_lower
+from abusebox.parsing.text import ascii_lower, lowered_pattern
 
 # Abbreviation -> offset in minutes east of UTC.
 ABBREVIATIONS: dict[str, int] = {
@@ -129,7 +129,7 @@ _CUE = re.compile(
 # _CUE case-sensitively in the text with its ASCII letters lowered: the same matches, found
 # twice as fast, unless the text holds one of the four non-ASCII letters that re.IGNORECASE
 # equates with ASCII ones (İ, ı, ſ, the Kelvin sign): then _CUE itself.
-_LOWER_CUE = re.compile(ascii_lower(_CUE.pattern).replace("(?p<", "(?P<"))
+_LOWER_CUE = re.compile(lowered_pattern(_CUE.pattern))
 _FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 
 

@@ -193,15 +193,38 @@ _ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnop
 
 def ascii_lower(text: str) -> str:
     """``text`` with A-Z lowered and every other character as it is (one for one: positions
-    found in the result index ``text`` too). A pattern of lower-case letters searched in it
-    without re.IGNORECASE finds what it finds with re.IGNORECASE | re.ASCII in ``text``,
-    and faster."""
+    found in the result index ``text`` too). A pattern lowered by lowered_pattern, searched
+    in it without re.IGNORECASE, finds what the pattern finds with re.IGNORECASE | re.ASCII
+    in ``text``, and faster."""
     if text.isascii():
         return text.lower()
     # UTF-8 writes every other character with bytes from 0x80 up, so lowering the bytes
     # A-Z lowers exactly the ASCII letters; surrogatepass carries lone surrogates both
     # ways. (str.translate with a table looks every character up: ~25x slower on Japanese.)
     return text.encode("utf-8", "surrogatepass").translate(_ASCII_LOWER).decode("utf-8", "surrogatepass")
+
+
+# A named group's syntax, an escaped backslash or an escape: kept as written when a
+# pattern is lowered.
+_PATTERN_SYNTAX = re.compile(r"\(\?P(?:<\w+>|=\w+\))|\\\\|\\[A-Za-z]")
+
+
+def lowered_pattern(pattern: str) -> str:
+    """``pattern`` for text lowered by ascii_lower: its ASCII letters lowered but for its
+    group names and escapes. Searched case-sensitively in ``ascii_lower(text)``, it finds
+    what ``pattern`` finds with re.IGNORECASE | re.ASCII in ``text``, with the same groups.
+    An upper-case escape (\\D, \\S, \\W, \\B, \\A, \\Z) would mean something else once
+    lowered: ValueError."""
+    pieces: list[str] = []
+    last = 0
+    for syntax in _PATTERN_SYNTAX.finditer(pattern):
+        token = syntax.group(0)
+        if token[0] == "\\" and token[1].isupper():
+            raise ValueError(f"an upper-case escape in a pattern to lower: {token}")
+        pieces += (ascii_lower(pattern[last : syntax.start()]), token)
+        last = syntax.end()
+    pieces.append(ascii_lower(pattern[last:]))
+    return "".join(pieces)
 
 
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")

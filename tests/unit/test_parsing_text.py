@@ -198,6 +198,47 @@ def test_ascii_lower_keeps_every_other_character_in_its_place() -> None:
     assert len(lowered) == len(text)
 
 
+def test_a_lowered_pattern_keeps_its_group_names_and_escapes() -> None:
+    from abusebox.parsing.text import lowered_pattern
+
+    assert lowered_pattern(r"(?P<Zone>JST)\b\d(?P=Zone)[A-Z]") == r"(?P<Zone>jst)\b\d(?P=Zone)[a-z]"
+    assert lowered_pattern(r"C:\\Windows\x4A") == r"c:\\windows\x4a"  # a backslash, then a letter
+    for escape in (r"\S+", r"\D", r"x\W", r"\Bab", r"\Aab", r"ab\Z"):
+        with pytest.raises(ValueError, match="upper-case escape"):
+            lowered_pattern(escape)
+
+
+_LOWERED_PATTERNS = (
+    r"(?P<word>Time\s?Zone|TZ)[:=]\s*(?P<zone>[A-Z]{3,4}|UTC[+-]\d{1,2})",
+    r"\bOpenSSH[_ /]v?(?P<v>\d+(?:\.\d+)*)\b",
+    r"(?P<a>[Ss]ource)\s?(?P=a)|C:\\Temp",
+)
+
+
+@given(
+    st.sampled_from(_LOWERED_PATTERNS),
+    st.lists(
+        st.sampled_from(["Time", "ZONE", "zone", "TZ", "tz", ":", "=", " ", "JST", "cest", "UTC+9", "utc-05",
+                         "OpenSSH", "openssh", "_", "/", "v", "7.4", ".2", "Source", "SOURCE", "source",
+                         "C:\\Temp", "c:\\temp", "不正", "x", "9"]),
+        max_size=12,
+    ).map("".join),
+)  # fmt: skip
+def test_a_lowered_pattern_finds_in_lowered_text_what_the_case_blind_one_finds(
+    pattern: str, text: str
+) -> None:
+    import re
+
+    from abusebox.parsing.text import ascii_lower, lowered_pattern
+
+    blind = re.compile(pattern, re.IGNORECASE | re.ASCII)
+    lowered = re.compile(lowered_pattern(pattern), re.ASCII)
+    assert [(m.span(), m.groupdict()) for m in blind.finditer(text)] == [
+        (m.span(), {k: v and text[m.start(k) : m.end(k)] for k, v in m.groupdict().items()})
+        for m in lowered.finditer(ascii_lower(text))
+    ]
+
+
 @given(st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, blacklist_categories=())))
 def test_digits_as_zero_writes_ascii_digits_as_0_and_nothing_else(text: str) -> None:
     from abusebox.parsing.text import digits_as_zero
